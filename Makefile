@@ -1,0 +1,19 @@
+.PHONY: dev test lint fmt
+
+## Run Payrail locally on http://127.0.0.1:$${PAYRAIL_PORT:-3000} (Ctrl-C stops it).
+dev:
+	@bash scripts/dev.sh
+
+## Run every test (unit and integration) against a fresh local AWS emulator.
+test:
+	@bash scripts/test.sh
+
+## Format check, clippy and the template linter, as CI runs them.
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	@bash scripts/venv.sh
+	.venv/bin/cfn-lint template.yaml
+
+fmt:
+	cargo fmt --all

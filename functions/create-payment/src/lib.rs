@@ -1,0 +1,87 @@
+//! `create-payment`: `POST /api/v1/payment-requests`, and `POST /payment-request-api` for
+//! integrations written against that older gateway style.
+
+use lambda_http::{Body, Request, Response};
+use payrail::auth::{self, Access};
+use payrail::domain::Timestamp;
+use payrail::http::{Reply, RequestCtx, parse_form_object, render_compat, render_envelope};
+use payrail::payments::{self, IdempotencyKey, NewPayment};
+use payrail::{ApiError, App};
+use serde_json::json;
+
+pub const CREATE_ROUTE: &str = "POST /api/v1/payment-requests";
+pub const COMPAT_ROUTE: &str = "POST /payment-request-api";
+
+pub async fn handle(app: &App, req: Request) -> Response<Body> {
+    let ctx = RequestCtx::new(req);
+    match ctx.route.as_str() {
+        CREATE_ROUTE => render_envelope(&ctx, create(app, &ctx).await),
+        COMPAT_ROUTE => render_compat(&ctx, compat(app, &ctx).await),
+        other => render_envelope(&ctx, Err(ApiError::NotFound(format!("no route {other}")))),
+    }
+}
+
+async fn create(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
+    ctx.body()?;
+    let principal = auth::authenticate(app, ctx).await?;
+    let caller = principal.merchant(Access::Write)?;
+    let body = ctx.json_object()?;
+    let idempotency_key = ctx
+        .header("idempotency-key")
+        .map(IdempotencyKey::parse)
+        .transpose()?;
+    let new = NewPayment::parse(&body)?;
+    let created = payments::create(
+        app,
+        caller,
+        new,
+        idempotency_key.as_ref(),
+        ctx.origin().as_deref(),
+    )
+    .await?;
+    let data = created.transaction.to_json(Timestamp::now());
+    Ok(if created.replayed {
+        Reply::ok(
+            data,
+            "payment request already exists; returning the original",
+        )
+    } else {
+        Reply::created(data, "payment request created")
+    })
+}
+
+/// The same operation with `api_key` in a JSON or form body, answering
+/// `{"status": true, "transaction_id", "url"}`.
+async fn compat(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
+    let body = match ctx.content_type().as_deref() {
+        Some("application/x-www-form-urlencoded") => parse_form_object(ctx.body()?),
+        _ => ctx.json_object()?,
+    };
+    let token = match body.string("api_key") {
+        Ok(Some(key)) => key,
+        Ok(None) => ctx.bearer()?.to_owned(),
+        Err(e) => return Err(ApiError::validation("api_key", e)),
+    };
+    let principal = auth::authenticate_token(app, token.trim()).await?;
+    let caller = principal.merchant(Access::Write)?;
+    let idempotency_key = ctx
+        .header("idempotency-key")
+        .map(IdempotencyKey::parse)
+        .transpose()?;
+    let new = NewPayment::parse(&body)?;
+    let created = payments::create(
+        app,
+        caller,
+        new,
+        idempotency_key.as_ref(),
+        ctx.origin().as_deref(),
+    )
+    .await?;
+    let txn = &created.transaction;
+    let data = json!({"transaction_id": txn.id, "url": txn.url});
+    Ok(if created.replayed {
+        Reply::ok(data, "")
+    } else {
+        Reply::created(data, "")
+    })
+}

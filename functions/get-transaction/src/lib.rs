@@ -1,0 +1,53 @@
+//! `get-transaction`: `GET /api/v1/transactions/{id}` and `GET /api/v1/transactions`.
+
+use lambda_http::{Body, Request, Response};
+use payrail::auth::{self, Access};
+use payrail::domain::{OrderUuid, Timestamp};
+use payrail::http::{Reply, RequestCtx, render_envelope};
+use payrail::payments::{self, ListFilter, PaymentStatus};
+use payrail::{ApiError, App};
+
+pub const GET_ROUTE: &str = "GET /api/v1/transactions/{id}";
+pub const LIST_ROUTE: &str = "GET /api/v1/transactions";
+
+pub async fn handle(app: &App, req: Request) -> Response<Body> {
+    let ctx = RequestCtx::new(req);
+    let result = route(app, &ctx).await;
+    render_envelope(&ctx, result)
+}
+
+async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
+    let principal = auth::authenticate(app, ctx).await?;
+    let caller = principal.merchant(Access::Read)?;
+    match ctx.route.as_str() {
+        GET_ROUTE => {
+            let id = ctx.path_param("id").unwrap_or_default();
+            let txn = payments::get(app, caller, id).await?;
+            Ok(Reply::ok(txn.to_json(Timestamp::now()), "transaction"))
+        }
+        LIST_ROUTE => {
+            let page = ctx.page()?;
+            let filter = ListFilter {
+                status: ctx
+                    .query("status")
+                    .map(|s| {
+                        PaymentStatus::parse(s).ok_or_else(|| {
+                            ApiError::bad_query(
+                                "status",
+                                "must be one of pending, paid, declined, expired",
+                            )
+                        })
+                    })
+                    .transpose()?,
+                order_uuid: ctx
+                    .query("order_uuid")
+                    .map(|o| OrderUuid::parse(o).map_err(|e| ApiError::bad_query("order_uuid", e)))
+                    .transpose()?,
+            };
+            let list = payments::list(app, caller, &filter, &page).await?;
+            let now = Timestamp::now();
+            Ok(Reply::ok(list.to_json(|t| t.to_json(now)), "transactions"))
+        }
+        other => Err(ApiError::NotFound(format!("no route {other}"))),
+    }
+}

@@ -1,0 +1,128 @@
+//! Payrail on a laptop: provisions template.yaml's resources in the local AWS emulator and
+//! serves every HTTP route of template.yaml by calling the same handler functions the Lambda
+//! binaries run, with the request shaped exactly as API Gateway (HTTP API, payload 2.0) shapes it.
+
+pub mod provision;
+pub mod router;
+pub mod template;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use payrail::App;
+use payrail::config::Settings;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+pub use provision::{BoxError, LocalStack, random_token};
+pub use router::Router;
+pub use template::Template;
+
+/// The template shipped with the workspace.
+pub fn default_template_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../template.yaml")
+}
+
+/// What to start.
+#[derive(Debug, Clone, Default)]
+pub struct StartOptions {
+    /// Prefix of every table and secret name, so stacks can share one emulator.
+    pub prefix: String,
+    /// The admin token to store; a random one when `None`.
+    pub admin_token: Option<String>,
+    /// Port on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+    /// Settings that win over the template's environment (`PAYRAIL_CHECKOUT_TTL_SECONDS`, …).
+    pub overrides: BTreeMap<String, String>,
+}
+
+/// A provisioned stack serving HTTP until dropped or shut down.
+pub struct RunningStack {
+    pub addr: SocketAddr,
+    pub admin_token: String,
+    pub stack: LocalStack,
+    pub app: Arc<App>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl RunningStack {
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting connections and waits for the server task to end.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for RunningStack {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Loads AWS configuration from the environment, refusing anything but a local endpoint:
+/// this binary creates and overwrites resources and must never touch a real account.
+pub async fn local_aws_config() -> Result<aws_config::SdkConfig, BoxError> {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL")
+        .map_err(|_| "AWS_ENDPOINT_URL is not set; point it at the local emulator")?;
+    let host = endpoint
+        .split("://")
+        .nth(1)
+        .unwrap_or_default()
+        .split(['/', ':'])
+        .next()
+        .unwrap_or_default();
+    if !matches!(host, "127.0.0.1" | "localhost" | "[") && !host.starts_with("127.") {
+        return Err(format!("AWS_ENDPOINT_URL={endpoint} is not a loopback address").into());
+    }
+    Ok(aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .load()
+        .await)
+}
+
+/// Provisions the stack described by `template` and serves it on 127.0.0.1.
+pub async fn start(template: &Template, opts: StartOptions) -> Result<RunningStack, BoxError> {
+    let aws = local_aws_config().await?;
+    let admin_token = opts
+        .admin_token
+        .clone()
+        .unwrap_or_else(|| random_token("adm_"));
+    let secret_values = BTreeMap::from([("AdminTokenSecret".to_owned(), admin_token.clone())]);
+    let stack = provision::provision(template, &opts.prefix, &aws, &secret_values).await?;
+
+    let settings = Settings::from_lookup(|name| {
+        opts.overrides
+            .get(name)
+            .cloned()
+            .or_else(|| stack.env(name))
+    })?;
+    let app = Arc::new(App::new(settings, &aws));
+    let router = Arc::new(Router::new(template, app.clone())?);
+
+    let listener = TcpListener::bind(("127.0.0.1", opts.port)).await?;
+    let addr = listener.local_addr()?;
+    let (tx, rx) = oneshot::channel();
+    let task = tokio::spawn(router::serve(listener, router, async {
+        let _ = rx.await;
+    }));
+    Ok(RunningStack {
+        addr,
+        admin_token,
+        stack,
+        app,
+        shutdown: Some(tx),
+        task: Some(task),
+    })
+}

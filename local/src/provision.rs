@@ -1,0 +1,166 @@
+//! Creates template.yaml's tables and secrets in the AWS endpoint the SDK is pointed at (the
+//! local emulator), under a name prefix so several stacks can share one emulator.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+};
+
+use crate::template::{EnvValue, KeyElement, Template};
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The physical names of a provisioned stack.
+#[derive(Debug, Clone)]
+pub struct LocalStack {
+    pub prefix: String,
+    /// Logical id → physical name (what `!Ref` resolves to locally).
+    pub names: BTreeMap<String, String>,
+    /// Every function's environment with `!Ref`s resolved.
+    pub environment: BTreeMap<String, String>,
+}
+
+impl LocalStack {
+    pub fn env(&self, name: &str) -> Option<String> {
+        self.environment.get(name).cloned()
+    }
+}
+
+fn keys(schema: &[KeyElement]) -> Result<Vec<KeySchemaElement>, BoxError> {
+    schema
+        .iter()
+        .map(|k| {
+            Ok(KeySchemaElement::builder()
+                .attribute_name(&k.attribute)
+                .key_type(KeyType::from(k.key_type.as_str()))
+                .build()?)
+        })
+        .collect()
+}
+
+/// Creates every table and secret, and resolves the functions' environment. `secret_values`
+/// gives a secret's value by logical id (the admin token); others get a random value.
+pub async fn provision(
+    template: &Template,
+    prefix: &str,
+    aws: &aws_config::SdkConfig,
+    secret_values: &BTreeMap<String, String>,
+) -> Result<LocalStack, BoxError> {
+    let dynamodb = aws_sdk_dynamodb::Client::new(aws);
+    let secrets = aws_sdk_secretsmanager::Client::new(aws);
+    let mut names = BTreeMap::new();
+
+    for table in &template.tables {
+        let name = format!("{prefix}-{}", table.logical_id);
+        let mut req = dynamodb
+            .create_table()
+            .table_name(&name)
+            .billing_mode(BillingMode::PayPerRequest)
+            .set_key_schema(Some(keys(&table.key_schema)?));
+        for (attr, kind) in &table.attributes {
+            req = req.attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name(attr)
+                    .attribute_type(ScalarAttributeType::from(kind.as_str()))
+                    .build()?,
+            );
+        }
+        for index in &table.indexes {
+            req = req.global_secondary_indexes(
+                GlobalSecondaryIndex::builder()
+                    .index_name(&index.name)
+                    .set_key_schema(Some(keys(&index.key_schema)?))
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::from(index.projection.as_str()))
+                            .build(),
+                    )
+                    .build()?,
+            );
+        }
+        match req.send().await {
+            Ok(_) => {}
+            Err(e) if e.code() == Some("ResourceInUseException") => {}
+            Err(e) => {
+                return Err(format!("creating table {name}: {}", DisplayErrorContext(&e)).into());
+            }
+        }
+        if let Some(attr) = &table.ttl_attribute {
+            dynamodb
+                .update_time_to_live()
+                .table_name(&name)
+                .time_to_live_specification(
+                    TimeToLiveSpecification::builder()
+                        .attribute_name(attr)
+                        .enabled(true)
+                        .build()?,
+                )
+                .send()
+                .await
+                .map_err(|e| format!("enabling TTL on {name}: {}", DisplayErrorContext(&e)))?;
+        }
+        names.insert(table.logical_id.clone(), name);
+    }
+
+    for id in &template.secrets {
+        let name = format!("{prefix}-{id}");
+        let value = match secret_values.get(id) {
+            Some(v) => v.clone(),
+            None => random_token("sec_"),
+        };
+        let created = secrets
+            .create_secret()
+            .name(&name)
+            .secret_string(&value)
+            .send()
+            .await;
+        match created {
+            Ok(_) => {}
+            Err(e) if e.code() == Some("ResourceExistsException") => {
+                secrets
+                    .put_secret_value()
+                    .secret_id(&name)
+                    .secret_string(&value)
+                    .send()
+                    .await
+                    .map_err(|e| format!("updating secret {name}: {}", DisplayErrorContext(&e)))?;
+            }
+            Err(e) => {
+                return Err(format!("creating secret {name}: {}", DisplayErrorContext(&e)).into());
+            }
+        }
+        names.insert(id.clone(), name);
+    }
+
+    let mut environment = BTreeMap::new();
+    for (var, value) in &template.environment {
+        let resolved = match value {
+            EnvValue::Literal(v) => v.clone(),
+            EnvValue::Ref(target) => match (names.get(target), template.parameters.get(target)) {
+                (Some(physical), _) => physical.clone(),
+                (None, Some(default)) => default.clone(),
+                (None, None) => return Err(format!("{var}: !Ref {target} names nothing").into()),
+            },
+        };
+        environment.insert(var.clone(), resolved);
+    }
+    Ok(LocalStack {
+        prefix: prefix.to_owned(),
+        names,
+        environment,
+    })
+}
+
+/// A random credential: `prefix` and 32 bytes from the OS CSPRNG, base64url.
+pub fn random_token(prefix: &str) -> String {
+    use base64::Engine;
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the OS random number generator is unavailable");
+    format!(
+        "{prefix}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
+}

@@ -1,0 +1,297 @@
+//! Reads template.yaml: the tables, secrets, functions, routes and environment the stack
+//! declares. The local stack is built from this, so it cannot drift from what SAM deploys.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_norway::Value;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("reading {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("template.yaml is not valid YAML: {0}")]
+    Yaml(#[from] serde_norway::Error),
+    #[error("template.yaml: {0}")]
+    Shape(String),
+}
+
+fn shape(msg: impl Into<String>) -> TemplateError {
+    TemplateError::Shape(msg.into())
+}
+
+#[derive(Debug, Clone)]
+pub struct KeyElement {
+    pub attribute: String,
+    /// `HASH` or `RANGE`.
+    pub key_type: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct IndexSpec {
+    pub name: String,
+    pub key_schema: Vec<KeyElement>,
+    pub projection: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct TableSpec {
+    pub logical_id: String,
+    /// Attribute name → `S`, `N` or `B`.
+    pub attributes: Vec<(String, String)>,
+    pub key_schema: Vec<KeyElement>,
+    pub indexes: Vec<IndexSpec>,
+    pub ttl_attribute: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub method: String,
+    /// `/api/v1/transactions/{id}`
+    pub path: String,
+}
+
+impl Route {
+    /// API Gateway's route key, `GET /api/v1/transactions/{id}`.
+    pub fn key(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct FunctionSpec {
+    pub logical_id: String,
+    /// The workspace binary SAM builds for it (`Metadata.BuildProperties.Binary`).
+    pub binary: String,
+    pub routes: Vec<Route>,
+}
+
+/// An environment value: a literal, or a `!Ref` to a parameter or resource.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EnvValue {
+    Literal(String),
+    Ref(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Template {
+    pub tables: Vec<TableSpec>,
+    /// Logical ids of `AWS::SecretsManager::Secret` resources.
+    pub secrets: Vec<String>,
+    pub functions: Vec<FunctionSpec>,
+    /// Parameter name → default value.
+    pub parameters: BTreeMap<String, String>,
+    /// Every function's environment (Globals, then each function's own).
+    pub environment: BTreeMap<String, EnvValue>,
+}
+
+fn get<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
+    v.as_mapping().and_then(|m| m.get(key))
+}
+
+fn text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn req_text(v: &Value, key: &str, ctx: &str) -> Result<String, TemplateError> {
+    get(v, key)
+        .and_then(text)
+        .ok_or_else(|| shape(format!("{ctx}: missing {key}")))
+}
+
+fn key_schema(v: Option<&Value>, ctx: &str) -> Result<Vec<KeyElement>, TemplateError> {
+    let seq = v
+        .and_then(Value::as_sequence)
+        .ok_or_else(|| shape(format!("{ctx}: missing KeySchema")))?;
+    seq.iter()
+        .map(|e| {
+            Ok(KeyElement {
+                attribute: req_text(e, "AttributeName", ctx)?,
+                key_type: req_text(e, "KeyType", ctx)?,
+            })
+        })
+        .collect()
+}
+
+fn env_value(v: &Value) -> Option<EnvValue> {
+    match v {
+        Value::Tagged(t) if t.tag == "Ref" => text(&t.value).map(EnvValue::Ref),
+        Value::Mapping(m) => m.get("Ref").and_then(text).map(EnvValue::Ref),
+        other => text(other).map(EnvValue::Literal),
+    }
+}
+
+fn collect_env(function: &Value, into: &mut BTreeMap<String, EnvValue>) {
+    let vars = get(function, "Environment").and_then(|e| get(e, "Variables"));
+    if let Some(Value::Mapping(vars)) = vars {
+        for (k, v) in vars {
+            if let (Some(k), Some(v)) = (text(k), env_value(v)) {
+                into.insert(k, v);
+            }
+        }
+    }
+}
+
+impl Template {
+    pub fn load(path: &Path) -> Result<Self, TemplateError> {
+        let raw = std::fs::read_to_string(path).map_err(|source| TemplateError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::parse(&raw)
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, TemplateError> {
+        let doc: Value = serde_norway::from_str(raw)?;
+        let mut out = Template {
+            tables: Vec::new(),
+            secrets: Vec::new(),
+            functions: Vec::new(),
+            parameters: BTreeMap::new(),
+            environment: BTreeMap::new(),
+        };
+        if let Some(Value::Mapping(params)) = get(&doc, "Parameters") {
+            for (name, p) in params {
+                if let (Some(name), Some(default)) = (text(name), get(p, "Default").and_then(text))
+                {
+                    out.parameters.insert(name, default);
+                }
+            }
+        }
+        if let Some(globals) = get(&doc, "Globals").and_then(|g| get(g, "Function")) {
+            collect_env(globals, &mut out.environment);
+        }
+        let Some(Value::Mapping(resources)) = get(&doc, "Resources") else {
+            return Err(shape("no Resources"));
+        };
+        for (id, res) in resources {
+            let id = text(id).ok_or_else(|| shape("resource without a name"))?;
+            let kind = get(res, "Type").and_then(text).unwrap_or_default();
+            let props = get(res, "Properties").cloned().unwrap_or(Value::Null);
+            match kind.as_str() {
+                "AWS::DynamoDB::Table" => out.tables.push(parse_table(&id, &props)?),
+                "AWS::SecretsManager::Secret" => out.secrets.push(id),
+                "AWS::Serverless::Function" => {
+                    collect_env(&props, &mut out.environment);
+                    out.functions.push(parse_function(&id, res, &props)?);
+                }
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every HTTP route with the binary that serves it.
+    pub fn routes(&self) -> impl Iterator<Item = (&Route, &FunctionSpec)> {
+        self.functions
+            .iter()
+            .flat_map(|f| f.routes.iter().map(move |r| (r, f)))
+    }
+}
+
+fn parse_table(id: &str, props: &Value) -> Result<TableSpec, TemplateError> {
+    let attributes = get(props, "AttributeDefinitions")
+        .and_then(Value::as_sequence)
+        .ok_or_else(|| shape(format!("{id}: missing AttributeDefinitions")))?
+        .iter()
+        .map(|a| {
+            Ok((
+                req_text(a, "AttributeName", id)?,
+                req_text(a, "AttributeType", id)?,
+            ))
+        })
+        .collect::<Result<_, TemplateError>>()?;
+    let indexes = match get(props, "GlobalSecondaryIndexes").and_then(Value::as_sequence) {
+        None => Vec::new(),
+        Some(seq) => seq
+            .iter()
+            .map(|g| {
+                Ok(IndexSpec {
+                    name: req_text(g, "IndexName", id)?,
+                    key_schema: key_schema(get(g, "KeySchema"), id)?,
+                    projection: get(g, "Projection")
+                        .and_then(|p| get(p, "ProjectionType"))
+                        .and_then(text)
+                        .unwrap_or_else(|| "ALL".into()),
+                })
+            })
+            .collect::<Result<_, TemplateError>>()?,
+    };
+    let ttl = get(props, "TimeToLiveSpecification");
+    let ttl_enabled = ttl
+        .and_then(|t| get(t, "Enabled"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    Ok(TableSpec {
+        logical_id: id.to_owned(),
+        attributes,
+        key_schema: key_schema(get(props, "KeySchema"), id)?,
+        indexes,
+        ttl_attribute: ttl
+            .filter(|_| ttl_enabled)
+            .and_then(|t| get(t, "AttributeName"))
+            .and_then(text),
+    })
+}
+
+fn parse_function(id: &str, res: &Value, props: &Value) -> Result<FunctionSpec, TemplateError> {
+    let binary = get(res, "Metadata")
+        .and_then(|m| get(m, "BuildProperties"))
+        .and_then(|b| get(b, "Binary"))
+        .and_then(text)
+        .ok_or_else(|| shape(format!("{id}: missing Metadata.BuildProperties.Binary")))?;
+    let mut routes = Vec::new();
+    if let Some(Value::Mapping(events)) = get(props, "Events") {
+        for (_, event) in events {
+            if get(event, "Type").and_then(text).as_deref() != Some("HttpApi") {
+                continue;
+            }
+            let p = get(event, "Properties").cloned().unwrap_or(Value::Null);
+            routes.push(Route {
+                method: req_text(&p, "Method", id)?.to_ascii_uppercase(),
+                path: req_text(&p, "Path", id)?,
+            });
+        }
+    }
+    Ok(FunctionSpec {
+        logical_id: id.to_owned(),
+        binary,
+        routes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_project_template_declares_every_function_route_and_table() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
+        let t = Template::load(&path).unwrap();
+        let keys: Vec<String> = t.routes().map(|(r, _)| r.key()).collect();
+        for route in [
+            "POST /api/v1/payment-requests",
+            "POST /payment-request-api",
+            "GET /api/v1/transactions/{id}",
+            "GET /api/v1/transactions",
+            "POST /api/v1/merchants",
+            "POST /api/v1/keys",
+        ] {
+            assert!(keys.iter().any(|k| k == route), "{route} missing");
+        }
+        assert!(t.tables.iter().any(|t| t.logical_id == "TransactionsTable"));
+        assert!(t.secrets.iter().any(|s| s == "AdminTokenSecret"));
+        assert_eq!(
+            t.environment.get("PAYRAIL_TRANSACTIONS_TABLE"),
+            Some(&EnvValue::Ref("TransactionsTable".into()))
+        );
+    }
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# `make dev`: installs what is missing, builds, starts the AWS emulator, provisions
+# template.yaml's resources in it, and serves every route on 127.0.0.1:${PAYRAIL_PORT:-3000}.
+# Ctrl-C stops everything it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/emulator.sh
+
+bash scripts/venv.sh
+cargo build --quiet -p payrail-local
+
+mkdir -p .payrail
+port=${PAYRAIL_EMULATOR_PORT:-$(free_port)}
+trap stop_emulator EXIT
+trap 'exit 130' INT TERM
+start_emulator "$port" .payrail/emulator.log
+echo "AWS emulator on http://127.0.0.1:$port (log: .payrail/emulator.log)"
+emulator_env "$port"
+
+# Local mode: webhook targets on loopback are allowed.
+export PAYRAIL_ALLOW_PRIVATE_TARGETS=${PAYRAIL_ALLOW_PRIVATE_TARGETS:-1}
+target/debug/payrail-local &
+server=$!
+trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; stop_emulator' EXIT
+wait $server

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Helpers to run the local AWS emulator (moto's server mode) on 127.0.0.1. Source this file.
+
+# Points the AWS SDK at the emulator on port $1, with throwaway credentials.
+emulator_env() {
+  export AWS_ENDPOINT_URL="http://127.0.0.1:$1"
+  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
+  export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
+  export AWS_EC2_METADATA_DISABLED=true
+}
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+  .venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Starts the emulator on port $1, logging to $2, and waits until it answers. Sets EMULATOR_PID.
+start_emulator() {
+  local port=$1 log=$2
+  .venv/bin/moto_server -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+  EMULATOR_PID=$!
+  for _ in $(seq 1 150); do
+    if .venv/bin/python - "$port" <<'PY' 2>/dev/null; then
+import sys, urllib.request, urllib.error
+try:
+    urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/moto-api/", timeout=1)
+except urllib.error.HTTPError:
+    pass  # any HTTP answer means it is up
+PY
+      return 0
+    fi
+    if ! kill -0 "$EMULATOR_PID" 2>/dev/null; then
+      echo "the AWS emulator exited; its log:" >&2
+      cat "$log" >&2
+      return 1
+    fi
+    sleep 0.2
+  done
+  echo "the AWS emulator did not answer on port $port within 30 s" >&2
+  return 1
+}
+
+stop_emulator() {
+  if [ -n "${EMULATOR_PID:-}" ] && kill -0 "$EMULATOR_PID" 2>/dev/null; then
+    kill "$EMULATOR_PID" 2>/dev/null || true
+    wait "$EMULATOR_PID" 2>/dev/null || true
+  fi
+}

@@ -1,0 +1,115 @@
+//! API key material: `prl_<key id>.<secret>`. The key id is public (it is the lookup key and the
+//! `prefix` merchants see); the secret is 256 bits from the OS CSPRNG, and only its SHA-256 is
+//! stored. A plain hash suffices: a 256-bit random secret cannot be brute-forced from it.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::ids::KeyId;
+
+pub const TOKEN_PREFIX: &str = "prl_";
+const SECRET_BYTES: usize = 32;
+/// Length of the base64url (unpadded) text of [`SECRET_BYTES`].
+const SECRET_CHARS: usize = 43;
+
+/// A newly issued key. The whole key exists only here, long enough to answer it once.
+pub struct IssuedKey {
+    pub id: KeyId,
+    pub secret_hash: String,
+    pub token: String,
+}
+
+impl std::fmt::Debug for IssuedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedKey")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+pub fn issue() -> IssuedKey {
+    let id = KeyId::generate();
+    let mut secret = [0u8; SECRET_BYTES];
+    getrandom::fill(&mut secret).expect("the OS random number generator is unavailable");
+    let secret = URL_SAFE_NO_PAD.encode(secret);
+    IssuedKey {
+        token: format!("{TOKEN_PREFIX}{id}.{secret}"),
+        secret_hash: hash(&secret),
+        id,
+    }
+}
+
+/// The public part of a key, shown in lists so merchants can tell keys apart.
+pub fn prefix(id: &KeyId) -> String {
+    format!("{TOKEN_PREFIX}{id}")
+}
+
+/// Splits a presented key into id and secret; `None` if it cannot be one of ours.
+pub fn parse(token: &str) -> Option<(KeyId, &str)> {
+    let rest = token.strip_prefix(TOKEN_PREFIX)?;
+    let (id, secret) = rest.split_once('.')?;
+    let id = KeyId::parse(id)?;
+    let well_formed = secret.len() == SECRET_CHARS
+        && secret
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    well_formed.then_some((id, secret))
+}
+
+pub fn hash(secret: &str) -> String {
+    hex(&Sha256::digest(secret.as_bytes()))
+}
+
+/// Compares the presented secret's hash with the stored one in constant time (equal lengths
+/// are checked first; both are fixed-length hex digests).
+pub fn verify(secret: &str, stored_hash: &str) -> bool {
+    let presented = hash(secret);
+    presented.len() == stored_hash.len()
+        && bool::from(presented.as_bytes().ct_eq(stored_hash.as_bytes()))
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issued_key_parses_and_verifies() {
+        let issued = issue();
+        let (id, secret) = parse(&issued.token).unwrap();
+        assert_eq!(id, issued.id);
+        assert!(verify(secret, &issued.secret_hash));
+        assert!(issued.token.starts_with(&prefix(&issued.id)));
+    }
+
+    #[test]
+    fn another_secret_does_not_verify() {
+        let a = issue();
+        let b = issue();
+        let (_, secret_b) = parse(&b.token).unwrap();
+        assert!(!verify(secret_b, &a.secret_hash));
+        assert!(!verify(secret_b, ""));
+    }
+
+    #[test]
+    fn malformed_keys_do_not_parse() {
+        let issued = issue();
+        let (head, secret) = issued.token.split_once('.').unwrap();
+        assert!(parse(head).is_none());
+        assert!(parse(&format!("{head}.{}", &secret[1..])).is_none());
+        assert!(parse(&format!("{head}.{}!", &secret[1..])).is_none());
+        assert!(parse(&format!("prl_key_nope.{secret}")).is_none());
+        assert!(parse(&issued.token[4..]).is_none());
+    }
+
+    #[test]
+    fn debug_output_never_contains_the_key() {
+        let issued = issue();
+        assert!(!format!("{issued:?}").contains(&issued.token));
+    }
+}

@@ -1,0 +1,93 @@
+//! Who is calling: the admin token, or a merchant's API key, and what it may do.
+
+pub mod admin;
+pub mod api_key;
+
+use crate::App;
+use crate::error::ApiError;
+use crate::http::RequestCtx;
+use crate::ids::{KeyId, MerchantId};
+use crate::keys::{KeyScope, KeyStatus};
+
+/// An authenticated caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// The operator's token: manages merchants and any merchant's keys, owns no payments.
+    Admin,
+    Merchant(MerchantCaller),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MerchantCaller {
+    pub merchant_id: MerchantId,
+    pub key_id: KeyId,
+    pub scope: KeyScope,
+}
+
+/// What a route does with the merchant's data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    Write,
+}
+
+impl Principal {
+    /// The merchant behind an API key allowed `access`: 403 for the admin token (it owns no
+    /// merchant data) and for a read-only key on a write route.
+    pub fn merchant(&self, access: Access) -> Result<&MerchantCaller, ApiError> {
+        match self {
+            Principal::Admin => Err(ApiError::Forbidden(
+                "this route needs a merchant API key, not the admin token".into(),
+            )),
+            Principal::Merchant(m) if access == Access::Write && m.scope == KeyScope::ReadOnly => {
+                Err(ApiError::Forbidden(
+                    "this API key is read_only and cannot make changes".into(),
+                ))
+            }
+            Principal::Merchant(m) => Ok(m),
+        }
+    }
+
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        match self {
+            Principal::Admin => Ok(()),
+            Principal::Merchant(_) => Err(ApiError::Forbidden(
+                "this route needs the admin token".into(),
+            )),
+        }
+    }
+}
+
+/// Authenticates the request's bearer credential.
+pub async fn authenticate(app: &App, ctx: &RequestCtx) -> Result<Principal, ApiError> {
+    authenticate_token(app, ctx.bearer()?).await
+}
+
+/// Authenticates a credential: an API key (`prl_…`) or the admin token. Unknown, malformed and
+/// revoked credentials are 401 at once: keys are read with a strongly consistent read on every
+/// request, so no cache can serve a revoked key.
+pub async fn authenticate_token(app: &App, token: &str) -> Result<Principal, ApiError> {
+    if token.starts_with(api_key::TOKEN_PREFIX) {
+        let (key_id, secret) = api_key::parse(token)
+            .ok_or_else(|| ApiError::Unauthorized("malformed API key".into()))?;
+        let key = crate::store::keys::get(app, &key_id)
+            .await?
+            .filter(|key| api_key::verify(secret, &key.secret_hash))
+            .ok_or_else(|| ApiError::Unauthorized("invalid API key".into()))?;
+        if key.status != KeyStatus::Active {
+            return Err(ApiError::Unauthorized(
+                "this API key has been revoked".into(),
+            ));
+        }
+        return Ok(Principal::Merchant(MerchantCaller {
+            merchant_id: key.merchant_id,
+            key_id: key.id,
+            scope: key.scope,
+        }));
+    }
+    if admin::verify(app, token).await? {
+        Ok(Principal::Admin)
+    } else {
+        Err(ApiError::Unauthorized("invalid credential".into()))
+    }
+}

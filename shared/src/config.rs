@@ -1,0 +1,120 @@
+//! Settings come from environment variables, named the same locally and in `template.yaml`.
+
+use std::time::Duration;
+
+use url::Url;
+
+/// Why the process cannot start: a setting is missing or malformed.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} is not set")]
+    Missing(&'static str),
+    #[error("environment variable {name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub merchants_table: String,
+    pub keys_table: String,
+    pub transactions_table: String,
+    /// Name or ARN of the Secrets Manager secret that holds the admin token.
+    pub admin_token_secret: String,
+    /// How long a payment request can be paid before it expires.
+    pub checkout_ttl: Duration,
+    /// Origin of the hosted checkout (`https://pay.example.com`). When unset, the origin the
+    /// request arrived on is used, which is the API's own domain behind API Gateway.
+    pub public_base_url: Option<Url>,
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests can supply their own environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let required = |name: &'static str| {
+            lookup(name)
+                .filter(|v| !v.trim().is_empty())
+                .ok_or(ConfigError::Missing(name))
+        };
+        let checkout_ttl = match lookup("PAYRAIL_CHECKOUT_TTL_SECONDS") {
+            None => Duration::from_secs(1800),
+            Some(raw) => match raw.trim().parse::<u64>() {
+                Ok(secs) if secs > 0 => Duration::from_secs(secs),
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        name: "PAYRAIL_CHECKOUT_TTL_SECONDS",
+                        reason: "expected a positive number of seconds".into(),
+                    });
+                }
+            },
+        };
+        let public_base_url = match lookup("PAYRAIL_PUBLIC_BASE_URL").filter(|v| !v.is_empty()) {
+            None => None,
+            Some(raw) => {
+                let url = Url::parse(&raw).map_err(|e| ConfigError::Invalid {
+                    name: "PAYRAIL_PUBLIC_BASE_URL",
+                    reason: e.to_string(),
+                })?;
+                if !matches!(url.scheme(), "http" | "https") {
+                    return Err(ConfigError::Invalid {
+                        name: "PAYRAIL_PUBLIC_BASE_URL",
+                        reason: "expected an http(s) URL".into(),
+                    });
+                }
+                Some(url)
+            }
+        };
+        Ok(Self {
+            merchants_table: required("PAYRAIL_MERCHANTS_TABLE")?,
+            keys_table: required("PAYRAIL_KEYS_TABLE")?,
+            transactions_table: required("PAYRAIL_TRANSACTIONS_TABLE")?,
+            admin_token_secret: required("PAYRAIL_ADMIN_TOKEN_SECRET")?,
+            checkout_ttl,
+            public_base_url,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    const BASE: [(&str, &str); 4] = [
+        ("PAYRAIL_MERCHANTS_TABLE", "m"),
+        ("PAYRAIL_KEYS_TABLE", "k"),
+        ("PAYRAIL_TRANSACTIONS_TABLE", "t"),
+        ("PAYRAIL_ADMIN_TOKEN_SECRET", "s"),
+    ];
+
+    #[test]
+    fn checkout_ttl_defaults_to_thirty_minutes() {
+        let s = Settings::from_lookup(env(&BASE)).unwrap();
+        assert_eq!(s.checkout_ttl, Duration::from_secs(1800));
+        assert!(s.public_base_url.is_none());
+    }
+
+    #[test]
+    fn missing_table_is_named_in_the_error() {
+        let err = Settings::from_lookup(env(&BASE[1..])).unwrap_err();
+        assert!(err.to_string().contains("PAYRAIL_MERCHANTS_TABLE"));
+    }
+
+    #[test]
+    fn zero_ttl_is_rejected() {
+        let mut pairs = BASE.to_vec();
+        pairs.push(("PAYRAIL_CHECKOUT_TTL_SECONDS", "0"));
+        assert!(Settings::from_lookup(env(&pairs)).is_err());
+    }
+}

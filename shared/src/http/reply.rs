@@ -1,0 +1,112 @@
+//! Rendering answers: the envelope, the compatibility shape, and the headers every response has.
+
+use lambda_http::http::{HeaderValue, StatusCode, header};
+use lambda_http::{Body, Response};
+use serde_json::{Value, json};
+
+use super::RequestCtx;
+use crate::error::ApiError;
+
+/// A successful answer: status, `data`, and a human `message`.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub data: Value,
+    pub message: String,
+}
+
+impl Reply {
+    pub fn ok(data: Value, message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::OK,
+            data,
+            message: message.into(),
+        }
+    }
+
+    pub fn created(data: Value, message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::CREATED,
+            data,
+            message: message.into(),
+        }
+    }
+}
+
+/// Renders a result as the `{success, data, message[, errors]}` envelope.
+pub fn render_envelope(ctx: &RequestCtx, result: Result<Reply, ApiError>) -> Response<Body> {
+    match result {
+        Ok(reply) => {
+            let body = json!({"success": true, "data": reply.data, "message": reply.message});
+            finish(ctx, reply.status, &body, None)
+        }
+        Err(err) => {
+            let mut body = json!({"success": false, "data": null, "message": err.to_string()});
+            if let Some(errors) = err.field_errors() {
+                body["errors"] = json!(errors);
+            }
+            finish(ctx, err.status(), &body, Some(&err))
+        }
+    }
+}
+
+/// Renders a result in the style of hosted-payment gateways' `payment-request-api`:
+/// `{"status": true, ...data}` or `{"status": false, "error": "..."}`.
+pub fn render_compat(ctx: &RequestCtx, result: Result<Reply, ApiError>) -> Response<Body> {
+    match result {
+        Ok(reply) => {
+            let mut body = json!({"status": true});
+            if let (Value::Object(out), Value::Object(data)) = (&mut body, reply.data) {
+                out.extend(data);
+            }
+            finish(ctx, reply.status, &body, None)
+        }
+        Err(err) => {
+            let body = json!({"status": false, "error": err.summary()});
+            finish(ctx, err.status(), &body, Some(&err))
+        }
+    }
+}
+
+fn finish(
+    ctx: &RequestCtx,
+    status: StatusCode,
+    body: &Value,
+    err: Option<&ApiError>,
+) -> Response<Body> {
+    log_outcome(ctx, status, err);
+    let mut res = Response::new(Body::Text(body.to_string()));
+    *res.status_mut() = status;
+    let headers = res.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    if let Ok(id) = HeaderValue::from_str(&ctx.request_id) {
+        headers.insert("x-request-id", id);
+    }
+    res
+}
+
+/// One structured line per request. Internal errors log their source here, and only here;
+/// the client sees a bare message. Bodies, credentials and card data are never logged.
+fn log_outcome(ctx: &RequestCtx, status: StatusCode, err: Option<&ApiError>) {
+    let latency_ms = ctx.started.elapsed().as_millis() as u64;
+    let status = status.as_u16();
+    match err {
+        Some(ApiError::Internal(source)) | Some(ApiError::Unavailable(source)) => {
+            tracing::error!(
+                request_id = %ctx.request_id, route = %ctx.route, status, latency_ms,
+                error = %source, "request failed"
+            );
+        }
+        _ => tracing::info!(
+            request_id = %ctx.request_id, route = %ctx.route, status, latency_ms, "request"
+        ),
+    }
+}

@@ -1,0 +1,168 @@
+//! What a handler knows about its request, read once from the API Gateway event.
+
+use std::time::Instant;
+
+use lambda_http::http::{HeaderMap, Method};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt};
+
+use crate::error::ApiError;
+
+/// API Gateway's payload limit is far larger; ours keeps a payment request small and cheap.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+pub struct RequestCtx {
+    /// `METHOD /path/{param}` as declared in template.yaml; API Gateway names it per request.
+    pub route: String,
+    pub method: Method,
+    pub path: String,
+    pub request_id: String,
+    pub headers: HeaderMap,
+    query: lambda_http::aws_lambda_events::query_map::QueryMap,
+    path_params: lambda_http::aws_lambda_events::query_map::QueryMap,
+    body: Vec<u8>,
+    pub started: Instant,
+}
+
+impl RequestCtx {
+    pub fn new(req: Request) -> Self {
+        let started = Instant::now();
+        let (route, request_id) = match req.request_context_ref() {
+            Some(RequestContext::ApiGatewayV2(ctx)) => {
+                (ctx.route_key.clone(), ctx.request_id.clone())
+            }
+            _ => (None, None),
+        };
+        let query = req.query_string_parameters();
+        let path_params = req.path_parameters();
+        let (parts, body) = req.into_parts();
+        let route = route.unwrap_or_else(|| format!("{} {}", parts.method, parts.uri.path()));
+        let body = match body {
+            Body::Empty => Vec::new(),
+            Body::Text(t) => t.into_bytes(),
+            Body::Binary(b) => b,
+            // The body enum may grow; an unknown kind carries nothing we can read.
+            #[allow(unreachable_patterns)]
+            _ => Vec::new(),
+        };
+        Self {
+            route,
+            method: parts.method,
+            path: parts.uri.path().to_owned(),
+            request_id: request_id
+                .filter(|id| !id.is_empty())
+                .unwrap_or_else(crate::ids::request_id),
+            headers: parts.headers,
+            query,
+            path_params,
+            body,
+            started,
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The `Authorization: Bearer <token>` credential, if the header has that shape.
+    pub fn bearer(&self) -> Result<&str, ApiError> {
+        let raw = self
+            .header("authorization")
+            .ok_or_else(|| ApiError::Unauthorized("missing Authorization header".into()))?;
+        let (scheme, token) = raw.trim().split_once(' ').ok_or_else(malformed_auth)?;
+        let token = token.trim();
+        if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
+            return Err(malformed_auth());
+        }
+        Ok(token)
+    }
+
+    pub fn path_param(&self, name: &str) -> Option<&str> {
+        self.path_params.first(name)
+    }
+
+    pub fn query(&self, name: &str) -> Option<&str> {
+        self.query.first(name)
+    }
+
+    /// The raw body, refused when it is over [`MAX_BODY_BYTES`].
+    pub fn body(&self) -> Result<&[u8], ApiError> {
+        if self.body.len() > MAX_BODY_BYTES {
+            return Err(ApiError::PayloadTooLarge {
+                limit: MAX_BODY_BYTES,
+            });
+        }
+        Ok(&self.body)
+    }
+
+    /// The media type of the body, lower-cased, without parameters.
+    pub fn content_type(&self) -> Option<String> {
+        let raw = self.header("content-type")?;
+        let media = raw.split(';').next().unwrap_or_default().trim();
+        Some(media.to_ascii_lowercase())
+    }
+
+    /// The body as a JSON object; 400 unless the content type is JSON and the body parses.
+    pub fn json_object(&self) -> Result<super::JsonObject, ApiError> {
+        let body = self.body()?;
+        match self.content_type().as_deref() {
+            Some("application/json") => {}
+            Some(ct) if ct.starts_with("application/") && ct.ends_with("+json") => {}
+            _ => {
+                return Err(ApiError::bad_request(
+                    "Content-Type must be application/json",
+                ));
+            }
+        }
+        super::parse_json_object(body)
+    }
+
+    /// `limit` (1–100, default 20) and the opaque `cursor` of a list request.
+    pub fn page(&self) -> Result<Page, ApiError> {
+        let limit = match self.query("limit") {
+            None => Page::DEFAULT_LIMIT,
+            Some(raw) => match raw.parse::<u32>() {
+                Ok(n) if (1..=Page::MAX_LIMIT).contains(&n) => n,
+                _ => {
+                    return Err(ApiError::bad_query(
+                        "limit",
+                        "must be an integer from 1 to 100",
+                    ));
+                }
+            },
+        };
+        let cursor = self
+            .query("cursor")
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned);
+        Ok(Page { limit, cursor })
+    }
+
+    /// The host the client reached us on, for links back to this deployment.
+    pub fn origin(&self) -> Option<String> {
+        let host = self.header("x-forwarded-host").or(self.header("host"))?;
+        let proto = self.header("x-forwarded-proto").unwrap_or("https");
+        let proto = if proto.eq_ignore_ascii_case("http") {
+            "http"
+        } else {
+            "https"
+        };
+        Some(format!("{proto}://{host}"))
+    }
+}
+
+fn malformed_auth() -> ApiError {
+    ApiError::Unauthorized("Authorization header must be 'Bearer <credential>'".into())
+}
+
+/// One page request of a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub limit: u32,
+    pub cursor: Option<String>,
+}
+
+impl Page {
+    pub const DEFAULT_LIMIT: u32 = 20;
+    pub const MAX_LIMIT: u32 = 100;
+}

@@ -1,0 +1,23 @@
+//! Payrail's shared core.
+//!
+//! Every Lambda in `functions/` is a thin adapter: it turns an API Gateway request into a
+//! [`http::RequestCtx`], calls one operation from this crate, and renders the answer. Domain
+//! types in [`domain`] can only hold valid values, so operations never re-validate; storage in
+//! [`store`] is the only code that knows the DynamoDB item layout; [`error::ApiError`] is the
+//! only place errors become HTTP statuses.
+
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod ids;
+pub mod keys;
+pub mod lambda;
+pub mod merchants;
+pub mod payments;
+pub mod store;
+
+pub use app::App;
+pub use error::ApiError;

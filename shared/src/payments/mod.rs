@@ -1,0 +1,9 @@
+//! Payment requests and the transactions they create.
+
+mod request;
+mod service;
+mod transaction;
+
+pub use request::NewPayment;
+pub use service::{Created, IdempotencyKey, ListFilter, create, get, list};
+pub use transaction::{Card, PaymentStatus, Transaction};

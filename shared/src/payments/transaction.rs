@@ -1,0 +1,103 @@
+//! A transaction: what a payment request creates and a customer pays.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::domain::{Email, Metadata, Money, OrderUuid, Timestamp, WebUrl};
+use crate::ids::{MerchantId, TransactionId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentStatus {
+    Pending,
+    Paid,
+    Declined,
+    Expired,
+}
+
+impl PaymentStatus {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "pending" => Some(Self::Pending),
+            "paid" => Some(Self::Paid),
+            "declined" => Some(Self::Declined),
+            "expired" => Some(Self::Expired),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Paid => "paid",
+            Self::Declined => "declined",
+            Self::Expired => "expired",
+        }
+    }
+}
+
+/// The only card data ever kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Card {
+    pub brand: String,
+    pub last4: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transaction {
+    pub id: TransactionId,
+    pub merchant_id: MerchantId,
+    pub order_uuid: OrderUuid,
+    /// The stored status; see [`Transaction::status_at`] for what clients see.
+    pub status: PaymentStatus,
+    pub amount: Money,
+    pub email: Email,
+    pub product_title: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub metadata: Metadata,
+    /// The hosted checkout page.
+    pub url: String,
+    pub success_url: WebUrl,
+    pub cancel_url: WebUrl,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub paid_at: Option<Timestamp>,
+    pub card: Option<Card>,
+    /// Digest of the request that created it, for idempotent replays.
+    pub fingerprint: String,
+}
+
+impl Transaction {
+    /// A pending transaction past `expires_at` is expired whether or not the sweeper has
+    /// written that yet, so every reader agrees at the same instant.
+    pub fn status_at(&self, now: Timestamp) -> PaymentStatus {
+        match self.status {
+            PaymentStatus::Pending if now >= self.expires_at => PaymentStatus::Expired,
+            status => status,
+        }
+    }
+
+    pub fn to_json(&self, now: Timestamp) -> Value {
+        json!({
+            "transaction_id": self.id,
+            "order_uuid": self.order_uuid.as_str(),
+            "status": self.status_at(now).as_str(),
+            "total_amount": self.amount.to_major_string(),
+            "amount_minor": self.amount.minor(),
+            "currency": self.amount.currency().code(),
+            "email": self.email.as_str(),
+            "product_title": self.product_title,
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "metadata": self.metadata.as_map(),
+            "url": self.url,
+            "success_url": self.success_url.as_str(),
+            "cancel_url": self.cancel_url.as_str(),
+            "created_at": self.created_at,
+            "expires_at": self.expires_at,
+            "paid_at": self.paid_at,
+            "card": self.card,
+        })
+    }
+}

@@ -1,0 +1,109 @@
+//! Merchant items.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::page::{PageOf, encode_cursor};
+use super::{StoreError, classify, from_item, to_item};
+use crate::App;
+use crate::ids::MerchantId;
+use crate::merchants::Merchant;
+
+/// Every merchant shares this `kind` so the `by_created` index can list them in id order.
+const KIND: &str = "merchant";
+
+pub async fn put(app: &App, merchant: &Merchant) -> Result<(), StoreError> {
+    let mut item = to_item(merchant)?;
+    item.insert("kind".into(), AttributeValue::S(KIND.into()));
+    app.dynamodb
+        .put_item()
+        .table_name(&app.settings.merchants_table)
+        .set_item(Some(item))
+        .condition_expression("attribute_not_exists(id)")
+        .send()
+        .await
+        .map_err(classify)?;
+    Ok(())
+}
+
+pub async fn get(app: &App, id: &MerchantId) -> Result<Option<Merchant>, StoreError> {
+    let out = app
+        .dynamodb
+        .get_item()
+        .table_name(&app.settings.merchants_table)
+        .key("id", AttributeValue::S(id.to_string()))
+        .consistent_read(true)
+        .send()
+        .await
+        .map_err(classify)?;
+    out.item.map(from_item).transpose()
+}
+
+pub async fn list(
+    app: &App,
+    limit: u32,
+    after: Option<&MerchantId>,
+) -> Result<PageOf<Merchant>, StoreError> {
+    let mut query = app
+        .dynamodb
+        .query()
+        .table_name(&app.settings.merchants_table)
+        .index_name("by_created")
+        .key_condition_expression("kind = :kind")
+        .expression_attribute_values(":kind", AttributeValue::S(KIND.into()))
+        .scan_index_forward(false)
+        .limit(limit as i32);
+    if let Some(after) = after {
+        query = query
+            .exclusive_start_key("kind", AttributeValue::S(KIND.into()))
+            .exclusive_start_key("id", AttributeValue::S(after.to_string()));
+    }
+    let out = query.send().await.map_err(classify)?;
+    let items: Vec<Merchant> = out
+        .items
+        .unwrap_or_default()
+        .into_iter()
+        .map(from_item)
+        .collect::<Result<_, _>>()?;
+    let next_cursor = match (&out.last_evaluated_key, items.last()) {
+        (Some(_), Some(last)) => Some(encode_cursor(last.id.as_str())),
+        _ => None,
+    };
+    Ok(PageOf { items, next_cursor })
+}
+
+/// Changes name and/or rate limit; `None` when there is no such merchant.
+pub async fn update(
+    app: &App,
+    id: &MerchantId,
+    name: Option<&str>,
+    rate_limit_per_minute: Option<u32>,
+) -> Result<Option<Merchant>, StoreError> {
+    let mut sets = Vec::new();
+    let mut req = app
+        .dynamodb
+        .update_item()
+        .table_name(&app.settings.merchants_table)
+        .key("id", AttributeValue::S(id.to_string()))
+        .condition_expression("attribute_exists(id)")
+        .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew);
+    if let Some(name) = name {
+        sets.push("#name = :name");
+        req = req
+            .expression_attribute_names("#name", "name")
+            .expression_attribute_values(":name", AttributeValue::S(name.into()));
+    }
+    if let Some(rate) = rate_limit_per_minute {
+        sets.push("rate_limit_per_minute = :rate");
+        req = req.expression_attribute_values(":rate", AttributeValue::N(rate.to_string()));
+    }
+    match req
+        .update_expression(format!("SET {}", sets.join(", ")))
+        .send()
+        .await
+        .map_err(classify)
+    {
+        Ok(out) => out.attributes.map(from_item).transpose(),
+        Err(StoreError::ConditionFailed) => Ok(None),
+        Err(e) => Err(e),
+    }
+}

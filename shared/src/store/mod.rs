@@ -1,0 +1,86 @@
+//! DynamoDB access. Only this module knows item layouts, key names and index names; the rest
+//! of the crate sees domain types.
+//!
+//! Tables (declared in template.yaml, which is also what the local stack is built from):
+//! - merchants: `id`; index `by_created` (`kind`, `id`) lists merchants newest first.
+//! - keys: `id`; index `by_merchant` (`merchant_id`, `id`).
+//! - transactions: `pk` holds a transaction id, or a uniqueness guard
+//!   (`order#<merchant>#<order_uuid>`, `idem#<merchant>#<key>`) written in the same
+//!   transaction as the payment; index `by_merchant` (`merchant_id`, `pk`) holds only payments.
+
+pub mod keys;
+pub mod merchants;
+pub mod page;
+pub mod transactions;
+
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+
+use crate::error::ApiError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A conditional write found the item in another state than it required.
+    #[error("conditional check failed")]
+    ConditionFailed,
+    #[error("throttled by DynamoDB: {0}")]
+    Throttled(String),
+    #[error("dynamodb: {0}")]
+    Dynamo(String),
+    /// An item that does not hold what this code wrote: a bug or a manual edit.
+    #[error("corrupt item {key}: {reason}")]
+    Corrupt { key: String, reason: String },
+}
+
+impl StoreError {
+    pub(crate) fn corrupt(key: impl Into<String>, reason: impl ToString) -> Self {
+        Self::Corrupt {
+            key: key.into(),
+            reason: reason.to_string(),
+        }
+    }
+}
+
+/// Sorts an SDK failure into what callers act on: a failed condition, throttling, or a fault.
+pub(crate) fn classify<E, R>(err: SdkError<E, R>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match err.code() {
+        Some("ConditionalCheckFailedException") => StoreError::ConditionFailed,
+        Some(
+            "ProvisionedThroughputExceededException"
+            | "ThrottlingException"
+            | "RequestLimitExceeded",
+        ) => StoreError::Throttled(DisplayErrorContext(&err).to_string()),
+        _ => StoreError::Dynamo(DisplayErrorContext(&err).to_string()),
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Throttled(_) => ApiError::Unavailable(Box::new(err)),
+            _ => ApiError::internal(err),
+        }
+    }
+}
+
+pub(crate) fn to_item<T: serde::Serialize>(
+    value: &T,
+) -> Result<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>, StoreError>
+{
+    serde_dynamo::to_item(value).map_err(|e| StoreError::Dynamo(format!("serialising item: {e}")))
+}
+
+pub(crate) fn from_item<T: serde::de::DeserializeOwned>(
+    item: std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>,
+) -> Result<T, StoreError> {
+    let key = item
+        .get("id")
+        .or_else(|| item.get("pk"))
+        .and_then(|v| v.as_s().ok())
+        .cloned()
+        .unwrap_or_default();
+    serde_dynamo::from_item(item).map_err(|e| StoreError::corrupt(key, e))
+}

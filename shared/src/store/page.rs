@@ -1,0 +1,53 @@
+//! Opaque list cursors. A cursor carries only the sort-key id of the last item returned; the
+//! partition (the caller's own merchant) is always added by the server, so a cursor crafted
+//! from another merchant's id can never reach outside the caller's partition.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use crate::error::ApiError;
+
+pub fn encode_cursor(last_id: &str) -> String {
+    URL_SAFE_NO_PAD.encode(last_id)
+}
+
+/// Decodes a cursor back into an id accepted by `parse`; 400 when it is not one of ours.
+pub fn decode_cursor<T>(cursor: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T, ApiError> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|id| parse(&id))
+        .ok_or_else(|| ApiError::bad_query("cursor", "is not a cursor returned by this list"))
+}
+
+/// A page of results and the cursor of the next one.
+#[derive(Debug)]
+pub struct PageOf<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T> PageOf<T> {
+    pub fn to_json(&self, item: impl Fn(&T) -> serde_json::Value) -> serde_json::Value {
+        serde_json::json!({
+            "items": self.items.iter().map(item).collect::<Vec<_>>(),
+            "next_cursor": self.next_cursor,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::TransactionId;
+
+    #[test]
+    fn cursor_round_trips_and_rejects_garbage() {
+        let id = TransactionId::generate();
+        let c = encode_cursor(id.as_str());
+        assert_eq!(decode_cursor(&c, TransactionId::parse).unwrap(), id);
+        assert!(decode_cursor("!!", TransactionId::parse).is_err());
+        assert!(decode_cursor(&encode_cursor("mer_x"), TransactionId::parse).is_err());
+    }
+}

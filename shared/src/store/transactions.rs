@@ -1,0 +1,392 @@
+//! Transaction items and the uniqueness guards written beside them.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use serde::{Deserialize, Serialize};
+
+use super::page::{PageOf, encode_cursor};
+use super::{StoreError, classify, from_item, to_item};
+use crate::App;
+use crate::domain::{Currency, Email, Metadata, Money, OrderUuid, Timestamp, WebUrl};
+use crate::ids::{MerchantId, TransactionId};
+use crate::payments::{Card, PaymentStatus, Transaction};
+
+/// How long an `Idempotency-Key` is remembered.
+const IDEMPOTENCY_WINDOW: Duration = Duration::from_secs(24 * 3600);
+/// Attempts when DynamoDB reports a conflicting concurrent transaction on the same guard.
+const CONFLICT_ATTEMPTS: u32 = 5;
+/// Query pages read at most per list call when a filter discards items.
+const MAX_FILTERED_PAGES: usize = 5;
+
+#[derive(Serialize, Deserialize)]
+struct TransactionItem {
+    pk: TransactionId,
+    merchant_id: MerchantId,
+    order_uuid: String,
+    status: PaymentStatus,
+    amount_minor: i64,
+    currency: String,
+    email: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    product_title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    first_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_name: Option<String>,
+    #[serde(default)]
+    metadata: BTreeMap<String, String>,
+    url: String,
+    success_url: String,
+    cancel_url: String,
+    created_at: Timestamp,
+    expires_at: Timestamp,
+    /// `expires_at` as a number, for filter expressions.
+    expires_at_epoch: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    paid_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    card: Option<Card>,
+    fingerprint: String,
+}
+
+impl From<&Transaction> for TransactionItem {
+    fn from(t: &Transaction) -> Self {
+        Self {
+            pk: t.id.clone(),
+            merchant_id: t.merchant_id.clone(),
+            order_uuid: t.order_uuid.as_str().to_owned(),
+            status: t.status,
+            amount_minor: t.amount.minor(),
+            currency: t.amount.currency().code().to_owned(),
+            email: t.email.as_str().to_owned(),
+            product_title: t.product_title.clone(),
+            first_name: t.first_name.clone(),
+            last_name: t.last_name.clone(),
+            metadata: t.metadata.as_map().clone(),
+            url: t.url.clone(),
+            success_url: t.success_url.as_str().to_owned(),
+            cancel_url: t.cancel_url.as_str().to_owned(),
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            expires_at_epoch: t.expires_at.unix(),
+            paid_at: t.paid_at,
+            card: t.card.clone(),
+            fingerprint: t.fingerprint.clone(),
+        }
+    }
+}
+
+impl TryFrom<TransactionItem> for Transaction {
+    type Error = StoreError;
+
+    fn try_from(i: TransactionItem) -> Result<Self, StoreError> {
+        let key = i.pk.to_string();
+        let bad = |what: &str| StoreError::corrupt(key.clone(), what);
+        let currency = Currency::parse(&i.currency).map_err(|_| bad("currency"))?;
+        Ok(Self {
+            amount: Money::from_minor(i.amount_minor, currency).map_err(|_| bad("amount"))?,
+            order_uuid: OrderUuid::parse(&i.order_uuid).map_err(|_| bad("order_uuid"))?,
+            email: Email::parse(&i.email).map_err(|_| bad("email"))?,
+            success_url: WebUrl::parse(&i.success_url).map_err(|_| bad("success_url"))?,
+            cancel_url: WebUrl::parse(&i.cancel_url).map_err(|_| bad("cancel_url"))?,
+            id: i.pk,
+            merchant_id: i.merchant_id,
+            status: i.status,
+            product_title: i.product_title,
+            first_name: i.first_name,
+            last_name: i.last_name,
+            metadata: Metadata::from_map(i.metadata),
+            url: i.url,
+            created_at: i.created_at,
+            expires_at: i.expires_at,
+            paid_at: i.paid_at,
+            card: i.card,
+            fingerprint: i.fingerprint,
+        })
+    }
+}
+
+fn decode(item: HashMap<String, AttributeValue>) -> Result<Transaction, StoreError> {
+    from_item::<TransactionItem>(item)?.try_into()
+}
+
+/// Which uniqueness rule a guard enforces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guard {
+    Order,
+    Idempotency,
+}
+
+/// A guard found in place: the transaction it protects and that request's fingerprint.
+#[derive(Debug, Clone)]
+pub struct GuardHit {
+    pub guard: Guard,
+    pub transaction_id: TransactionId,
+    pub fingerprint: String,
+}
+
+pub enum Insert {
+    Created,
+    /// A guard already existed; nothing was written.
+    Duplicate(Vec<GuardHit>),
+}
+
+fn order_guard_key(merchant: &MerchantId, order_uuid: &OrderUuid) -> String {
+    format!("order#{merchant}#{order_uuid}")
+}
+
+fn idempotency_guard_key(merchant: &MerchantId, key: &str) -> String {
+    format!("idem#{merchant}#{key}")
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn n(v: i64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+/// Writes the transaction and its guards in one DynamoDB transaction (one round trip).
+pub async fn insert(
+    app: &App,
+    txn: &Transaction,
+    idempotency_key: Option<&str>,
+) -> Result<Insert, StoreError> {
+    let table = &app.settings.transactions_table;
+    let now = Timestamp::now();
+    let guard = |pk: String| {
+        HashMap::from([
+            ("pk".to_owned(), s(pk)),
+            ("transaction_id".to_owned(), s(txn.id.to_string())),
+            ("fingerprint".to_owned(), s(txn.fingerprint.clone())),
+        ])
+    };
+    let mut guards = vec![(
+        Guard::Order,
+        order_guard_key(&txn.merchant_id, &txn.order_uuid),
+        guard(order_guard_key(&txn.merchant_id, &txn.order_uuid)),
+    )];
+    if let Some(key) = idempotency_key {
+        let pk = idempotency_guard_key(&txn.merchant_id, key);
+        let mut item = guard(pk.clone());
+        item.insert("ttl".into(), n(now.plus(IDEMPOTENCY_WINDOW).unix()));
+        guards.push((Guard::Idempotency, pk, item));
+    }
+
+    let put = |item: HashMap<String, AttributeValue>, guard: Option<Guard>| {
+        let mut put = Put::builder().table_name(table).set_item(Some(item));
+        put = match guard {
+            None | Some(Guard::Order) => put.condition_expression("attribute_not_exists(pk)"),
+            // An idempotency guard past its window counts as absent even before TTL deletes it.
+            Some(Guard::Idempotency) => put
+                .condition_expression("attribute_not_exists(pk) OR #ttl < :now")
+                .expression_attribute_names("#ttl", "ttl")
+                .expression_attribute_values(":now", n(now.unix())),
+        };
+        put.build()
+            .map(|p| TransactWriteItem::builder().put(p).build())
+            .map_err(|e| StoreError::Dynamo(e.to_string()))
+    };
+    let mut items = vec![put(to_item(&TransactionItem::from(txn))?, None)?];
+    for (kind, _, item) in &guards {
+        items.push(put(item.clone(), Some(*kind))?);
+    }
+
+    for attempt in 1..=CONFLICT_ATTEMPTS {
+        let result = app
+            .dynamodb
+            .transact_write_items()
+            .set_transact_items(Some(items.clone()))
+            .send()
+            .await;
+        let err = match result {
+            Ok(_) => return Ok(Insert::Created),
+            Err(e) => e,
+        };
+        let codes = cancellation_codes(&err);
+        if codes.is_empty() {
+            return Err(classify(err));
+        }
+        // codes[0] is the transaction item; guards follow in order.
+        let failed: Vec<&(Guard, String, _)> = guards
+            .iter()
+            .zip(codes.iter().skip(1))
+            .filter(|(_, code)| code.as_str() == "ConditionalCheckFailed")
+            .map(|(g, _)| g)
+            .collect();
+        if !failed.is_empty() {
+            let mut hits = Vec::new();
+            for (kind, pk, _) in failed {
+                if let Some(hit) = read_guard(app, *kind, pk).await? {
+                    hits.push(hit);
+                }
+            }
+            if !hits.is_empty() {
+                return Ok(Insert::Duplicate(hits));
+            }
+        }
+        // A concurrent transaction held a guard (TransactionConflict) or an expired guard
+        // vanished between write and read: try again shortly.
+        tokio::time::sleep(Duration::from_millis(15 * u64::from(attempt))).await;
+    }
+    Err(StoreError::Throttled(
+        "transaction kept conflicting with concurrent writes".into(),
+    ))
+}
+
+/// The per-item reasons of a cancelled transaction, or nothing for any other error.
+fn cancellation_codes<R>(err: &SdkError<TransactWriteItemsError, R>) -> Vec<String> {
+    match err.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(e)) => e
+            .cancellation_reasons()
+            .iter()
+            .map(|r| r.code().unwrap_or("None").to_owned())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+async fn read_guard(app: &App, guard: Guard, pk: &str) -> Result<Option<GuardHit>, StoreError> {
+    let out = app
+        .dynamodb
+        .get_item()
+        .table_name(&app.settings.transactions_table)
+        .key("pk", s(pk))
+        .consistent_read(true)
+        .send()
+        .await
+        .map_err(classify)?;
+    let Some(item) = out.item else {
+        return Ok(None);
+    };
+    if guard == Guard::Idempotency {
+        let ttl = item
+            .get("ttl")
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse::<i64>().ok());
+        if ttl.is_some_and(|t| t < Timestamp::now().unix()) {
+            return Ok(None);
+        }
+    }
+    let field = |name: &str| {
+        item.get(name)
+            .and_then(|v| v.as_s().ok())
+            .cloned()
+            .ok_or_else(|| StoreError::corrupt(pk, format!("guard without {name}")))
+    };
+    Ok(Some(GuardHit {
+        guard,
+        transaction_id: TransactionId::parse(&field("transaction_id")?)
+            .ok_or_else(|| StoreError::corrupt(pk, "guard with a bad transaction id"))?,
+        fingerprint: field("fingerprint")?,
+    }))
+}
+
+/// A transaction by id (strongly consistent, so a create is visible to the next read).
+pub async fn get(app: &App, id: &TransactionId) -> Result<Option<Transaction>, StoreError> {
+    let out = app
+        .dynamodb
+        .get_item()
+        .table_name(&app.settings.transactions_table)
+        .key("pk", s(id.to_string()))
+        .consistent_read(true)
+        .send()
+        .await
+        .map_err(classify)?;
+    out.item.map(decode).transpose()
+}
+
+pub async fn find_by_order(
+    app: &App,
+    merchant: &MerchantId,
+    order_uuid: &OrderUuid,
+) -> Result<Option<Transaction>, StoreError> {
+    match read_guard(app, Guard::Order, &order_guard_key(merchant, order_uuid)).await? {
+        Some(hit) => Ok(get(app, &hit.transaction_id)
+            .await?
+            .filter(|t| &t.merchant_id == merchant)),
+        None => Ok(None),
+    }
+}
+
+/// A merchant's transactions, newest first, from the `by_merchant` index. A status filter is
+/// applied by DynamoDB (with expiry taken into account), reading a few pages at most to fill
+/// the requested size.
+pub async fn list(
+    app: &App,
+    merchant: &MerchantId,
+    status: Option<PaymentStatus>,
+    now: Timestamp,
+    limit: u32,
+    after: Option<&TransactionId>,
+) -> Result<PageOf<Transaction>, StoreError> {
+    let mut items = Vec::new();
+    let mut start = after.map(|id| {
+        HashMap::from([
+            ("merchant_id".to_owned(), s(merchant.to_string())),
+            ("pk".to_owned(), s(id.to_string())),
+        ])
+    });
+    let mut last_seen: Option<String> = None;
+    for _ in 0..MAX_FILTERED_PAGES {
+        let remaining = limit as usize - items.len();
+        let mut query = app
+            .dynamodb
+            .query()
+            .table_name(&app.settings.transactions_table)
+            .index_name("by_merchant")
+            .key_condition_expression("merchant_id = :m")
+            .expression_attribute_values(":m", s(merchant.to_string()))
+            .scan_index_forward(false)
+            .limit(remaining as i32)
+            .set_exclusive_start_key(start.take());
+        if let Some(status) = status {
+            let (expr, uses_now) = match status {
+                PaymentStatus::Pending => ("#st = :pending AND expires_at_epoch > :now", true),
+                PaymentStatus::Expired => (
+                    "#st = :expired OR (#st = :pending AND expires_at_epoch <= :now)",
+                    true,
+                ),
+                PaymentStatus::Paid => ("#st = :paid", false),
+                PaymentStatus::Declined => ("#st = :declined", false),
+            };
+            query = query
+                .filter_expression(expr)
+                .expression_attribute_names("#st", "status");
+            for st in ["pending", "expired", "paid", "declined"] {
+                if expr.contains(&format!(":{st}")) {
+                    query = query.expression_attribute_values(format!(":{st}"), s(st));
+                }
+            }
+            if uses_now {
+                query = query.expression_attribute_values(":now", n(now.unix()));
+            }
+        }
+        let out = query.send().await.map_err(classify)?;
+        for item in out.items.unwrap_or_default() {
+            items.push(decode(item)?);
+        }
+        match out.last_evaluated_key {
+            Some(key) => {
+                last_seen = key.get("pk").and_then(|v| v.as_s().ok()).cloned();
+                if items.len() >= limit as usize {
+                    break;
+                }
+                start = Some(key);
+            }
+            None => {
+                last_seen = None;
+                break;
+            }
+        }
+    }
+    Ok(PageOf {
+        items,
+        next_cursor: last_seen.map(|id| encode_cursor(&id)),
+    })
+}
