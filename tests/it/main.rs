@@ -2,6 +2,7 @@
 //! Run with `make test`, which starts the emulator.
 
 mod compat;
+mod events;
 mod keys;
 mod merchants;
 mod payments;
