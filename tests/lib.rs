@@ -190,3 +190,41 @@ pub fn payment(order_uuid: &str) -> Value {
         "product_title": "Blue mug",
     })
 }
+
+/// Waits, if needed, until at least `secs` seconds remain in the current UTC minute, so a test
+/// that counts requests in a per-minute window does not straddle two windows.
+pub async fn ensure_minute_has(secs: u64) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    let into = now.as_secs() % 60;
+    if 60 - into < secs {
+        let wait = std::time::Duration::from_secs(60 - into)
+            - std::time::Duration::from_nanos(u64::from(now.subsec_nanos()));
+        tokio::time::sleep(wait + std::time::Duration::from_millis(50)).await;
+    }
+}
+
+impl TestStack {
+    pub async fn delete(&self, path: &str, token: &str) -> Answer {
+        self.call(Method::DELETE, path, Some(token), None).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.call(Method::PATCH, path, Some(token), Some(body))
+            .await
+    }
+
+    /// A new key's whole answer (`data`) for `merchant_id`.
+    pub async fn key_object(&self, merchant_id: &str, label: &str, scope: &str) -> Value {
+        let res = self
+            .post(
+                "/api/v1/keys",
+                self.admin(),
+                json!({"merchant_id": merchant_id, "label": label, "scope": scope}),
+            )
+            .await;
+        res.expect(201);
+        res.data().clone()
+    }
+}

@@ -109,6 +109,11 @@ pub async fn start(template: &Template, opts: StartOptions) -> Result<RunningSta
             .or_else(|| stack.env(name))
     })?;
     let app = Arc::new(App::new(settings, &aws));
+    // A long-running server can write the access log in the background as entries arrive.
+    if let Some(receiver) = app.take_access_log_receiver() {
+        let app = app.clone();
+        tokio::spawn(async move { payrail::access_log::run_writer(&app, receiver).await });
+    }
     let router = Arc::new(Router::new(template, app.clone())?);
 
     let listener = TcpListener::bind(("127.0.0.1", opts.port)).await?;

@@ -1,7 +1,11 @@
 //! The process-wide state a Lambda builds once, outside its handler.
 
+use std::sync::Mutex;
+
+use crate::access_log::{AccessLog, AccessLogReceiver};
 use crate::auth::admin::AdminTokenCache;
 use crate::config::Settings;
+use crate::metrics::AwsCalls;
 
 /// SDK clients and settings, built once per process and shared by every invocation. Holds no
 /// state another instance needs: the admin-token cache only saves Secrets Manager calls.
@@ -9,6 +13,10 @@ pub struct App {
     pub settings: Settings,
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
+    /// Every AWS call this process made, by operation.
+    pub aws_calls: AwsCalls,
+    pub access_log: AccessLog,
+    access_log_receiver: Mutex<Option<AccessLogReceiver>>,
     pub(crate) admin_token: AdminTokenCache,
 }
 
@@ -22,11 +30,34 @@ impl App {
     }
 
     pub fn new(settings: Settings, aws: &aws_config::SdkConfig) -> Self {
+        let aws_calls = AwsCalls::default();
+        let dynamodb = aws_sdk_dynamodb::Client::from_conf(
+            aws_sdk_dynamodb::config::Builder::from(aws)
+                .interceptor(aws_calls.clone())
+                .build(),
+        );
+        let secrets = aws_sdk_secretsmanager::Client::from_conf(
+            aws_sdk_secretsmanager::config::Builder::from(aws)
+                .interceptor(aws_calls.clone())
+                .build(),
+        );
+        let (access_log, receiver) = AccessLog::channel();
         Self {
             settings,
-            dynamodb: aws_sdk_dynamodb::Client::new(aws),
-            secrets: aws_sdk_secretsmanager::Client::new(aws),
+            dynamodb,
+            secrets,
+            aws_calls,
+            access_log,
+            access_log_receiver: Mutex::new(Some(receiver)),
             admin_token: AdminTokenCache::default(),
         }
+    }
+
+    /// The receiving end of the access log, for the one task that writes it.
+    pub fn take_access_log_receiver(&self) -> Option<AccessLogReceiver> {
+        self.access_log_receiver
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
     }
 }

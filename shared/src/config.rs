@@ -18,6 +18,7 @@ pub struct Settings {
     pub merchants_table: String,
     pub keys_table: String,
     pub transactions_table: String,
+    pub access_log_table: String,
     /// Name or ARN of the Secrets Manager secret that holds the admin token.
     pub admin_token_secret: String,
     /// How long a payment request can be paid before it expires.
@@ -71,6 +72,7 @@ impl Settings {
             merchants_table: required("PAYRAIL_MERCHANTS_TABLE")?,
             keys_table: required("PAYRAIL_KEYS_TABLE")?,
             transactions_table: required("PAYRAIL_TRANSACTIONS_TABLE")?,
+            access_log_table: required("PAYRAIL_ACCESS_LOG_TABLE")?,
             admin_token_secret: required("PAYRAIL_ADMIN_TOKEN_SECRET")?,
             checkout_ttl,
             public_base_url,
@@ -91,7 +93,8 @@ mod tests {
         move |k| map.get(k).cloned()
     }
 
-    const BASE: [(&str, &str); 4] = [
+    const BASE: [(&str, &str); 5] = [
+        ("PAYRAIL_ACCESS_LOG_TABLE", "l"),
         ("PAYRAIL_MERCHANTS_TABLE", "m"),
         ("PAYRAIL_KEYS_TABLE", "k"),
         ("PAYRAIL_TRANSACTIONS_TABLE", "t"),
@@ -107,7 +110,11 @@ mod tests {
 
     #[test]
     fn missing_table_is_named_in_the_error() {
-        let err = Settings::from_lookup(env(&BASE[1..])).unwrap_err();
+        let without: Vec<_> = BASE
+            .into_iter()
+            .filter(|(k, _)| *k != "PAYRAIL_MERCHANTS_TABLE")
+            .collect();
+        let err = Settings::from_lookup(env(&without)).unwrap_err();
         assert!(err.to_string().contains("PAYRAIL_MERCHANTS_TABLE"));
     }
 

@@ -86,6 +86,12 @@ prefixed_id!(
     "txn_"
 );
 
+prefixed_id!(
+    /// An entry of the API access log.
+    LogId,
+    "log_"
+);
+
 /// An id for a request that API Gateway did not name (local runs and unit tests).
 pub fn request_id() -> String {
     format!("req_{}", new_ulid())

@@ -1,4 +1,4 @@
-//! Merchant API keys: labelled, scoped, shown once, revocable.
+//! Merchant API keys: labelled, scoped, shown once, revocable, rotatable.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -7,9 +7,10 @@ use crate::App;
 use crate::auth::{Access, Principal, api_key};
 use crate::domain::{BoundedText, Timestamp};
 use crate::error::{ApiError, FieldErrorsBuilder};
-use crate::http::JsonObject;
+use crate::http::{JsonObject, Page};
 use crate::ids::{KeyId, MerchantId};
-use crate::store;
+use crate::merchants::Merchant;
+use crate::store::{self, page::PageOf};
 
 pub type KeyLabel = BoundedText<100>;
 
@@ -66,19 +67,38 @@ impl ApiKey {
             "status": self.status,
             "created_at": self.created_at,
             "last_used_at": self.last_used_at,
+            "revoked_at": self.revoked_at,
         })
+    }
+
+    /// A new active key for `merchant`, and the whole key, which exists only in this answer.
+    fn issue(merchant_id: MerchantId, label: String, scope: KeyScope) -> (Self, String) {
+        let issued = api_key::issue();
+        let key = Self {
+            id: issued.id,
+            merchant_id,
+            label,
+            scope,
+            status: KeyStatus::Active,
+            secret_hash: issued.secret_hash,
+            created_at: Timestamp::now(),
+            last_used_at: None,
+            revoked_at: None,
+        };
+        (key, issued.token)
     }
 }
 
-/// Which merchant a key request is about: the caller's own, or for the admin token the one
-/// named by `merchant_id` (which must exist).
-async fn target_merchant(
+/// The merchant a request is about: the caller's own (a key allowed `access`), or for the
+/// admin token the existing merchant named by `merchant_id`.
+pub async fn merchant_in_scope(
     app: &App,
     principal: &Principal,
     merchant_id: Option<&str>,
+    access: Access,
 ) -> Result<MerchantId, ApiError> {
     match principal {
-        Principal::Merchant(_) => Ok(principal.merchant(Access::Write)?.merchant_id.clone()),
+        Principal::Merchant(_) => Ok(principal.merchant(access)?.merchant_id.clone()),
         Principal::Admin => {
             let raw = merchant_id.ok_or_else(|| {
                 ApiError::validation("merchant_id", "is required with the admin token")
@@ -88,12 +108,33 @@ async fn target_merchant(
     }
 }
 
+/// Key management is for the admin token and `full` keys; a `read_only` key cannot even list.
+fn require_manager(principal: &Principal) -> Result<(), ApiError> {
+    match principal {
+        Principal::Admin => Ok(()),
+        Principal::Merchant(_) => principal.merchant(Access::Write).map(|_| ()),
+    }
+}
+
+/// Reads a key the caller may manage; another merchant's key is 404, like a missing one.
+async fn managed_key(app: &App, principal: &Principal, raw_id: &str) -> Result<ApiKey, ApiError> {
+    require_manager(principal)?;
+    let not_found = || ApiError::NotFound(format!("no API key with id '{raw_id}'"));
+    let id = KeyId::parse(raw_id).ok_or_else(not_found)?;
+    let key = store::keys::get(app, &id).await?.ok_or_else(not_found)?;
+    match principal {
+        Principal::Merchant(m) if m.merchant_id != key.merchant_id => Err(not_found()),
+        _ => Ok(key),
+    }
+}
+
 /// Creates a key and returns it with the whole key, which is never available again.
 pub async fn create(
     app: &App,
     principal: &Principal,
     body: &JsonObject,
 ) -> Result<(ApiKey, String), ApiError> {
+    require_manager(principal)?;
     let mut errors = FieldErrorsBuilder::default();
     let label = match body.string("label") {
         Ok(Some(raw)) => errors.check("label", KeyLabel::parse(&raw)),
@@ -117,21 +158,88 @@ pub async fn create(
     let merchant_id = errors
         .check("merchant_id", body.string("merchant_id"))
         .flatten();
+    if matches!(principal, Principal::Admin)
+        && merchant_id.is_none()
+        && !body.contains("merchant_id")
+    {
+        errors.add("merchant_id", "is required with the admin token");
+    }
     errors.into_result()?;
-    let merchant_id = target_merchant(app, principal, merchant_id.as_deref()).await?;
+    let merchant_id =
+        merchant_in_scope(app, principal, merchant_id.as_deref(), Access::Write).await?;
+    let merchant = merchant_for(app, &merchant_id).await?;
 
-    let issued = api_key::issue();
-    let key = ApiKey {
-        id: issued.id,
-        merchant_id,
-        label: label.expect("checked above").into_string(),
-        scope: scope.expect("checked above"),
-        status: KeyStatus::Active,
-        secret_hash: issued.secret_hash,
-        created_at: Timestamp::now(),
-        last_used_at: None,
-        revoked_at: None,
-    };
-    store::keys::put(app, &key).await?;
-    Ok((key, issued.token))
+    let (key, token) = ApiKey::issue(
+        merchant.id,
+        label.expect("checked above").into_string(),
+        scope.expect("checked above"),
+    );
+    store::keys::put(app, &key, merchant.rate_limit_per_minute).await?;
+    Ok((key, token))
+}
+
+async fn merchant_for(app: &App, id: &MerchantId) -> Result<Merchant, ApiError> {
+    store::merchants::get(app, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no merchant with id '{id}'")))
+}
+
+/// A merchant's keys, newest first, never with secrets.
+pub async fn list(
+    app: &App,
+    principal: &Principal,
+    merchant_id: Option<&str>,
+    page: &Page,
+) -> Result<PageOf<ApiKey>, ApiError> {
+    require_manager(principal)?;
+    let merchant = merchant_in_scope(app, principal, merchant_id, Access::Write).await?;
+    let after = page
+        .cursor
+        .as_deref()
+        .map(|c| store::page::decode_cursor(c, KeyId::parse))
+        .transpose()?;
+    Ok(store::keys::list(app, &merchant, page.limit, after.as_ref()).await?)
+}
+
+/// Revokes a key; the very next request with it is 401. Revoking twice answers the same key.
+pub async fn revoke(app: &App, principal: &Principal, raw_id: &str) -> Result<ApiKey, ApiError> {
+    let key = managed_key(app, principal, raw_id).await?;
+    if key.status == KeyStatus::Revoked {
+        return Ok(key);
+    }
+    Ok(store::keys::revoke(app, &key.id, Timestamp::now()).await?)
+}
+
+/// Replaces a key with a new one of the same label and scope, revoking the old one in the same
+/// transaction. Answers the new key and the whole new key, shown once.
+pub async fn rotate(
+    app: &App,
+    principal: &Principal,
+    raw_id: &str,
+) -> Result<(ApiKey, String), ApiError> {
+    let old = managed_key(app, principal, raw_id).await?;
+    if old.status == KeyStatus::Revoked {
+        return Err(ApiError::Conflict(format!(
+            "API key '{}' is revoked and cannot be rotated",
+            old.id
+        )));
+    }
+    let merchant = merchant_for(app, &old.merchant_id).await?;
+    let (key, token) = ApiKey::issue(old.merchant_id.clone(), old.label.clone(), old.scope);
+    match store::keys::rotate(
+        app,
+        &old.id,
+        &key,
+        merchant.rate_limit_per_minute,
+        Timestamp::now(),
+    )
+    .await
+    {
+        Ok(()) => Ok((key, token)),
+        Err(store::StoreError::ConditionFailed) => Err(ApiError::Conflict(format!(
+            "API key '{}' was revoked or rotated meanwhile",
+            old.id
+        ))),
+        Err(e) => Err(e.into()),
+    }
 }

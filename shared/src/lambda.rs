@@ -1,21 +1,62 @@
 //! The Lambda entry point every HTTP function shares.
 
+use std::convert::Infallible;
 use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
 
 use lambda_http::{Body, Request, Response, service_fn};
+use tokio::sync::{Mutex, mpsc};
 
 use crate::App;
+use crate::access_log;
 
-/// Builds the [`App`] once, at init, then serves invocations with `handler` until the runtime
-/// stops. The app lives for the whole process, so it is leaked to a `'static` borrow.
+/// How long the access-log extension waits for the handler before writing what it has.
+const HANDLER_WAIT: Duration = Duration::from_secs(9);
+
+/// Builds the [`App`] once, at init, then serves invocations with `handler`.
+///
+/// Beside the runtime runs an internal Lambda extension that writes the access log after each
+/// response is sent and before the environment is frozen, so callers never wait for it.
 pub async fn serve<Fut>(handler: fn(&'static App, Request) -> Fut) -> Result<(), lambda_http::Error>
 where
     Fut: Future<Output = Response<Body>> + Send,
 {
     lambda_http::tracing::init_default_subscriber();
     let app: &'static App = Box::leak(Box::new(App::from_env().await?));
-    lambda_http::run(service_fn(move |req: Request| async move {
-        Ok::<_, std::convert::Infallible>(handler(app, req).await)
-    }))
-    .await
+    let log = app
+        .take_access_log_receiver()
+        .expect("a new App has its receiver");
+    let (done_tx, done_rx) = mpsc::unbounded_channel::<()>();
+    let state = Arc::new(Mutex::new((log, done_rx)));
+
+    let extension = lambda_extension::Extension::new()
+        .with_events(&["INVOKE"])
+        .with_events_processor(lambda_extension::service_fn(move |_event| {
+            let state = state.clone();
+            async move {
+                let mut guard = state.lock().await;
+                let (log, done) = &mut *guard;
+                // The INVOKE event reaches the extension as the handler starts; wait for it to
+                // finish (bounded, so a lost signal cannot hold the environment).
+                let _ = tokio::time::timeout(HANDLER_WAIT, done.recv()).await;
+                access_log::flush(app, log).await;
+                Ok::<(), lambda_extension::Error>(())
+            }
+        }))
+        .with_extension_name("payrail-access-log")
+        // Extensions register during init, before the runtime starts taking invocations.
+        .register()
+        .await?;
+
+    let runtime = lambda_http::run(service_fn(move |req: Request| {
+        let done = done_tx.clone();
+        async move {
+            let res = handler(app, req).await;
+            let _ = done.send(());
+            Ok::<_, Infallible>(res)
+        }
+    }));
+    tokio::try_join!(runtime, extension.run())?;
+    Ok(())
 }

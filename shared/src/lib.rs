@@ -6,6 +6,7 @@
 //! [`store`] is the only code that knows the DynamoDB item layout; [`error::ApiError`] is the
 //! only place errors become HTTP statuses.
 
+pub mod access_log;
 pub mod app;
 pub mod auth;
 pub mod config;
@@ -16,6 +17,7 @@ pub mod ids;
 pub mod keys;
 pub mod lambda;
 pub mod merchants;
+pub mod metrics;
 pub mod payments;
 pub mod store;
 

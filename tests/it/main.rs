@@ -1,9 +1,12 @@
 //! Integration tests: real handlers, real HTTP, real AWS SDK, against the local emulator.
 //! Run with `make test`, which starts the emulator.
 
+mod access_log;
 mod compat;
 mod events;
+mod key_lifecycle;
 mod keys;
 mod merchants;
 mod payments;
+mod rate_limit;
 mod transactions;

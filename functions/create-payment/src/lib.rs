@@ -15,9 +15,13 @@ pub const COMPAT_ROUTE: &str = "POST /payment-request-api";
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     let ctx = RequestCtx::new(req);
     match ctx.route.as_str() {
-        CREATE_ROUTE => render_envelope(&ctx, create(app, &ctx).await),
-        COMPAT_ROUTE => render_compat(&ctx, compat(app, &ctx).await),
-        other => render_envelope(&ctx, Err(ApiError::NotFound(format!("no route {other}")))),
+        CREATE_ROUTE => render_envelope(app, &ctx, create(app, &ctx).await),
+        COMPAT_ROUTE => render_compat(app, &ctx, compat(app, &ctx).await),
+        other => render_envelope(
+            app,
+            &ctx,
+            Err(ApiError::NotFound(format!("no route {other}"))),
+        ),
     }
 }
 
@@ -62,7 +66,7 @@ async fn compat(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
         Ok(None) => ctx.bearer()?.to_owned(),
         Err(e) => return Err(ApiError::validation("api_key", e)),
     };
-    let principal = auth::authenticate_token(app, token.trim()).await?;
+    let principal = auth::authenticate_token(app, ctx, token.trim()).await?;
     let caller = principal.merchant(Access::Write)?;
     let idempotency_key = ctx
         .header("idempotency-key")

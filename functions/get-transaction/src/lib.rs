@@ -13,7 +13,7 @@ pub const LIST_ROUTE: &str = "GET /api/v1/transactions";
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     let ctx = RequestCtx::new(req);
     let result = route(app, &ctx).await;
-    render_envelope(&ctx, result)
+    render_envelope(app, &ctx, result)
 }
 
 async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {

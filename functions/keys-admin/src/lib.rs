@@ -1,15 +1,15 @@
-//! `keys-admin`: merchants (admin token) and API keys.
+//! `keys-admin`: merchants (admin token), API keys, and the API access log.
 
 use lambda_http::{Body, Request, Response};
 use payrail::auth;
 use payrail::http::{Reply, RequestCtx, render_envelope};
-use payrail::{ApiError, App, keys, merchants};
+use payrail::{ApiError, App, access_log, keys, merchants};
 use serde_json::json;
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     let ctx = RequestCtx::new(req);
     let result = route(app, &ctx).await;
-    render_envelope(&ctx, result)
+    render_envelope(app, &ctx, result)
 }
 
 async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
@@ -44,13 +44,40 @@ async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
         }
         "POST /api/v1/keys" => {
             let (key, token) = keys::create(app, &principal, &ctx.json_object()?).await?;
-            let mut data = key.to_json();
-            data["key"] = json!(token);
             Ok(Reply::created(
-                data,
+                with_whole_key(key.to_json(), token),
                 "API key created; store it now, it will not be shown again",
+            ))
+        }
+        "GET /api/v1/keys" => {
+            let page = keys::list(app, &principal, ctx.query("merchant_id"), &ctx.page()?).await?;
+            Ok(Reply::ok(page.to_json(keys::ApiKey::to_json), "API keys"))
+        }
+        "DELETE /api/v1/keys/{id}" => {
+            let key = keys::revoke(app, &principal, id).await?;
+            Ok(Reply::ok(key.to_json(), "API key revoked"))
+        }
+        "POST /api/v1/keys/{id}/rotate" => {
+            let (key, token) = keys::rotate(app, &principal, id).await?;
+            Ok(Reply::created(
+                with_whole_key(key.to_json(), token),
+                "API key rotated; the old key is revoked. Store the new one now, it will not be shown again",
+            ))
+        }
+        "GET /api/v1/logs" => {
+            let page =
+                access_log::list(app, &principal, ctx.query("merchant_id"), &ctx.page()?).await?;
+            Ok(Reply::ok(
+                page.to_json(access_log::LogEntry::to_json),
+                "access log",
             ))
         }
         other => Err(ApiError::NotFound(format!("no route {other}"))),
     }
+}
+
+/// The answer that carries a whole key: the only time it is ever shown.
+fn with_whole_key(mut data: serde_json::Value, token: String) -> serde_json::Value {
+    data["key"] = json!(token);
+    data
 }

@@ -62,12 +62,14 @@ pub fn hash(secret: &str) -> String {
     hex(&Sha256::digest(secret.as_bytes()))
 }
 
-/// Compares the presented secret's hash with the stored one in constant time (equal lengths
-/// are checked first; both are fixed-length hex digests).
+/// Compares the presented secret's hash with the stored one in constant time.
 pub fn verify(secret: &str, stored_hash: &str) -> bool {
-    let presented = hash(secret);
-    presented.len() == stored_hash.len()
-        && bool::from(presented.as_bytes().ct_eq(stored_hash.as_bytes()))
+    hashes_match(&hash(secret), stored_hash)
+}
+
+/// Constant-time equality of two hex digests (lengths are checked first; both are fixed-length).
+pub fn hashes_match(a: &str, b: &str) -> bool {
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {

@@ -4,10 +4,12 @@ pub mod admin;
 pub mod api_key;
 
 use crate::App;
+use crate::domain::Timestamp;
 use crate::error::ApiError;
 use crate::http::RequestCtx;
 use crate::ids::{KeyId, MerchantId};
-use crate::keys::{KeyScope, KeyStatus};
+use crate::keys::KeyScope;
+use crate::store::{self, keys::AuthOutcome};
 
 /// An authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,30 +62,46 @@ impl Principal {
 
 /// Authenticates the request's bearer credential.
 pub async fn authenticate(app: &App, ctx: &RequestCtx) -> Result<Principal, ApiError> {
-    authenticate_token(app, ctx.bearer()?).await
+    authenticate_token(app, ctx, ctx.bearer()?).await
 }
 
-/// Authenticates a credential: an API key (`prl_…`) or the admin token. Unknown, malformed and
-/// revoked credentials are 401 at once: keys are read with a strongly consistent read on every
-/// request, so no cache can serve a revoked key.
-pub async fn authenticate_token(app: &App, token: &str) -> Result<Principal, ApiError> {
+/// Authenticates a credential: an API key (`prl_…`) or the admin token.
+///
+/// A key is checked, counted against its merchant's per-minute limit and stamped
+/// `last_used_at` in one conditional DynamoDB write, read strongly consistent, so a revoked key
+/// fails on the very next request from any instance. The outcome is noted on `ctx`, which adds
+/// the `X-RateLimit-*` headers and the access-log entry to the response.
+pub async fn authenticate_token(
+    app: &App,
+    ctx: &RequestCtx,
+    token: &str,
+) -> Result<Principal, ApiError> {
     if token.starts_with(api_key::TOKEN_PREFIX) {
         let (key_id, secret) = api_key::parse(token)
             .ok_or_else(|| ApiError::Unauthorized("malformed API key".into()))?;
-        let key = crate::store::keys::get(app, &key_id)
-            .await?
-            .filter(|key| api_key::verify(secret, &key.secret_hash))
-            .ok_or_else(|| ApiError::Unauthorized("invalid API key".into()))?;
-        if key.status != KeyStatus::Active {
-            return Err(ApiError::Unauthorized(
+        let hash = api_key::hash(secret);
+        let outcome = store::keys::authenticate(app, &key_id, &hash, Timestamp::now()).await?;
+        return match outcome {
+            AuthOutcome::Allowed(key, window) => {
+                let caller = MerchantCaller {
+                    merchant_id: key.merchant_id,
+                    key_id: key.id,
+                    scope: key.scope,
+                };
+                ctx.note_caller(caller.clone(), window);
+                Ok(Principal::Merchant(caller))
+            }
+            AuthOutcome::Invalid => Err(ApiError::Unauthorized("invalid API key".into())),
+            AuthOutcome::Revoked => Err(ApiError::Unauthorized(
                 "this API key has been revoked".into(),
-            ));
-        }
-        return Ok(Principal::Merchant(MerchantCaller {
-            merchant_id: key.merchant_id,
-            key_id: key.id,
-            scope: key.scope,
-        }));
+            )),
+            AuthOutcome::Limited(window) => {
+                ctx.note_rate(window);
+                Err(ApiError::RateLimited {
+                    retry_after: (window.reset - Timestamp::now().unix()).max(1) as u64,
+                })
+            }
+        };
     }
     if admin::verify(app, token).await? {
         Ok(Principal::Admin)

@@ -5,6 +5,8 @@ use lambda_http::{Body, Response};
 use serde_json::{Value, json};
 
 use super::RequestCtx;
+use crate::App;
+use crate::access_log::LogEntry;
 use crate::error::ApiError;
 
 /// A successful answer: status, `data`, and a human `message`.
@@ -34,47 +36,64 @@ impl Reply {
 }
 
 /// Renders a result as the `{success, data, message[, errors]}` envelope.
-pub fn render_envelope(ctx: &RequestCtx, result: Result<Reply, ApiError>) -> Response<Body> {
+pub fn render_envelope(
+    app: &App,
+    ctx: &RequestCtx,
+    result: Result<Reply, ApiError>,
+) -> Response<Body> {
     match result {
         Ok(reply) => {
             let body = json!({"success": true, "data": reply.data, "message": reply.message});
-            finish(ctx, reply.status, &body, None)
+            finish(app, ctx, reply.status, &body, None)
         }
         Err(err) => {
             let mut body = json!({"success": false, "data": null, "message": err.to_string()});
             if let Some(errors) = err.field_errors() {
                 body["errors"] = json!(errors);
             }
-            finish(ctx, err.status(), &body, Some(&err))
+            finish(app, ctx, err.status(), &body, Some(&err))
         }
     }
 }
 
 /// Renders a result in the style of hosted-payment gateways' `payment-request-api`:
 /// `{"status": true, ...data}` or `{"status": false, "error": "..."}`.
-pub fn render_compat(ctx: &RequestCtx, result: Result<Reply, ApiError>) -> Response<Body> {
+pub fn render_compat(
+    app: &App,
+    ctx: &RequestCtx,
+    result: Result<Reply, ApiError>,
+) -> Response<Body> {
     match result {
         Ok(reply) => {
             let mut body = json!({"status": true});
             if let (Value::Object(out), Value::Object(data)) = (&mut body, reply.data) {
                 out.extend(data);
             }
-            finish(ctx, reply.status, &body, None)
+            finish(app, ctx, reply.status, &body, None)
         }
         Err(err) => {
             let body = json!({"status": false, "error": err.summary()});
-            finish(ctx, err.status(), &body, Some(&err))
+            finish(app, ctx, err.status(), &body, Some(&err))
         }
     }
 }
 
 fn finish(
+    app: &App,
     ctx: &RequestCtx,
     status: StatusCode,
     body: &Value,
     err: Option<&ApiError>,
 ) -> Response<Body> {
     log_outcome(ctx, status, err);
+    if let Some(caller) = ctx.caller() {
+        app.access_log.record(LogEntry::new(
+            caller,
+            ctx.method.as_str(),
+            &ctx.path,
+            status.as_u16(),
+        ));
+    }
     let mut res = Response::new(Body::Text(body.to_string()));
     *res.status_mut() = status;
     let headers = res.headers_mut();
@@ -89,6 +108,14 @@ fn finish(
     );
     if let Ok(id) = HeaderValue::from_str(&ctx.request_id) {
         headers.insert("x-request-id", id);
+    }
+    if let Some(rate) = ctx.rate() {
+        headers.insert("x-ratelimit-limit", HeaderValue::from(rate.limit));
+        headers.insert("x-ratelimit-remaining", HeaderValue::from(rate.remaining));
+        headers.insert("x-ratelimit-reset", HeaderValue::from(rate.reset));
+    }
+    if let Some(ApiError::RateLimited { retry_after }) = err {
+        headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
     }
     res
 }

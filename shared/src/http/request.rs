@@ -1,12 +1,15 @@
 //! What a handler knows about its request, read once from the API Gateway event.
 
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use lambda_http::http::{HeaderMap, Method};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt};
 
+use crate::auth::MerchantCaller;
 use crate::error::ApiError;
+use crate::store::keys::RateWindow;
 
 /// API Gateway's payload limit is far larger; ours keeps a payment request small and cheap.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -22,6 +25,10 @@ pub struct RequestCtx {
     path_params: lambda_http::aws_lambda_events::query_map::QueryMap,
     body: Vec<u8>,
     pub started: Instant,
+    /// The merchant key that authenticated this request, once known.
+    caller: OnceLock<MerchantCaller>,
+    /// Its rate-limit window, once counted.
+    rate: OnceLock<RateWindow>,
 }
 
 impl RequestCtx {
@@ -57,7 +64,26 @@ impl RequestCtx {
             path_params,
             body,
             started,
+            caller: OnceLock::new(),
+            rate: OnceLock::new(),
         }
+    }
+
+    pub(crate) fn note_caller(&self, caller: MerchantCaller, rate: RateWindow) {
+        let _ = self.caller.set(caller);
+        self.note_rate(rate);
+    }
+
+    pub(crate) fn note_rate(&self, rate: RateWindow) {
+        let _ = self.rate.set(rate);
+    }
+
+    pub fn caller(&self) -> Option<&MerchantCaller> {
+        self.caller.get()
+    }
+
+    pub fn rate(&self) -> Option<&RateWindow> {
+        self.rate.get()
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {

@@ -1,17 +1,51 @@
-//! API key items.
+//! API key items. Besides the key itself, an item carries its rate-limit state, so that
+//! authentication, rate limiting and `last_used_at` are one conditional `UpdateItem`:
+//! - `rate_limit_per_minute`: the merchant's limit, copied here when it changes;
+//! - `rl_window`: the current fixed window (unix minute) and `rl_count`: requests in it.
 
-use aws_sdk_dynamodb::types::AttributeValue;
+use std::collections::HashMap;
 
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+    Update,
+};
+
+use super::page::{PageOf, encode_cursor};
 use super::{StoreError, classify, from_item, to_item};
 use crate::App;
-use crate::ids::KeyId;
-use crate::keys::ApiKey;
+use crate::auth::api_key;
+use crate::domain::Timestamp;
+use crate::ids::{KeyId, MerchantId};
+use crate::keys::{ApiKey, KeyStatus};
 
-pub async fn put(app: &App, key: &ApiKey) -> Result<(), StoreError> {
+type Item = HashMap<String, AttributeValue>;
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+fn num(item: &Item, name: &str) -> Option<i64> {
+    item.get(name)?.as_n().ok()?.parse().ok()
+}
+
+fn key_item(key: &ApiKey, rate_limit: u32) -> Result<Item, StoreError> {
+    let mut item = to_item(key)?;
+    item.insert("rate_limit_per_minute".into(), n(rate_limit));
+    item.insert("rl_window".into(), n(0));
+    item.insert("rl_count".into(), n(0));
+    Ok(item)
+}
+
+pub async fn put(app: &App, key: &ApiKey, rate_limit: u32) -> Result<(), StoreError> {
     app.dynamodb
         .put_item()
         .table_name(&app.settings.keys_table)
-        .set_item(Some(to_item(key)?))
+        .set_item(Some(key_item(key, rate_limit)?))
         .condition_expression("attribute_not_exists(id)")
         .send()
         .await
@@ -19,16 +53,281 @@ pub async fn put(app: &App, key: &ApiKey) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Reads a key with a strongly consistent read, so a revocation is seen by the next request.
+/// Reads a key with a strongly consistent read.
 pub async fn get(app: &App, id: &KeyId) -> Result<Option<ApiKey>, StoreError> {
     let out = app
         .dynamodb
         .get_item()
         .table_name(&app.settings.keys_table)
-        .key("id", AttributeValue::S(id.to_string()))
+        .key("id", s(id.to_string()))
         .consistent_read(true)
         .send()
         .await
         .map_err(classify)?;
     out.item.map(from_item).transpose()
+}
+
+pub async fn list(
+    app: &App,
+    merchant: &MerchantId,
+    limit: u32,
+    after: Option<&KeyId>,
+) -> Result<PageOf<ApiKey>, StoreError> {
+    let mut query = app
+        .dynamodb
+        .query()
+        .table_name(&app.settings.keys_table)
+        .index_name("by_merchant")
+        .key_condition_expression("merchant_id = :m")
+        .expression_attribute_values(":m", s(merchant.to_string()))
+        .scan_index_forward(false)
+        .limit(limit as i32);
+    if let Some(after) = after {
+        query = query
+            .exclusive_start_key("merchant_id", s(merchant.to_string()))
+            .exclusive_start_key("id", s(after.to_string()));
+    }
+    let out = query.send().await.map_err(classify)?;
+    let items: Vec<ApiKey> = out
+        .items
+        .unwrap_or_default()
+        .into_iter()
+        .map(from_item)
+        .collect::<Result<_, _>>()?;
+    let next_cursor = match (&out.last_evaluated_key, items.last()) {
+        (Some(_), Some(last)) => Some(encode_cursor(last.id.as_str())),
+        _ => None,
+    };
+    Ok(PageOf { items, next_cursor })
+}
+
+pub async fn revoke(app: &App, id: &KeyId, now: Timestamp) -> Result<ApiKey, StoreError> {
+    let out = app
+        .dynamodb
+        .update_item()
+        .table_name(&app.settings.keys_table)
+        .key("id", s(id.to_string()))
+        .update_expression("SET #st = :revoked, revoked_at = if_not_exists(revoked_at, :now)")
+        .condition_expression("attribute_exists(id)")
+        .expression_attribute_names("#st", "status")
+        .expression_attribute_values(":revoked", s("revoked"))
+        .expression_attribute_values(":now", s(now.to_rfc3339()))
+        .return_values(ReturnValue::AllNew)
+        .send()
+        .await
+        .map_err(classify)?;
+    from_item(out.attributes.unwrap_or_default())
+}
+
+/// Revokes `old` (if still active) and stores `new`, in one transaction.
+pub async fn rotate(
+    app: &App,
+    old: &KeyId,
+    new: &ApiKey,
+    rate_limit: u32,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let table = &app.settings.keys_table;
+    let revoke = Update::builder()
+        .table_name(table)
+        .key("id", s(old.to_string()))
+        .update_expression("SET #st = :revoked, revoked_at = :now")
+        .condition_expression("#st = :active")
+        .expression_attribute_names("#st", "status")
+        .expression_attribute_values(":revoked", s("revoked"))
+        .expression_attribute_values(":active", s("active"))
+        .expression_attribute_values(":now", s(now.to_rfc3339()))
+        .build()
+        .map_err(|e| StoreError::Dynamo(e.to_string()))?;
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(key_item(new, rate_limit)?))
+        .condition_expression("attribute_not_exists(id)")
+        .build()
+        .map_err(|e| StoreError::Dynamo(e.to_string()))?;
+    let result = app
+        .dynamodb
+        .transact_write_items()
+        .transact_items(TransactWriteItem::builder().update(revoke).build())
+        .transact_items(TransactWriteItem::builder().put(put).build())
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) => match e.as_service_error() {
+            Some(
+                aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(_),
+            ) => Err(StoreError::ConditionFailed),
+            _ => Err(classify(e)),
+        },
+    }
+}
+
+/// Copies a merchant's new rate limit onto each of its keys (a handful per merchant).
+pub async fn set_rate_limit(
+    app: &App,
+    merchant: &MerchantId,
+    limit: u32,
+) -> Result<(), StoreError> {
+    let mut after: Option<KeyId> = None;
+    loop {
+        let page = list(app, merchant, 100, after.as_ref()).await?;
+        for key in &page.items {
+            app.dynamodb
+                .update_item()
+                .table_name(&app.settings.keys_table)
+                .key("id", s(key.id.to_string()))
+                .update_expression("SET rate_limit_per_minute = :l")
+                .condition_expression("attribute_exists(id)")
+                .expression_attribute_values(":l", n(limit))
+                .send()
+                .await
+                .map_err(classify)?;
+        }
+        match (page.next_cursor, page.items.last()) {
+            (Some(_), Some(last)) => after = Some(last.id.clone()),
+            _ => return Ok(()),
+        }
+    }
+}
+
+/// The rate-limit state after a counted request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateWindow {
+    pub limit: u32,
+    pub remaining: u32,
+    /// Unix second at which the window resets.
+    pub reset: i64,
+}
+
+pub enum AuthOutcome {
+    Allowed(ApiKey, RateWindow),
+    /// Unknown key, or a secret that does not match.
+    Invalid,
+    Revoked,
+    Limited(RateWindow),
+}
+
+/// Authenticates a presented key, counts the request against its per-minute limit and records
+/// `last_used_at`, in one conditional `UpdateItem` in the common case (a second one when a key
+/// enters a new minute). The condition includes the secret's hash, so a request with a wrong
+/// secret changes nothing and cannot burn another merchant's rate limit.
+pub async fn authenticate(
+    app: &App,
+    id: &KeyId,
+    secret_hash: &str,
+    now: Timestamp,
+) -> Result<AuthOutcome, StoreError> {
+    let mut window = now.unix().div_euclid(60);
+    for _ in 0..3 {
+        let counted = update(app, id, secret_hash, now, window, false).await?;
+        let old = match counted {
+            Ok(item) => return allowed(item, window),
+            Err(old) => old,
+        };
+        let Some(old) = old else {
+            return Ok(AuthOutcome::Invalid);
+        };
+        let stored_hash = old.get("secret_hash").and_then(|v| v.as_s().ok());
+        if !stored_hash.is_some_and(|h| api_key::hashes_match(secret_hash, h)) {
+            return Ok(AuthOutcome::Invalid);
+        }
+        if old
+            .get("status")
+            .and_then(|v| v.as_s().ok())
+            .map(String::as_str)
+            != Some("active")
+        {
+            return Ok(AuthOutcome::Revoked);
+        }
+        let stored_window = num(&old, "rl_window").unwrap_or(0);
+        if stored_window > window {
+            // Another instance's clock is ahead: count in its window.
+            window = stored_window;
+            continue;
+        }
+        if stored_window == window {
+            let limit = num(&old, "rate_limit_per_minute").unwrap_or(0).max(0) as u32;
+            return Ok(AuthOutcome::Limited(RateWindow {
+                limit,
+                remaining: 0,
+                reset: (window + 1) * 60,
+            }));
+        }
+        // A new minute: start the window at one request.
+        match update(app, id, secret_hash, now, window, true).await? {
+            Ok(item) => return allowed(item, window),
+            // Someone else started this window first; count in it.
+            Err(_) => continue,
+        }
+    }
+    Err(StoreError::Throttled(
+        "rate-limit window kept changing".into(),
+    ))
+}
+
+fn allowed(item: Item, window: i64) -> Result<AuthOutcome, StoreError> {
+    let limit = num(&item, "rate_limit_per_minute").unwrap_or(0).max(0) as u32;
+    let count = num(&item, "rl_count").unwrap_or(0).max(0) as u32;
+    let key: ApiKey = from_item(item)?;
+    if key.status != KeyStatus::Active {
+        return Ok(AuthOutcome::Revoked);
+    }
+    Ok(AuthOutcome::Allowed(
+        key,
+        RateWindow {
+            limit,
+            remaining: limit.saturating_sub(count),
+            reset: (window + 1) * 60,
+        },
+    ))
+}
+
+/// One counting `UpdateItem`: `Ok(new item)` if the condition held, `Err(old item)` if not.
+async fn update(
+    app: &App,
+    id: &KeyId,
+    secret_hash: &str,
+    now: Timestamp,
+    window: i64,
+    new_window: bool,
+) -> Result<Result<Item, Option<Item>>, StoreError> {
+    let (expression, condition) = if new_window {
+        (
+            "SET rl_window = :w, rl_count = :one, last_used_at = :now",
+            "secret_hash = :h AND #st = :active AND rl_window < :w",
+        )
+    } else {
+        (
+            "SET rl_count = rl_count + :one, last_used_at = :now",
+            "secret_hash = :h AND #st = :active AND rl_window = :w \
+             AND rl_count < rate_limit_per_minute",
+        )
+    };
+    let result = app
+        .dynamodb
+        .update_item()
+        .table_name(&app.settings.keys_table)
+        .key("id", s(id.to_string()))
+        .update_expression(expression)
+        .condition_expression(condition)
+        .expression_attribute_names("#st", "status")
+        .expression_attribute_values(":h", s(secret_hash))
+        .expression_attribute_values(":active", s("active"))
+        .expression_attribute_values(":w", n(window))
+        .expression_attribute_values(":one", n(1))
+        .expression_attribute_values(":now", s(now.to_rfc3339()))
+        .return_values(ReturnValue::AllNew)
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+        .send()
+        .await;
+    match result {
+        Ok(out) => Ok(Ok(out.attributes.unwrap_or_default())),
+        Err(e) => match e.as_service_error() {
+            Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
+                Ok(Err(failed.item.clone()))
+            }
+            _ => Err(classify(e)),
+        },
+    }
 }

@@ -8,6 +8,7 @@
 //!   (`order#<merchant>#<order_uuid>`, `idem#<merchant>#<key>`) written in the same
 //!   transaction as the payment; index `by_merchant` (`merchant_id`, `pk`) holds only payments.
 
+pub mod access_log;
 pub mod keys;
 pub mod merchants;
 pub mod page;

@@ -1,0 +1,90 @@
+//! Access log items: partition `merchant_id`, sort `id` (time-ordered), expiring by TTL.
+
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+
+use super::page::{PageOf, encode_cursor};
+use super::{StoreError, classify, from_item, to_item};
+use crate::App;
+use crate::access_log::{LogEntry, RETENTION};
+use crate::ids::{LogId, MerchantId};
+
+/// BatchWriteItem takes at most 25 items.
+const BATCH: usize = 25;
+
+pub async fn put_all(app: &App, entries: &[LogEntry]) -> Result<(), StoreError> {
+    let table = &app.settings.access_log_table;
+    for chunk in entries.chunks(BATCH) {
+        let mut requests = Vec::with_capacity(chunk.len());
+        for entry in chunk {
+            let mut item = to_item(entry)?;
+            item.insert(
+                "ttl".into(),
+                AttributeValue::N(entry.created_at.plus(RETENTION).unix().to_string()),
+            );
+            let put = PutRequest::builder()
+                .set_item(Some(item))
+                .build()
+                .map_err(|e| StoreError::Dynamo(e.to_string()))?;
+            requests.push(WriteRequest::builder().put_request(put).build());
+        }
+        // Unprocessed items (throttling) are retried a few times, then reported.
+        let mut pending = requests;
+        for attempt in 0..3 {
+            let out = app
+                .dynamodb
+                .batch_write_item()
+                .request_items(table, pending)
+                .send()
+                .await
+                .map_err(classify)?;
+            pending = out
+                .unprocessed_items
+                .and_then(|mut m| m.remove(table))
+                .unwrap_or_default();
+            if pending.is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
+        }
+        if !pending.is_empty() {
+            return Err(StoreError::Throttled(format!(
+                "{} access log entries left unprocessed",
+                pending.len()
+            )));
+        }
+    }
+    Ok(())
+}
+
+pub async fn list(
+    app: &App,
+    merchant: &MerchantId,
+    limit: u32,
+    after: Option<&LogId>,
+) -> Result<PageOf<LogEntry>, StoreError> {
+    let mut query = app
+        .dynamodb
+        .query()
+        .table_name(&app.settings.access_log_table)
+        .key_condition_expression("merchant_id = :m")
+        .expression_attribute_values(":m", AttributeValue::S(merchant.to_string()))
+        .scan_index_forward(false)
+        .limit(limit as i32);
+    if let Some(after) = after {
+        query = query
+            .exclusive_start_key("merchant_id", AttributeValue::S(merchant.to_string()))
+            .exclusive_start_key("id", AttributeValue::S(after.to_string()));
+    }
+    let out = query.send().await.map_err(classify)?;
+    let items: Vec<LogEntry> = out
+        .items
+        .unwrap_or_default()
+        .into_iter()
+        .map(from_item)
+        .collect::<Result<_, _>>()?;
+    let next_cursor = match (&out.last_evaluated_key, items.last()) {
+        (Some(_), Some(last)) => Some(encode_cursor(last.id.as_str())),
+        _ => None,
+    };
+    Ok(PageOf { items, next_cursor })
+}
