@@ -7,6 +7,7 @@ source scripts/emulator.sh
 
 bash scripts/venv.sh
 # Build first so the emulator does not wait on the compiler.
+cargo build --workspace --bins --quiet
 cargo test --workspace --no-run --quiet
 
 mkdir -p .payrail

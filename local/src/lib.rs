@@ -4,6 +4,7 @@
 
 pub mod provision;
 pub mod router;
+pub mod runtime_api;
 pub mod template;
 
 use std::collections::BTreeMap;

@@ -6,6 +6,7 @@ mod compat;
 mod events;
 mod key_lifecycle;
 mod keys;
+mod lambda_runtime;
 mod merchants;
 mod payments;
 mod rate_limit;

@@ -1,0 +1,113 @@
+//! The function binaries themselves (their `main`: init, the runtime loop, the access-log
+//! extension), run against a local Lambda Runtime API as Lambda runs them.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use payrail_local::runtime_api::{RuntimeApi, lambda_environment};
+use payrail_tests::TestStack;
+use serde_json::{Value, json};
+
+fn binary(name: &str) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let path = target.join("debug").join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: build the functions first (`cargo build --workspace --bins`, as `make test` does)",
+        path.display()
+    );
+    path
+}
+
+fn spawn(s: &TestStack, api: &RuntimeApi, name: &str) -> tokio::process::Child {
+    let mut cmd = tokio::process::Command::new(binary(name));
+    cmd.envs(&s.running.stack.environment)
+        .envs(lambda_environment(api.addr, name))
+        .env(
+            "RUST_LOG",
+            std::env::var("FUNCTION_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .kill_on_drop(true);
+    cmd.spawn().expect("the function starts")
+}
+
+fn event(name: &str, token: &str) -> Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../events")
+        .join(name);
+    let mut event: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    event["headers"]["authorization"] = json!(format!("Bearer {token}"));
+    event
+}
+
+#[tokio::test]
+async fn create_payment_binary_answers_and_writes_its_access_log_before_freezing() {
+    let s = TestStack::start().await;
+    let (_, key) = s.merchant_with_key().await;
+    let mut api = RuntimeApi::start().await.unwrap();
+    let _function = spawn(&s, &api, "create-payment");
+
+    let answer = api
+        .invoke(event("create-payment.json", &key), Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(answer["statusCode"], 201, "{answer}");
+    assert_eq!(api.extensions(), 1, "the access-log extension registered");
+    let body: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["data"]["amount_minor"], 4999);
+
+    // The invocation is over only once the extension is done: the entry must be there now.
+    let logs = s.get("/api/v1/logs", &key).await;
+    let items = logs.data()["items"].as_array().unwrap();
+    assert!(
+        items
+            .iter()
+            .any(|e| e["path"] == "/api/v1/payment-requests" && e["status"] == 201),
+        "{items:?}"
+    );
+
+    // A warm second invocation on the same process.
+    let mut second = event("create-payment.json", &key);
+    second["body"] = json!(
+        json!({"order_uuid": "order-1002", "total_amount": 5, "email": "b@example.com",
+               "success_url": "https://x.io/ok", "cancel_url": "https://x.io/no"})
+        .to_string()
+    );
+    let answer = api.invoke(second, Duration::from_secs(30)).await.unwrap();
+    assert_eq!(answer["statusCode"], 201, "{answer}");
+}
+
+#[tokio::test]
+async fn keys_admin_and_get_transaction_binaries_serve_their_events() {
+    let s = TestStack::start().await;
+    let (_, key) = s.merchant_with_key().await;
+
+    let mut api = RuntimeApi::start().await.unwrap();
+    let _keys = spawn(&s, &api, "keys-admin");
+    let answer = api
+        .invoke(event("keys-admin.json", s.admin()), Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(answer["statusCode"], 201, "{answer}");
+
+    let mut api = RuntimeApi::start().await.unwrap();
+    let _get = spawn(&s, &api, "get-transaction");
+    let answer = api
+        .invoke(
+            event("get-transaction-list.json", &key),
+            Duration::from_secs(30),
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer["statusCode"], 200, "{answer}");
+    let answer = api
+        .invoke(event("get-transaction.json", &key), Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(
+        answer["statusCode"], 404,
+        "the sample's id is nobody's: {answer}"
+    );
+}
