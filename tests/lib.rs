@@ -88,6 +88,7 @@ impl TestStack {
             StartOptions {
                 prefix,
                 admin_token: None,
+                no_schedules: true,
                 port: 0,
                 overrides: overrides
                     .iter()

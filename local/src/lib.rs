@@ -5,6 +5,7 @@
 pub mod provision;
 pub mod router;
 pub mod runtime_api;
+pub mod scheduled;
 pub mod template;
 
 use std::collections::BTreeMap;
@@ -37,6 +38,8 @@ pub struct StartOptions {
     pub port: u16,
     /// Settings that win over the template's environment (`PAYRAIL_CHECKOUT_TTL_SECONDS`, …).
     pub overrides: BTreeMap<String, String>,
+    /// Do not run scheduled functions (tests trigger them when they choose).
+    pub no_schedules: bool,
 }
 
 /// A provisioned stack serving HTTP until dropped or shut down.
@@ -116,6 +119,18 @@ pub async fn start(template: &Template, opts: StartOptions) -> Result<RunningSta
         tokio::spawn(async move { payrail::access_log::run_writer(&app, receiver).await });
     }
     let router = Arc::new(Router::new(template, app.clone())?);
+    // What EventBridge would trigger: each scheduled function at its rate.
+    if !opts.no_schedules {
+        for function in &template.functions {
+            for period in &function.schedules {
+                tokio::spawn(scheduled::run(
+                    function.binary.clone(),
+                    *period,
+                    app.clone(),
+                ));
+            }
+        }
+    }
 
     let listener = TcpListener::bind(("127.0.0.1", opts.port)).await?;
     let addr = listener.local_addr()?;

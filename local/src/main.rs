@@ -44,6 +44,7 @@ async fn main() -> Result<(), payrail_local::BoxError> {
             admin_token,
             port,
             overrides,
+            no_schedules: false,
         },
     )
     .await?;

@@ -26,13 +26,19 @@ use crate::template::Template;
 const GATEWAY_MAX_BODY: usize = 10 * 1024 * 1024;
 
 /// The binaries this router can run, by the name template.yaml builds them under.
-pub const FUNCTIONS: &[&str] = &["create-payment", "get-transaction", "keys-admin"];
+pub const FUNCTIONS: &[&str] = &[
+    "create-payment",
+    "get-transaction",
+    "keys-admin",
+    "checkout",
+];
 
 async fn invoke(binary: &str, app: &App, req: Request) -> Response<Body> {
     match binary {
         "create-payment" => create_payment::handle(app, req).await,
         "get-transaction" => get_transaction::handle(app, req).await,
         "keys-admin" => keys_admin::handle(app, req).await,
+        "checkout" => checkout::handle(app, req).await,
         other => unreachable!("Router::new admits only known functions, not {other}"),
     }
 }

@@ -67,6 +67,8 @@ pub struct FunctionSpec {
     /// The workspace binary SAM builds for it (`Metadata.BuildProperties.Binary`).
     pub binary: String,
     pub routes: Vec<Route>,
+    /// `Schedule` events: how often the function runs.
+    pub schedules: Vec<std::time::Duration>,
 }
 
 /// An environment value: a literal, or a `!Ref` to a parameter or resource.
@@ -249,23 +251,47 @@ fn parse_function(id: &str, res: &Value, props: &Value) -> Result<FunctionSpec, 
         .and_then(text)
         .ok_or_else(|| shape(format!("{id}: missing Metadata.BuildProperties.Binary")))?;
     let mut routes = Vec::new();
+    let mut schedules = Vec::new();
     if let Some(Value::Mapping(events)) = get(props, "Events") {
         for (_, event) in events {
-            if get(event, "Type").and_then(text).as_deref() != Some("HttpApi") {
-                continue;
-            }
             let p = get(event, "Properties").cloned().unwrap_or(Value::Null);
-            routes.push(Route {
-                method: req_text(&p, "Method", id)?.to_ascii_uppercase(),
-                path: req_text(&p, "Path", id)?,
-            });
+            match get(event, "Type").and_then(text).as_deref() {
+                Some("HttpApi") => routes.push(Route {
+                    method: req_text(&p, "Method", id)?.to_ascii_uppercase(),
+                    path: req_text(&p, "Path", id)?,
+                }),
+                Some("Schedule") => {
+                    let expr = req_text(&p, "Schedule", id)?;
+                    schedules.push(parse_rate(&expr).ok_or_else(|| {
+                        shape(format!(
+                            "{id}: only rate(N minute[s]|hour[s]|day[s]) runs locally, not {expr}"
+                        ))
+                    })?);
+                }
+                _ => {}
+            }
         }
     }
     Ok(FunctionSpec {
         logical_id: id.to_owned(),
         binary,
         routes,
+        schedules,
     })
+}
+
+/// `rate(1 minute)`, `rate(5 minutes)`, `rate(1 hour)` → the period.
+fn parse_rate(expr: &str) -> Option<std::time::Duration> {
+    let inner = expr.trim().strip_prefix("rate(")?.strip_suffix(')')?;
+    let (n, unit) = inner.trim().split_once(' ')?;
+    let n: u64 = n.parse().ok()?;
+    let secs = match unit.trim().trim_end_matches('s') {
+        "minute" => 60,
+        "hour" => 3600,
+        "day" => 86_400,
+        _ => return None,
+    };
+    Some(std::time::Duration::from_secs(n * secs))
 }
 
 #[cfg(test)]
@@ -288,6 +314,17 @@ mod tests {
             assert!(keys.iter().any(|k| k == route), "{route} missing");
         }
         assert!(t.tables.iter().any(|t| t.logical_id == "TransactionsTable"));
+        let sweeper = t
+            .functions
+            .iter()
+            .find(|f| f.binary == "expire-payments")
+            .unwrap();
+        assert_eq!(sweeper.schedules, [std::time::Duration::from_secs(60)]);
+        assert_eq!(
+            parse_rate("rate(5 minutes)"),
+            Some(std::time::Duration::from_secs(300))
+        );
+        assert_eq!(parse_rate("cron(0 * * * ? *)"), None);
         assert!(t.secrets.iter().any(|s| s == "AdminTokenSecret"));
         assert_eq!(
             t.environment.get("PAYRAIL_TRANSACTIONS_TABLE"),

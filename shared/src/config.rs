@@ -19,6 +19,7 @@ pub struct Settings {
     pub keys_table: String,
     pub transactions_table: String,
     pub access_log_table: String,
+    pub events_table: String,
     /// Name or ARN of the Secrets Manager secret that holds the admin token.
     pub admin_token_secret: String,
     /// How long a payment request can be paid before it expires.
@@ -73,6 +74,7 @@ impl Settings {
             keys_table: required("PAYRAIL_KEYS_TABLE")?,
             transactions_table: required("PAYRAIL_TRANSACTIONS_TABLE")?,
             access_log_table: required("PAYRAIL_ACCESS_LOG_TABLE")?,
+            events_table: required("PAYRAIL_EVENTS_TABLE")?,
             admin_token_secret: required("PAYRAIL_ADMIN_TOKEN_SECRET")?,
             checkout_ttl,
             public_base_url,
@@ -93,7 +95,8 @@ mod tests {
         move |k| map.get(k).cloned()
     }
 
-    const BASE: [(&str, &str); 5] = [
+    const BASE: [(&str, &str); 6] = [
+        ("PAYRAIL_EVENTS_TABLE", "e"),
         ("PAYRAIL_ACCESS_LOG_TABLE", "l"),
         ("PAYRAIL_MERCHANTS_TABLE", "m"),
         ("PAYRAIL_KEYS_TABLE", "k"),

@@ -87,6 +87,11 @@ prefixed_id!(
 );
 
 prefixed_id!(
+    /// An event (`payment.succeeded`, …); the `webhook-id` of every delivery of it.
+    EventId,
+    "evt_"
+);
+prefixed_id!(
     /// An entry of the API access log.
     LogId,
     "log_"

@@ -9,9 +9,11 @@
 pub mod access_log;
 pub mod app;
 pub mod auth;
+pub mod checkout;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod events;
 pub mod http;
 pub mod ids;
 pub mod keys;

@@ -29,11 +29,16 @@ impl std::fmt::Debug for IssuedKey {
     }
 }
 
-pub fn issue() -> IssuedKey {
-    let id = KeyId::generate();
+/// 256 random bits from the OS CSPRNG, as base64url text.
+pub fn random_secret() -> String {
     let mut secret = [0u8; SECRET_BYTES];
     getrandom::fill(&mut secret).expect("the OS random number generator is unavailable");
-    let secret = URL_SAFE_NO_PAD.encode(secret);
+    URL_SAFE_NO_PAD.encode(secret)
+}
+
+pub fn issue() -> IssuedKey {
+    let id = KeyId::generate();
+    let secret = random_secret();
     IssuedKey {
         token: format!("{TOKEN_PREFIX}{id}.{secret}"),
         secret_hash: hash(&secret),

@@ -42,6 +42,12 @@ impl Currency {
         self.0.code()
     }
 
+    /// The local symbol (`€`, `$`, `¥`), when the currency has one.
+    pub fn symbol(self) -> Option<String> {
+        let symbol = self.0.symbol().symbol;
+        (!symbol.is_empty() && symbol != "¤").then_some(symbol)
+    }
+
     /// Digits after the decimal point in major units: 2 for USD, 0 for JPY, 3 for KWD.
     pub fn exponent(self) -> u32 {
         // `parse` admits only currencies that have an exponent.
@@ -159,6 +165,14 @@ impl Money {
 
     pub fn currency(self) -> Currency {
         self.currency
+    }
+
+    /// For people: `€49.99`, or `49.99 XYZ` when the currency has no symbol.
+    pub fn display(self) -> String {
+        match self.currency.symbol() {
+            Some(symbol) => format!("{symbol}{}", self.to_major_string()),
+            None => format!("{} {}", self.to_major_string(), self.currency.code()),
+        }
     }
 
     /// Major units with exactly the currency's decimals: `"25.00"`, `"2500"` for JPY.

@@ -1,5 +1,6 @@
 //! Payment requests and the transactions they create.
 
+pub mod expiry;
 mod request;
 mod service;
 mod transaction;

@@ -81,7 +81,9 @@ pub async fn create(
         expires_at: now.plus(app.settings.checkout_ttl),
         paid_at: None,
         card: None,
+        decline_reason: None,
         fingerprint,
+        checkout_token: crate::auth::api_key::random_secret(),
     };
 
     match store::insert(app, &txn, idempotency_key.map(IdempotencyKey::as_str)).await? {

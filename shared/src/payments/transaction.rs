@@ -64,8 +64,12 @@ pub struct Transaction {
     pub expires_at: Timestamp,
     pub paid_at: Option<Timestamp>,
     pub card: Option<Card>,
+    /// Why the card was declined (`card_declined`, `insufficient_funds`).
+    pub decline_reason: Option<String>,
     /// Digest of the request that created it, for idempotent replays.
     pub fingerprint: String,
+    /// A random secret embedded in the checkout form, so only a form we served can pay.
+    pub checkout_token: String,
 }
 
 impl Transaction {
@@ -76,6 +80,11 @@ impl Transaction {
             PaymentStatus::Pending if now >= self.expires_at => PaymentStatus::Expired,
             status => status,
         }
+    }
+
+    /// Whether a customer can still pay it at `now`.
+    pub fn payable_at(&self, now: Timestamp) -> bool {
+        self.status_at(now) == PaymentStatus::Pending
     }
 
     pub fn to_json(&self, now: Timestamp) -> Value {
@@ -98,6 +107,7 @@ impl Transaction {
             "expires_at": self.expires_at,
             "paid_at": self.paid_at,
             "card": self.card,
+            "decline_reason": self.decline_reason,
         })
     }
 }

@@ -9,6 +9,7 @@
 //!   transaction as the payment; index `by_merchant` (`merchant_id`, `pk`) holds only payments.
 
 pub mod access_log;
+pub mod events;
 pub mod keys;
 pub mod merchants;
 pub mod page;

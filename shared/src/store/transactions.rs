@@ -12,6 +12,7 @@ use super::page::{PageOf, encode_cursor};
 use super::{StoreError, classify, from_item, to_item};
 use crate::App;
 use crate::domain::{Currency, Email, Metadata, Money, OrderUuid, Timestamp, WebUrl};
+use crate::events::{Event, EventType};
 use crate::ids::{MerchantId, TransactionId};
 use crate::payments::{Card, PaymentStatus, Transaction};
 
@@ -50,7 +51,23 @@ struct TransactionItem {
     paid_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     card: Option<Card>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    decline_reason: Option<String>,
     fingerprint: String,
+    #[serde(default)]
+    checkout_token: String,
+    /// Present only while pending: puts the item in the sparse `pending_by_expiry` index,
+    /// spread over a few partitions so heavy traffic does not heat one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pending_shard: Option<String>,
+}
+
+/// Partitions of the `pending_by_expiry` index.
+pub const PENDING_SHARDS: u32 = 8;
+
+fn pending_shard(id: &TransactionId) -> String {
+    let last = id.as_str().bytes().last().unwrap_or(0);
+    format!("p{}", u32::from(last) % PENDING_SHARDS)
 }
 
 impl From<&Transaction> for TransactionItem {
@@ -75,7 +92,10 @@ impl From<&Transaction> for TransactionItem {
             expires_at_epoch: t.expires_at.unix(),
             paid_at: t.paid_at,
             card: t.card.clone(),
+            decline_reason: t.decline_reason.clone(),
             fingerprint: t.fingerprint.clone(),
+            checkout_token: t.checkout_token.clone(),
+            pending_shard: (t.status == PaymentStatus::Pending).then(|| pending_shard(&t.id)),
         }
     }
 }
@@ -105,7 +125,9 @@ impl TryFrom<TransactionItem> for Transaction {
             expires_at: i.expires_at,
             paid_at: i.paid_at,
             card: i.card,
+            decline_reason: i.decline_reason,
             fingerprint: i.fingerprint,
+            checkout_token: i.checkout_token,
         })
     }
 }
@@ -196,6 +218,9 @@ pub async fn insert(
     for (kind, _, item) in &guards {
         items.push(put(item.clone(), Some(*kind))?);
     }
+    // The event goes last so cancellation reasons keep the guards at indexes 1 and 2.
+    let created = Event::for_transaction(EventType::PaymentCreated, txn, txn.created_at);
+    items.push(super::events::put_in_transaction(app, &created)?);
 
     for attempt in 1..=CONFLICT_ATTEMPTS {
         let result = app
@@ -389,4 +414,109 @@ pub async fn list(
         items,
         next_cursor: last_seen.map(|id| encode_cursor(&id)),
     })
+}
+
+/// Moves a pending transaction to its final state together with the event that records it, in
+/// one DynamoDB transaction conditional on the transaction still being payable. Answers the
+/// transaction as written, or `ConditionFailed` if another request got there first (or it has
+/// expired), so a transaction changes state at most once.
+pub async fn finish(
+    app: &App,
+    before: &Transaction,
+    after: &Transaction,
+    event: &Event,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let mut names = HashMap::from([("#st".to_owned(), "status".to_owned())]);
+    let mut values = HashMap::from([
+        (":pending".to_owned(), s("pending")),
+        (":new".to_owned(), s(after.status.as_str())),
+        (":now".to_owned(), n(now.unix())),
+    ]);
+    let mut sets = vec!["#st = :new"];
+    if let Some(paid_at) = after.paid_at {
+        sets.push("paid_at = :paid_at");
+        values.insert(":paid_at".into(), s(paid_at.to_rfc3339()));
+    }
+    if let Some(card) = &after.card {
+        sets.push("card = :card");
+        values.insert(
+            ":card".into(),
+            AttributeValue::M(HashMap::from([
+                ("brand".to_owned(), s(card.brand.clone())),
+                ("last4".to_owned(), s(card.last4.clone())),
+            ])),
+        );
+    }
+    if let Some(reason) = &after.decline_reason {
+        sets.push("decline_reason = :reason");
+        values.insert(":reason".into(), s(reason.clone()));
+    }
+    // Paying needs the transaction unexpired; expiring needs it past its time.
+    let timing = if after.status == PaymentStatus::Expired {
+        "expires_at_epoch <= :now"
+    } else {
+        "expires_at_epoch > :now"
+    };
+    names.insert("#shard".into(), "pending_shard".into());
+    let update = aws_sdk_dynamodb::types::Update::builder()
+        .table_name(&app.settings.transactions_table)
+        .key("pk", s(before.id.to_string()))
+        .update_expression(format!("SET {} REMOVE #shard", sets.join(", ")))
+        .condition_expression(format!("#st = :pending AND {timing}"))
+        .set_expression_attribute_names(Some(names))
+        .set_expression_attribute_values(Some(values))
+        .build()
+        .map_err(|e| StoreError::Dynamo(e.to_string()))?;
+    let result = app
+        .dynamodb
+        .transact_write_items()
+        .transact_items(TransactWriteItem::builder().update(update).build())
+        .transact_items(super::events::put_in_transaction(app, event)?)
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) if !cancellation_codes(&e).is_empty() => Err(StoreError::ConditionFailed),
+        Err(e) => Err(classify(e)),
+    }
+}
+
+/// Pending transactions whose `expires_at` has passed, oldest first, from the sparse
+/// `pending_by_expiry` index (which holds only pending transactions: no table scan).
+pub async fn due_for_expiry(
+    app: &App,
+    now: Timestamp,
+    limit: usize,
+) -> Result<Vec<Transaction>, StoreError> {
+    let mut due = Vec::new();
+    for shard in 0..PENDING_SHARDS {
+        let mut start = None;
+        loop {
+            let out = app
+                .dynamodb
+                .query()
+                .table_name(&app.settings.transactions_table)
+                .index_name("pending_by_expiry")
+                .key_condition_expression("pending_shard = :p AND expires_at_epoch <= :now")
+                .expression_attribute_values(":p", s(format!("p{shard}")))
+                .expression_attribute_values(":now", n(now.unix()))
+                .set_exclusive_start_key(start)
+                .limit(100)
+                .send()
+                .await
+                .map_err(classify)?;
+            for item in out.items.unwrap_or_default() {
+                due.push(decode(item)?);
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() || due.len() >= limit {
+                break;
+            }
+        }
+        if due.len() >= limit {
+            break;
+        }
+    }
+    Ok(due)
 }

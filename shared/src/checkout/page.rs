@@ -1,0 +1,219 @@
+//! The checkout page: self-contained HTML (no scripts, no external assets), every
+//! merchant-supplied string escaped by the template engine, and strict security headers.
+
+use askama::Template;
+use lambda_http::http::{HeaderValue, StatusCode, header};
+use lambda_http::{Body, Response};
+
+use super::service::{CheckoutView, return_url};
+use crate::domain::Timestamp;
+use crate::error::FieldErrors;
+use crate::http::RequestCtx;
+use crate::payments::PaymentStatus;
+
+#[derive(Template)]
+#[template(path = "checkout.html")]
+struct Page<'a> {
+    title: String,
+    nonce: String,
+    merchant: &'a str,
+    product: Option<&'a str>,
+    amount: String,
+    currency: &'a str,
+    /// `form`, or the final state: `paid`, `declined`, `expired`, `missing`.
+    state: &'a str,
+    message: String,
+    alert: &'a str,
+    token: &'a str,
+    cancel_url: String,
+    return_url: String,
+    exp_month: String,
+    exp_year: String,
+    cardholder_name: String,
+    card_number_error: Option<&'a str>,
+    exp_month_error: Option<&'a str>,
+    exp_year_error: Option<&'a str>,
+    cvc_error: Option<&'a str>,
+    cardholder_name_error: Option<&'a str>,
+}
+
+/// What the form held, to show back with its errors (never the card number or CVC).
+#[derive(Debug, Default)]
+pub struct Echo {
+    pub exp_month: String,
+    pub exp_year: String,
+    pub cardholder_name: String,
+}
+
+fn first<'a>(errors: &'a FieldErrors, field: &str) -> Option<&'a str> {
+    errors
+        .get(field)
+        .and_then(|m| m.first())
+        .map(String::as_str)
+}
+
+/// Renders the page for `view`: the form while payable, else its final state.
+pub fn render(
+    ctx: &RequestCtx,
+    status: StatusCode,
+    view: &CheckoutView,
+    errors: &FieldErrors,
+    alert: &str,
+    echo: &Echo,
+) -> Response<Body> {
+    let txn = &view.txn;
+    let now = Timestamp::now();
+    let state = txn.status_at(now);
+    let (state_name, message) = match state {
+        PaymentStatus::Pending => ("form", String::new()),
+        PaymentStatus::Paid => ("paid", "This payment is complete. Thank you!".to_owned()),
+        PaymentStatus::Declined => ("declined", "This payment was declined.".to_owned()),
+        PaymentStatus::Expired => ("expired", "This payment request has expired.".to_owned()),
+    };
+    let nonce = crate::auth::api_key::random_secret();
+    let page = Page {
+        title: format!(
+            "{} – {}",
+            txn.product_title.as_deref().unwrap_or("Payment"),
+            if view.merchant_name.is_empty() {
+                "Checkout"
+            } else {
+                &view.merchant_name
+            }
+        ),
+        nonce: nonce.clone(),
+        merchant: &view.merchant_name,
+        product: txn.product_title.as_deref(),
+        amount: txn.amount.display(),
+        currency: txn.amount.currency().code(),
+        state: state_name,
+        message,
+        alert,
+        token: &txn.checkout_token,
+        cancel_url: txn.cancel_url.to_string(),
+        return_url: if state == PaymentStatus::Pending {
+            String::new()
+        } else {
+            return_url_for(txn, state)
+        },
+        exp_month: echo.exp_month.clone(),
+        exp_year: echo.exp_year.clone(),
+        cardholder_name: echo.cardholder_name.clone(),
+        card_number_error: first(errors, "card_number"),
+        exp_month_error: first(errors, "exp_month"),
+        exp_year_error: first(errors, "exp_year"),
+        cvc_error: first(errors, "cvc"),
+        cardholder_name_error: first(errors, "cardholder_name"),
+    };
+    // The form may post only to us, and the redirect after it only to the merchant's pages.
+    let form_action = [txn.success_url.as_url(), txn.cancel_url.as_url()]
+        .iter()
+        .map(|u| u.origin().ascii_serialization())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let csp = format!(
+        "default-src 'none'; style-src 'nonce-{nonce}'; img-src 'self' data:; \
+         form-action 'self' {form_action}; frame-ancestors 'none'; base-uri 'none'"
+    );
+    html(ctx, status, page.render().unwrap_or_default(), &csp)
+}
+
+fn return_url_for(txn: &crate::payments::Transaction, state: PaymentStatus) -> String {
+    let mut shown = txn.clone();
+    shown.status = state;
+    return_url(&shown)
+}
+
+/// The page for an id that names no payment.
+pub fn not_found(ctx: &RequestCtx) -> Response<Body> {
+    let nonce = crate::auth::api_key::random_secret();
+    let page = Page {
+        title: "Payment not found".into(),
+        nonce: nonce.clone(),
+        merchant: "",
+        product: None,
+        amount: String::new(),
+        currency: "",
+        state: "missing",
+        message: "There is no payment at this address. Check the link you were given.".into(),
+        alert: "",
+        token: "",
+        cancel_url: String::new(),
+        return_url: String::new(),
+        exp_month: String::new(),
+        exp_year: String::new(),
+        cardholder_name: String::new(),
+        card_number_error: None,
+        exp_month_error: None,
+        exp_year_error: None,
+        cvc_error: None,
+        cardholder_name_error: None,
+    };
+    let csp = format!(
+        "default-src 'none'; style-src 'nonce-{nonce}'; frame-ancestors 'none'; base-uri 'none'"
+    );
+    html(
+        ctx,
+        StatusCode::NOT_FOUND,
+        page.render().unwrap_or_default(),
+        &csp,
+    )
+}
+
+/// A 303 back to the merchant.
+pub fn redirect(ctx: &RequestCtx, location: &str) -> Response<Body> {
+    let mut res = html(
+        ctx,
+        StatusCode::SEE_OTHER,
+        String::new(),
+        "default-src 'none'",
+    );
+    if let Ok(v) = HeaderValue::from_str(location) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    res
+}
+
+fn html(ctx: &RequestCtx, status: StatusCode, body: String, csp: &str) -> Response<Body> {
+    tracing::info!(
+        request_id = %ctx.request_id, route = %ctx.route, status = status.as_u16(),
+        latency_ms = ctx.started.elapsed().as_millis() as u64, "request"
+    );
+    let mut res = Response::new(Body::Text(body));
+    *res.status_mut() = status;
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    if let Ok(v) = HeaderValue::from_str(csp) {
+        h.insert("content-security-policy", v);
+    }
+    if let Ok(id) = HeaderValue::from_str(&ctx.request_id) {
+        h.insert("x-request-id", id);
+    }
+    res
+}
+
+/// A page for our own failure (5xx) or an oversized form (413), without internals.
+pub fn error(ctx: &RequestCtx, status: StatusCode) -> Response<Body> {
+    let body = format!(
+        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Payment unavailable</title>\
+         <p>We could not process this page right now ({}). Nothing was charged. Please try again \
+         in a moment.</p></html>",
+        status.as_u16()
+    );
+    html(
+        ctx,
+        status,
+        body,
+        "default-src 'none'; frame-ancestors 'none'",
+    )
+}

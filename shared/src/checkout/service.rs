@@ -1,0 +1,127 @@
+//! Paying a transaction on the hosted checkout.
+
+use subtle::ConstantTimeEq;
+use url::Url;
+
+use super::card::CardDetails;
+use super::processor::{ChargeOutcome, Processor};
+use crate::App;
+use crate::domain::Timestamp;
+use crate::error::{ApiError, FieldErrors};
+use crate::events::{Event, EventType};
+use crate::http::JsonObject;
+use crate::ids::TransactionId;
+use crate::payments::{PaymentStatus, Transaction};
+use crate::store::{self, StoreError};
+
+/// What the checkout page shows.
+#[derive(Debug, Clone)]
+pub struct CheckoutView {
+    pub txn: Transaction,
+    pub merchant_name: String,
+}
+
+pub enum PayOutcome {
+    /// Done: send the customer back to the merchant (303).
+    Redirect(String),
+    /// The form has errors; nothing changed (422).
+    Invalid(CheckoutView, FieldErrors),
+    /// The form did not come from this page (403).
+    BadToken(CheckoutView),
+    /// Already paid, declined or expired: show that instead (409).
+    NotPayable(CheckoutView),
+}
+
+/// The transaction and its merchant's name; 404 for an unknown id.
+pub async fn view(app: &App, raw_id: &str) -> Result<CheckoutView, ApiError> {
+    let not_found = || ApiError::NotFound("no such payment".into());
+    let id = TransactionId::parse(raw_id).ok_or_else(not_found)?;
+    let txn = store::transactions::get(app, &id)
+        .await?
+        .ok_or_else(not_found)?;
+    let merchant_name = store::merchants::get(app, &txn.merchant_id)
+        .await?
+        .map(|m| m.name)
+        .unwrap_or_default();
+    Ok(CheckoutView { txn, merchant_name })
+}
+
+/// Where the customer goes next: `success_url` when paid, else `cancel_url`, with the
+/// transaction id appended so the merchant's page can look it up.
+pub fn return_url(txn: &Transaction) -> String {
+    let base = match txn.status {
+        PaymentStatus::Paid => txn.success_url.as_url(),
+        _ => txn.cancel_url.as_url(),
+    };
+    let mut url: Url = base.clone();
+    url.query_pairs_mut()
+        .append_pair("transaction_id", txn.id.as_str());
+    url.to_string()
+}
+
+fn today(now: Timestamp) -> (u16, u8) {
+    let t = time::OffsetDateTime::from_unix_timestamp(now.unix())
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    (t.year() as u16, u8::from(t.month()))
+}
+
+/// Validates the card form, charges it, and moves the transaction to `paid` or `declined`
+/// together with its event, at most once whatever the concurrency.
+///
+/// A declined transaction is final: the customer returns to the merchant's `cancel_url`, and
+/// the merchant creates a new payment request to try again. Every transaction has exactly one
+/// outcome, which keeps webhooks and reconciliation simple.
+pub async fn pay(
+    app: &App,
+    processor: &impl Processor,
+    raw_id: &str,
+    form: &JsonObject,
+) -> Result<PayOutcome, ApiError> {
+    let view = view(app, raw_id).await?;
+    let now = Timestamp::now();
+    if !view.txn.payable_at(now) {
+        return Ok(PayOutcome::NotPayable(view));
+    }
+    let token = form.string("token").ok().flatten().unwrap_or_default();
+    let expected = view.txn.checkout_token.as_bytes();
+    if expected.is_empty()
+        || token.len() != expected.len()
+        || !bool::from(token.as_bytes().ct_eq(expected))
+    {
+        return Ok(PayOutcome::BadToken(view));
+    }
+    let card = match CardDetails::parse(form, today(now)) {
+        Ok(card) => card,
+        Err(errors) => return Ok(PayOutcome::Invalid(view, errors)),
+    };
+
+    let before = view.txn.clone();
+    let mut after = before.clone();
+    after.card = Some(card.summary());
+    let kind = match processor.charge(before.amount, &before.id, &card).await {
+        ChargeOutcome::Approved => {
+            after.status = PaymentStatus::Paid;
+            after.paid_at = Some(now);
+            EventType::PaymentSucceeded
+        }
+        ChargeOutcome::Declined(reason) => {
+            after.status = PaymentStatus::Declined;
+            after.decline_reason = Some(reason);
+            EventType::PaymentDeclined
+        }
+    };
+    tracing::info!(
+        transaction_id = %after.id, status = after.status.as_str(),
+        card_brand = card.brand(), card_last4 = card.last4(), "checkout charged"
+    );
+    drop(card);
+    let event = Event::for_transaction(kind, &after, now);
+    match store::transactions::finish(app, &before, &after, &event, now).await {
+        Ok(()) => Ok(PayOutcome::Redirect(return_url(&after))),
+        // Another submission (or the clock) got there first: show what happened.
+        Err(StoreError::ConditionFailed) => {
+            Ok(PayOutcome::NotPayable(self::view(app, raw_id).await?))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
