@@ -219,9 +219,11 @@ mod tests {
 
     #[test]
     fn each_bad_field_is_named() {
-        let errors =
-            CardDetails::parse(&form("4242424242424241", "13", "20", "12", ""), (2026, 11))
-                .unwrap_err();
+        let errors = CardDetails::parse(
+            &form("4242424242424241", "13", "soon", "12", ""),
+            (2026, 11),
+        )
+        .unwrap_err();
         for field in [
             "card_number",
             "exp_month",
