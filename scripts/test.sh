@@ -6,6 +6,18 @@ cd "$(dirname "$0")/.."
 source scripts/emulator.sh
 
 bash scripts/venv.sh
+
+# The browser tests drive Debian's Chromium through chromedriver.
+if ! command -v chromedriver >/dev/null 2>&1 && [ "${PAYRAIL_SKIP_BROWSER:-}" != 1 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing chromium and chromium-driver for the browser tests" >&2
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+  else
+    echo "the browser tests need Chromium and chromedriver: install them" \
+      "(apt-get install chromium chromium-driver) or set PAYRAIL_SKIP_BROWSER=1" >&2
+  fi
+fi
 # Build first so the emulator does not wait on the compiler.
 cargo build --workspace --bins --quiet
 cargo test --workspace --no-run --quiet

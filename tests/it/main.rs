@@ -2,6 +2,7 @@
 //! Run with `make test`, which starts the emulator.
 
 mod access_log;
+mod browser;
 mod checkout;
 mod compat;
 mod events;
