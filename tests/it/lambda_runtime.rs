@@ -33,11 +33,15 @@ fn spawn(s: &TestStack, api: &RuntimeApi, name: &str) -> tokio::process::Child {
     cmd.spawn().expect("the function starts")
 }
 
-fn event(name: &str, token: &str) -> Value {
+fn load(name: &str) -> Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../events")
         .join(name);
-    let mut event: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn event(name: &str, token: &str) -> Value {
+    let mut event = load(name);
     event["headers"]["authorization"] = json!(format!("Bearer {token}"));
     event
 }
@@ -110,4 +114,34 @@ async fn keys_admin_and_get_transaction_binaries_serve_their_events() {
         answer["statusCode"], 404,
         "the sample's id is nobody's: {answer}"
     );
+}
+
+#[tokio::test]
+async fn checkout_and_expire_payments_binaries_serve_their_events() {
+    let s = TestStack::start().await;
+
+    let mut api = RuntimeApi::start().await.unwrap();
+    let _checkout = spawn(&s, &api, "checkout");
+    let answer = api
+        .invoke(event("checkout.json", "unused"), Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(
+        answer["statusCode"], 404,
+        "the sample's id is nobody's: {answer}"
+    );
+    assert!(
+        answer["headers"]["content-type"]
+            .as_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+
+    let mut api = RuntimeApi::start().await.unwrap();
+    let _sweeper = spawn(&s, &api, "expire-payments");
+    let answer = api
+        .invoke(load("expire-payments.json"), Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(answer, json!({"expired": 0}));
 }
