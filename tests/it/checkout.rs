@@ -66,6 +66,21 @@ async fn pay_with(s: &TestStack, id: &str, card: &str) -> reqwest::Response {
     .await
 }
 
+/// The transaction's item exactly as stored.
+async fn stored_transaction(s: &TestStack, id: &str) -> HashMap<String, AttributeValue> {
+    s.running
+        .app
+        .dynamodb
+        .get_item()
+        .table_name(&s.running.app.settings.transactions_table)
+        .key("pk", AttributeValue::S(id.into()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap()
+}
+
 /// The merchant's events as stored (type → count), read straight from the table.
 async fn events(s: &TestStack, merchant: &str) -> Vec<Value> {
     let out = s
@@ -180,18 +195,7 @@ async fn a_valid_card_pays_once_and_only_brand_and_last4_are_kept() {
         json!({"brand": "visa", "last4": "4242"})
     );
 
-    let stored = s
-        .running
-        .app
-        .dynamodb
-        .get_item()
-        .table_name(&s.running.app.settings.transactions_table)
-        .key("pk", AttributeValue::S(id.into()))
-        .send()
-        .await
-        .unwrap()
-        .item
-        .unwrap();
+    let stored = stored_transaction(&s, id).await;
     assert!(!format!("{stored:?}").contains("4242424242424242"));
     assert!(
         !stored.contains_key("pending_shard"),
@@ -359,18 +363,7 @@ async fn the_sweeper_expires_due_payments_with_their_event() {
         .unwrap();
     assert_eq!(again, json!({"expired": 0}), "nothing is expired twice");
 
-    let stored = s
-        .running
-        .app
-        .dynamodb
-        .get_item()
-        .table_name(&s.running.app.settings.transactions_table)
-        .key("pk", AttributeValue::S(id.into()))
-        .send()
-        .await
-        .unwrap()
-        .item
-        .unwrap();
+    let stored = stored_transaction(&s, id).await;
     assert_eq!(stored["status"].as_s().unwrap(), "expired");
     let evs = events(&s, &merchant).await;
     assert_eq!(count(&evs, "payment.expired"), 1);

@@ -8,7 +8,7 @@ use lambda_http::{Body, Response};
 use super::service::{CheckoutView, return_url};
 use crate::domain::Timestamp;
 use crate::error::FieldErrors;
-use crate::http::RequestCtx;
+use crate::http::{RequestCtx, base_headers};
 use crate::payments::PaymentStatus;
 
 #[derive(Template)]
@@ -182,22 +182,11 @@ fn html(ctx: &RequestCtx, status: StatusCode, body: String, csp: &str) -> Respon
     let mut res = Response::new(Body::Text(body));
     *res.status_mut() = status;
     let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
+    base_headers(h, "text/html; charset=utf-8", &ctx.request_id);
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
     h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
     if let Ok(v) = HeaderValue::from_str(csp) {
         h.insert("content-security-policy", v);
-    }
-    if let Ok(id) = HeaderValue::from_str(&ctx.request_id) {
-        h.insert("x-request-id", id);
     }
     res
 }

@@ -1,6 +1,6 @@
 //! Rendering answers: the envelope, the compatibility shape, and the headers every response has.
 
-use lambda_http::http::{HeaderValue, StatusCode, header};
+use lambda_http::http::{HeaderMap, HeaderValue, StatusCode, header};
 use lambda_http::{Body, Response};
 use serde_json::{Value, json};
 
@@ -97,18 +97,7 @@ fn finish(
     let mut res = Response::new(Body::Text(body.to_string()));
     *res.status_mut() = status;
     let headers = res.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
-    if let Ok(id) = HeaderValue::from_str(&ctx.request_id) {
-        headers.insert("x-request-id", id);
-    }
+    base_headers(headers, "application/json; charset=utf-8", &ctx.request_id);
     if let Some(rate) = ctx.rate() {
         headers.insert("x-ratelimit-limit", HeaderValue::from(rate.limit));
         headers.insert("x-ratelimit-remaining", HeaderValue::from(rate.remaining));
@@ -135,5 +124,19 @@ fn log_outcome(ctx: &RequestCtx, status: StatusCode, err: Option<&ApiError>) {
         _ => tracing::info!(
             request_id = %ctx.request_id, route = %ctx.route, status, latency_ms, "request"
         ),
+    }
+}
+
+/// Headers every response carries: its type, no caching (answers hold payment data), no
+/// sniffing, and the request id.
+pub fn base_headers(headers: &mut HeaderMap, content_type: &'static str, request_id: &str) {
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    if let Ok(id) = HeaderValue::from_str(request_id) {
+        headers.insert("x-request-id", id);
     }
 }

@@ -2,8 +2,8 @@
 
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 
-use super::page::{PageOf, encode_cursor};
-use super::{StoreError, classify, from_item, to_item};
+use super::page::{NewestFirst, PageOf};
+use super::{StoreError, classify, to_item};
 use crate::App;
 use crate::access_log::{LogEntry, RETENTION};
 use crate::ids::{LogId, MerchantId};
@@ -62,29 +62,14 @@ pub async fn list(
     limit: u32,
     after: Option<&LogId>,
 ) -> Result<PageOf<LogEntry>, StoreError> {
-    let mut query = app
-        .dynamodb
-        .query()
-        .table_name(&app.settings.access_log_table)
-        .key_condition_expression("merchant_id = :m")
-        .expression_attribute_values(":m", AttributeValue::S(merchant.to_string()))
-        .scan_index_forward(false)
-        .limit(limit as i32);
-    if let Some(after) = after {
-        query = query
-            .exclusive_start_key("merchant_id", AttributeValue::S(merchant.to_string()))
-            .exclusive_start_key("id", AttributeValue::S(after.to_string()));
+    NewestFirst {
+        table: &app.settings.access_log_table,
+        index: None,
+        partition: ("merchant_id", merchant.to_string()),
+        sort_key: "id",
+        limit,
+        after: after.map(ToString::to_string),
     }
-    let out = query.send().await.map_err(classify)?;
-    let items: Vec<LogEntry> = out
-        .items
-        .unwrap_or_default()
-        .into_iter()
-        .map(from_item)
-        .collect::<Result<_, _>>()?;
-    let next_cursor = match (&out.last_evaluated_key, items.last()) {
-        (Some(_), Some(last)) => Some(encode_cursor(last.id.as_str())),
-        _ => None,
-    };
-    Ok(PageOf { items, next_cursor })
+    .fetch(app, |e: &LogEntry| e.id.as_str())
+    .await
 }

@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::types::{
     Update,
 };
 
-use super::page::{PageOf, encode_cursor};
+use super::page::{NewestFirst, PageOf};
 use super::{StoreError, classify, from_item, to_item};
 use crate::App;
 use crate::auth::api_key;
@@ -73,32 +73,16 @@ pub async fn list(
     limit: u32,
     after: Option<&KeyId>,
 ) -> Result<PageOf<ApiKey>, StoreError> {
-    let mut query = app
-        .dynamodb
-        .query()
-        .table_name(&app.settings.keys_table)
-        .index_name("by_merchant")
-        .key_condition_expression("merchant_id = :m")
-        .expression_attribute_values(":m", s(merchant.to_string()))
-        .scan_index_forward(false)
-        .limit(limit as i32);
-    if let Some(after) = after {
-        query = query
-            .exclusive_start_key("merchant_id", s(merchant.to_string()))
-            .exclusive_start_key("id", s(after.to_string()));
+    NewestFirst {
+        table: &app.settings.keys_table,
+        index: Some("by_merchant"),
+        partition: ("merchant_id", merchant.to_string()),
+        sort_key: "id",
+        limit,
+        after: after.map(ToString::to_string),
     }
-    let out = query.send().await.map_err(classify)?;
-    let items: Vec<ApiKey> = out
-        .items
-        .unwrap_or_default()
-        .into_iter()
-        .map(from_item)
-        .collect::<Result<_, _>>()?;
-    let next_cursor = match (&out.last_evaluated_key, items.last()) {
-        (Some(_), Some(last)) => Some(encode_cursor(last.id.as_str())),
-        _ => None,
-    };
-    Ok(PageOf { items, next_cursor })
+    .fetch(app, |k: &ApiKey| k.id.as_str())
+    .await
 }
 
 pub async fn revoke(app: &App, id: &KeyId, now: Timestamp) -> Result<ApiKey, StoreError> {

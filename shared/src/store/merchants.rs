@@ -2,7 +2,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::page::{PageOf, encode_cursor};
+use super::page::{NewestFirst, PageOf};
 use super::{StoreError, classify, from_item, to_item};
 use crate::App;
 use crate::ids::MerchantId;
@@ -43,32 +43,16 @@ pub async fn list(
     limit: u32,
     after: Option<&MerchantId>,
 ) -> Result<PageOf<Merchant>, StoreError> {
-    let mut query = app
-        .dynamodb
-        .query()
-        .table_name(&app.settings.merchants_table)
-        .index_name("by_created")
-        .key_condition_expression("kind = :kind")
-        .expression_attribute_values(":kind", AttributeValue::S(KIND.into()))
-        .scan_index_forward(false)
-        .limit(limit as i32);
-    if let Some(after) = after {
-        query = query
-            .exclusive_start_key("kind", AttributeValue::S(KIND.into()))
-            .exclusive_start_key("id", AttributeValue::S(after.to_string()));
+    NewestFirst {
+        table: &app.settings.merchants_table,
+        index: Some("by_created"),
+        partition: ("kind", KIND.to_owned()),
+        sort_key: "id",
+        limit,
+        after: after.map(ToString::to_string),
     }
-    let out = query.send().await.map_err(classify)?;
-    let items: Vec<Merchant> = out
-        .items
-        .unwrap_or_default()
-        .into_iter()
-        .map(from_item)
-        .collect::<Result<_, _>>()?;
-    let next_cursor = match (&out.last_evaluated_key, items.last()) {
-        (Some(_), Some(last)) => Some(encode_cursor(last.id.as_str())),
-        _ => None,
-    };
-    Ok(PageOf { items, next_cursor })
+    .fetch(app, |m: &Merchant| m.id.as_str())
+    .await
 }
 
 /// Changes name and/or rate limit; `None` when there is no such merchant.
