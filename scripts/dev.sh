@@ -17,8 +17,9 @@ start_emulator "$port" .payrail/emulator.log
 echo "AWS emulator on http://127.0.0.1:$port (log: .payrail/emulator.log)"
 emulator_env "$port"
 
-# Local mode: webhook targets on loopback are allowed.
+# Local mode: webhook receivers on loopback, over plain HTTP, are allowed.
 export PAYRAIL_ALLOW_PRIVATE_TARGETS=${PAYRAIL_ALLOW_PRIVATE_TARGETS:-1}
+export PAYRAIL_WEBHOOK_SCHEMES=${PAYRAIL_WEBHOOK_SCHEMES:-http,https}
 target/debug/payrail-local &
 server=$!
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; stop_emulator' EXIT

@@ -81,6 +81,22 @@ impl TestStack {
 
     /// Starts a stack whose settings override the template's (`PAYRAIL_CHECKOUT_TTL_SECONDS`…).
     pub async fn start_with(overrides: &[(&str, &str)]) -> Self {
+        Self::launch(overrides, false).await
+    }
+
+    /// A stack with its queue and stream consumers running (webhook delivery), allowing
+    /// loopback receivers over plain HTTP, with `overrides` on top.
+    pub async fn start_with_webhooks(overrides: &[(&str, &str)]) -> Self {
+        let mut all = vec![
+            ("PAYRAIL_ALLOW_PRIVATE_TARGETS", "1"),
+            ("PAYRAIL_WEBHOOK_SCHEMES", "http,https"),
+            ("PAYRAIL_RETRY_SCHEDULE", "0,1,1"),
+        ];
+        all.extend_from_slice(overrides);
+        Self::launch(&all, true).await
+    }
+
+    async fn launch(overrides: &[(&str, &str)], event_sources: bool) -> Self {
         let prefix =
             format!("t{}", &random_token("").to_ascii_lowercase()[..10]).replace(['-', '_'], "x");
         let running = payrail_local::start(
@@ -89,6 +105,7 @@ impl TestStack {
                 prefix,
                 admin_token: None,
                 no_schedules: true,
+                no_event_sources: !event_sources,
                 port: 0,
                 overrides: overrides
                     .iter()
@@ -102,6 +119,14 @@ impl TestStack {
             running,
             client: reqwest::Client::new(),
         }
+    }
+
+    /// Starts the stream and queue consumers of a stack started without them.
+    pub async fn start_webhook_consumers(&mut self) -> Vec<tokio::task::JoinHandle<()>> {
+        self.running
+            .start_event_sources(template())
+            .await
+            .expect("consumers start")
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -227,5 +252,139 @@ impl TestStack {
             .await;
         res.expect(201);
         res.data().clone()
+    }
+}
+
+pub use receiver::{Delivery, Receiver};
+
+mod receiver {
+    //! A webhook receiver on 127.0.0.1 that records every request as sent and answers with
+    //! the statuses it is told to.
+
+    use std::collections::VecDeque;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    #[derive(Debug, Clone)]
+    pub struct Delivery {
+        pub path: String,
+        /// Header names in lower case.
+        pub headers: Vec<(String, String)>,
+        /// The body exactly as received.
+        pub body: Vec<u8>,
+    }
+
+    impl Delivery {
+        pub fn header(&self, name: &str) -> Option<&str> {
+            self.headers
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        }
+
+        pub fn json(&self) -> serde_json::Value {
+            serde_json::from_slice(&self.body).unwrap()
+        }
+    }
+
+    /// Answers: (status, extra header lines).
+    type Script = VecDeque<(u16, &'static str)>;
+
+    pub struct Receiver {
+        pub url: String,
+        seen: Arc<Mutex<Vec<Delivery>>>,
+        script: Arc<Mutex<Script>>,
+    }
+
+    impl Receiver {
+        /// Answers 200 unless `answer` was given statuses to use first.
+        pub async fn start() -> Self {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let url = format!("http://{}/hooks", listener.local_addr().unwrap());
+            let seen = Arc::new(Mutex::new(Vec::new()));
+            let script: Arc<Mutex<Script>> = Arc::default();
+            let (s, sc) = (seen.clone(), script.clone());
+            tokio::spawn(async move {
+                while let Ok((mut stream, _)) = listener.accept().await {
+                    let (s, sc) = (s.clone(), sc.clone());
+                    tokio::spawn(async move {
+                        let Some(delivery) = read_request(&mut stream).await else {
+                            return;
+                        };
+                        s.lock().unwrap().push(delivery);
+                        let (status, extra) = sc.lock().unwrap().pop_front().unwrap_or((200, ""));
+                        let reply = format!(
+                            "HTTP/1.1 {status} X\r\ncontent-length: 2\r\nconnection: close\r\n{extra}\r\nok"
+                        );
+                        let _ = stream.write_all(reply.as_bytes()).await;
+                    });
+                }
+            });
+            Self { url, seen, script }
+        }
+
+        /// The next answers, in order (`extra` is header lines ending in CRLF, or "").
+        pub fn answer(&self, answers: &[(u16, &'static str)]) {
+            self.script.lock().unwrap().extend(answers.iter().copied());
+        }
+
+        pub fn deliveries(&self) -> Vec<Delivery> {
+            self.seen.lock().unwrap().clone()
+        }
+
+        /// Waits until `n` requests have arrived (up to `within`), and answers them.
+        pub async fn wait_for(&self, n: usize, within: Duration) -> Vec<Delivery> {
+            let deadline = tokio::time::Instant::now() + within;
+            loop {
+                let seen = self.deliveries();
+                if seen.len() >= n || tokio::time::Instant::now() > deadline {
+                    return seen;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+
+    async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<Delivery> {
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 4096];
+        let header_end = loop {
+            let n = stream.read(&mut chunk).await.ok()?;
+            if n == 0 {
+                return None;
+            }
+            buf.extend_from_slice(&chunk[..n]);
+            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i;
+            }
+        };
+        let head = String::from_utf8_lossy(&buf[..header_end]).to_string();
+        let mut lines = head.split("\r\n");
+        let path = lines.next()?.split(' ').nth(1)?.to_owned();
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+            .collect();
+        let len: usize = headers
+            .iter()
+            .find(|(k, _)| k == "content-length")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0);
+        let mut body = buf[header_end + 4..].to_vec();
+        while body.len() < len {
+            let n = stream.read(&mut chunk).await.ok()?;
+            if n == 0 {
+                break;
+            }
+            body.extend_from_slice(&chunk[..n]);
+        }
+        Some(Delivery {
+            path,
+            headers,
+            body,
+        })
     }
 }

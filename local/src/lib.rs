@@ -2,6 +2,7 @@
 //! serves every HTTP route of template.yaml by calling the same handler functions the Lambda
 //! binaries run, with the request shaped exactly as API Gateway (HTTP API, payload 2.0) shapes it.
 
+pub mod event_sources;
 pub mod provision;
 pub mod router;
 pub mod runtime_api;
@@ -40,11 +41,15 @@ pub struct StartOptions {
     pub overrides: BTreeMap<String, String>,
     /// Do not run scheduled functions (tests trigger them when they choose).
     pub no_schedules: bool,
+    /// Do not run the queue and stream consumers (tests start them when they choose).
+    pub no_event_sources: bool,
 }
 
 /// A provisioned stack serving HTTP until dropped or shut down.
 pub struct RunningStack {
     pub addr: SocketAddr,
+    /// The settings that won over the template's environment.
+    pub overrides: BTreeMap<String, String>,
     pub admin_token: String,
     pub stack: LocalStack,
     pub app: Arc<App>,
@@ -53,6 +58,24 @@ pub struct RunningStack {
 }
 
 impl RunningStack {
+    /// Starts the queue and stream consumers of a stack started without them; they run until
+    /// the tasks are aborted (dropping the handles leaves them running).
+    pub async fn start_event_sources(
+        &self,
+        template: &Template,
+    ) -> Result<Vec<tokio::task::JoinHandle<()>>, BoxError> {
+        let aws = local_aws_config().await?;
+        event_sources::spawn_all(template, &self.stack, self.app.clone(), &aws)
+    }
+
+    /// The environment a function of this stack runs with: the template's, resolved, with the
+    /// overrides applied.
+    pub fn function_environment(&self) -> BTreeMap<String, String> {
+        let mut env = self.stack.environment.clone();
+        env.extend(self.overrides.clone());
+        env
+    }
+
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
     }
@@ -132,6 +155,10 @@ pub async fn start(template: &Template, opts: StartOptions) -> Result<RunningSta
         }
     }
 
+    if !opts.no_event_sources {
+        event_sources::spawn_all(template, &stack, app.clone(), &aws)?;
+    }
+
     let listener = TcpListener::bind(("127.0.0.1", opts.port)).await?;
     let addr = listener.local_addr()?;
     let (tx, rx) = oneshot::channel();
@@ -140,6 +167,7 @@ pub async fn start(template: &Template, opts: StartOptions) -> Result<RunningSta
     }));
     Ok(RunningStack {
         addr,
+        overrides: opts.overrides.clone(),
         admin_token,
         stack,
         app,

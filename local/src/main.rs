@@ -45,6 +45,7 @@ async fn main() -> Result<(), payrail_local::BoxError> {
             port,
             overrides,
             no_schedules: false,
+            no_event_sources: false,
         },
     )
     .await?;

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
+    TimeToLiveSpecification,
 };
 
 use crate::template::{EnvValue, KeyElement, Template};
@@ -21,6 +22,8 @@ pub struct LocalStack {
     pub names: BTreeMap<String, String>,
     /// Every function's environment with `!Ref`s resolved.
     pub environment: BTreeMap<String, String>,
+    /// Queue logical id → queue URL.
+    pub queue_urls: BTreeMap<String, String>,
 }
 
 impl LocalStack {
@@ -81,6 +84,14 @@ pub async fn provision(
                     .build()?,
             );
         }
+        if let Some(view) = &table.stream_view_type {
+            req = req.stream_specification(
+                StreamSpecification::builder()
+                    .stream_enabled(true)
+                    .stream_view_type(StreamViewType::from(view.as_str()))
+                    .build()?,
+            );
+        }
         match req.send().await {
             Ok(_) => {}
             Err(e) if e.code() == Some("ResourceInUseException") => {}
@@ -135,6 +146,61 @@ pub async fn provision(
         names.insert(id.clone(), name);
     }
 
+    // Queues: dead-letter targets first, so a redrive policy can name their ARN.
+    let sqs = aws_sdk_sqs::Client::new(aws);
+    let mut queue_urls = BTreeMap::new();
+    let mut queue_arns = BTreeMap::new();
+    let mut queues: Vec<_> = template.queues.iter().collect();
+    queues.sort_by_key(|q| q.redrive.is_some());
+    for queue in queues {
+        let name = format!("{prefix}-{}", queue.logical_id);
+        let mut req = sqs.create_queue().queue_name(&name);
+        for (k, v) in &queue.attributes {
+            req = req.attributes(aws_sdk_sqs::types::QueueAttributeName::from(k.as_str()), v);
+        }
+        if let Some((dlq, max)) = &queue.redrive {
+            let arn = queue_arns.get(dlq).ok_or_else(|| {
+                format!(
+                    "{}: dead-letter queue {dlq} is not a queue",
+                    queue.logical_id
+                )
+            })?;
+            req = req.attributes(
+                aws_sdk_sqs::types::QueueAttributeName::RedrivePolicy,
+                serde_json::json!({"deadLetterTargetArn": arn, "maxReceiveCount": max}).to_string(),
+            );
+        }
+        let url = req
+            .send()
+            .await
+            .map_err(|e| {
+                format!(
+                    "creating queue {name}: {}",
+                    aws_sdk_sqs::error::DisplayErrorContext(&e)
+                )
+            })?
+            .queue_url
+            .unwrap_or_default();
+        let arn = sqs
+            .get_queue_attributes()
+            .queue_url(&url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .map_err(|e| {
+                format!(
+                    "reading queue {name}: {}",
+                    aws_sdk_sqs::error::DisplayErrorContext(&e)
+                )
+            })?
+            .attributes
+            .and_then(|mut a| a.remove(&aws_sdk_sqs::types::QueueAttributeName::QueueArn))
+            .unwrap_or_default();
+        queue_arns.insert(queue.logical_id.clone(), arn);
+        queue_urls.insert(queue.logical_id.clone(), url.clone());
+        names.insert(queue.logical_id.clone(), url);
+    }
+
     let mut environment = BTreeMap::new();
     for (var, value) in &template.environment {
         let resolved = match value {
@@ -144,6 +210,16 @@ pub async fn provision(
                 (None, Some(default)) => default.clone(),
                 (None, None) => return Err(format!("{var}: !Ref {target} names nothing").into()),
             },
+            EnvValue::Sub(text) => {
+                let mut out = text.replace("${AWS::StackName}", prefix);
+                for (logical, physical) in names.iter().chain(template.parameters.iter()) {
+                    out = out.replace(&format!("${{{logical}}}"), physical);
+                }
+                if out.contains("${") {
+                    return Err(format!("{var}: cannot resolve !Sub {text} locally").into());
+                }
+                out
+            }
         };
         environment.insert(var.clone(), resolved);
     }
@@ -151,6 +227,7 @@ pub async fn provision(
         prefix: prefix.to_owned(),
         names,
         environment,
+        queue_urls,
     })
 }
 

@@ -31,6 +31,7 @@ pub const FUNCTIONS: &[&str] = &[
     "get-transaction",
     "keys-admin",
     "checkout",
+    "webhooks-admin",
 ];
 
 async fn invoke(binary: &str, app: &App, req: Request) -> Response<Body> {
@@ -39,6 +40,7 @@ async fn invoke(binary: &str, app: &App, req: Request) -> Response<Body> {
         "get-transaction" => get_transaction::handle(app, req).await,
         "keys-admin" => keys_admin::handle(app, req).await,
         "checkout" => checkout::handle(app, req).await,
+        "webhooks-admin" => webhooks_admin::handle(app, req).await,
         other => unreachable!("Router::new admits only known functions, not {other}"),
     }
 }

@@ -45,6 +45,26 @@ pub struct TableSpec {
     pub key_schema: Vec<KeyElement>,
     pub indexes: Vec<IndexSpec>,
     pub ttl_attribute: Option<String>,
+    /// `StreamSpecification.StreamViewType`, when the table has a stream.
+    pub stream_view_type: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct QueueSpec {
+    pub logical_id: String,
+    /// Queue attributes as SQS names them (`VisibilityTimeout`, …), literal values only.
+    pub attributes: Vec<(String, String)>,
+    /// `RedrivePolicy`: the dead-letter queue's logical id and `maxReceiveCount`.
+    pub redrive: Option<(String, String)>,
+}
+
+/// What triggers a function besides HTTP and schedules.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventSource {
+    /// An SQS queue, by logical id.
+    Queue(String),
+    /// A table's DynamoDB stream, by the table's logical id.
+    Stream(String),
 }
 
 #[derive(Debug, Clone)]
@@ -69,6 +89,7 @@ pub struct FunctionSpec {
     pub routes: Vec<Route>,
     /// `Schedule` events: how often the function runs.
     pub schedules: Vec<std::time::Duration>,
+    pub event_sources: Vec<EventSource>,
 }
 
 /// An environment value: a literal, or a `!Ref` to a parameter or resource.
@@ -76,6 +97,8 @@ pub struct FunctionSpec {
 pub enum EnvValue {
     Literal(String),
     Ref(String),
+    /// `!Sub` text with `${Name}` placeholders.
+    Sub(String),
 }
 
 #[derive(Debug, Clone)]
@@ -83,6 +106,7 @@ pub struct Template {
     pub tables: Vec<TableSpec>,
     /// Logical ids of `AWS::SecretsManager::Secret` resources.
     pub secrets: Vec<String>,
+    pub queues: Vec<QueueSpec>,
     pub functions: Vec<FunctionSpec>,
     /// Parameter name → default value.
     pub parameters: BTreeMap<String, String>,
@@ -126,6 +150,7 @@ fn key_schema(v: Option<&Value>, ctx: &str) -> Result<Vec<KeyElement>, TemplateE
 fn env_value(v: &Value) -> Option<EnvValue> {
     match v {
         Value::Tagged(t) if t.tag == "Ref" => text(&t.value).map(EnvValue::Ref),
+        Value::Tagged(t) if t.tag == "Sub" => text(&t.value).map(EnvValue::Sub),
         Value::Mapping(m) => m.get("Ref").and_then(text).map(EnvValue::Ref),
         other => text(other).map(EnvValue::Literal),
     }
@@ -156,6 +181,7 @@ impl Template {
         let mut out = Template {
             tables: Vec::new(),
             secrets: Vec::new(),
+            queues: Vec::new(),
             functions: Vec::new(),
             parameters: BTreeMap::new(),
             environment: BTreeMap::new(),
@@ -181,6 +207,7 @@ impl Template {
             match kind.as_str() {
                 "AWS::DynamoDB::Table" => out.tables.push(parse_table(&id, &props)?),
                 "AWS::SecretsManager::Secret" => out.secrets.push(id),
+                "AWS::SQS::Queue" => out.queues.push(parse_queue(&id, &props)?),
                 "AWS::Serverless::Function" => {
                     collect_env(&props, &mut out.environment);
                     out.functions.push(parse_function(&id, res, &props)?);
@@ -232,7 +259,11 @@ fn parse_table(id: &str, props: &Value) -> Result<TableSpec, TemplateError> {
         .and_then(|t| get(t, "Enabled"))
         .and_then(Value::as_bool)
         .unwrap_or(false);
+    let stream_view_type = get(props, "StreamSpecification")
+        .and_then(|s| get(s, "StreamViewType"))
+        .and_then(text);
     Ok(TableSpec {
+        stream_view_type,
         logical_id: id.to_owned(),
         attributes,
         key_schema: key_schema(get(props, "KeySchema"), id)?,
@@ -244,6 +275,47 @@ fn parse_table(id: &str, props: &Value) -> Result<TableSpec, TemplateError> {
     })
 }
 
+/// The logical id a `!GetAtt X.Attr` (or `Fn::GetAtt: [X, Attr]`) points at.
+fn get_att_target(v: &Value) -> Option<String> {
+    let inner = match v {
+        Value::Tagged(t) if t.tag == "GetAtt" => &t.value,
+        Value::Mapping(m) => m.get("Fn::GetAtt")?,
+        _ => return None,
+    };
+    match inner {
+        Value::String(s) => s.split('.').next().map(str::to_owned),
+        Value::Sequence(seq) => seq.first().and_then(text),
+        _ => None,
+    }
+}
+
+fn parse_queue(id: &str, props: &Value) -> Result<QueueSpec, TemplateError> {
+    let mut attributes = Vec::new();
+    for name in [
+        "VisibilityTimeout",
+        "MessageRetentionPeriod",
+        "DelaySeconds",
+    ] {
+        if let Some(v) = get(props, name).and_then(text) {
+            attributes.push((name.to_owned(), v));
+        }
+    }
+    let redrive = match get(props, "RedrivePolicy") {
+        None => None,
+        Some(policy) => Some((
+            get(policy, "deadLetterTargetArn")
+                .and_then(get_att_target)
+                .ok_or_else(|| shape(format!("{id}: RedrivePolicy needs !GetAtt <queue>.Arn")))?,
+            req_text(policy, "maxReceiveCount", id)?,
+        )),
+    };
+    Ok(QueueSpec {
+        logical_id: id.to_owned(),
+        attributes,
+        redrive,
+    })
+}
+
 fn parse_function(id: &str, res: &Value, props: &Value) -> Result<FunctionSpec, TemplateError> {
     let binary = get(res, "Metadata")
         .and_then(|m| get(m, "BuildProperties"))
@@ -252,6 +324,7 @@ fn parse_function(id: &str, res: &Value, props: &Value) -> Result<FunctionSpec, 
         .ok_or_else(|| shape(format!("{id}: missing Metadata.BuildProperties.Binary")))?;
     let mut routes = Vec::new();
     let mut schedules = Vec::new();
+    let mut event_sources = Vec::new();
     if let Some(Value::Mapping(events)) = get(props, "Events") {
         for (_, event) in events {
             let p = get(event, "Properties").cloned().unwrap_or(Value::Null);
@@ -260,6 +333,18 @@ fn parse_function(id: &str, res: &Value, props: &Value) -> Result<FunctionSpec, 
                     method: req_text(&p, "Method", id)?.to_ascii_uppercase(),
                     path: req_text(&p, "Path", id)?,
                 }),
+                Some("SQS") => event_sources.push(EventSource::Queue(
+                    get(&p, "Queue").and_then(get_att_target).ok_or_else(|| {
+                        shape(format!("{id}: SQS event needs Queue: !GetAtt <queue>.Arn"))
+                    })?,
+                )),
+                Some("DynamoDB") => event_sources.push(EventSource::Stream(
+                    get(&p, "Stream").and_then(get_att_target).ok_or_else(|| {
+                        shape(format!(
+                            "{id}: DynamoDB event needs Stream: !GetAtt <table>.StreamArn"
+                        ))
+                    })?,
+                )),
                 Some("Schedule") => {
                     let expr = req_text(&p, "Schedule", id)?;
                     schedules.push(parse_rate(&expr).ok_or_else(|| {
@@ -277,6 +362,7 @@ fn parse_function(id: &str, res: &Value, props: &Value) -> Result<FunctionSpec, 
         binary,
         routes,
         schedules,
+        event_sources,
     })
 }
 
@@ -325,6 +411,33 @@ mod tests {
             Some(std::time::Duration::from_secs(300))
         );
         assert_eq!(parse_rate("cron(0 * * * ? *)"), None);
+        let fanout = t
+            .functions
+            .iter()
+            .find(|f| f.binary == "webhook-fanout")
+            .unwrap();
+        assert_eq!(
+            fanout.event_sources,
+            [EventSource::Queue("DeliveriesQueue".into())]
+        );
+        let dispatch = t
+            .functions
+            .iter()
+            .find(|f| f.binary == "webhook-dispatch")
+            .unwrap();
+        assert_eq!(
+            dispatch.event_sources,
+            [EventSource::Stream("EventsTable".into())]
+        );
+        let queue = t
+            .queues
+            .iter()
+            .find(|q| q.logical_id == "DeliveriesQueue")
+            .unwrap();
+        assert_eq!(
+            queue.redrive,
+            Some(("DeliveriesDeadLetterQueue".into(), "10".into()))
+        );
         assert!(t.secrets.iter().any(|s| s == "AdminTokenSecret"));
         assert_eq!(
             t.environment.get("PAYRAIL_TRANSACTIONS_TABLE"),

@@ -13,11 +13,13 @@ pub struct App {
     pub settings: Settings,
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
+    pub sqs: aws_sdk_sqs::Client,
     /// Every AWS call this process made, by operation.
     pub aws_calls: AwsCalls,
     pub access_log: AccessLog,
     access_log_receiver: Mutex<Option<AccessLogReceiver>>,
     pub(crate) admin_token: AdminTokenCache,
+    pub(crate) webhook_keys: crate::webhooks::secrets::KeyCache,
 }
 
 impl App {
@@ -41,15 +43,22 @@ impl App {
                 .interceptor(aws_calls.clone())
                 .build(),
         );
+        let sqs = aws_sdk_sqs::Client::from_conf(
+            aws_sdk_sqs::config::Builder::from(aws)
+                .interceptor(aws_calls.clone())
+                .build(),
+        );
         let (access_log, receiver) = AccessLog::channel();
         Self {
             settings,
             dynamodb,
             secrets,
+            sqs,
             aws_calls,
             access_log,
             access_log_receiver: Mutex::new(Some(receiver)),
             admin_token: AdminTokenCache::default(),
+            webhook_keys: Default::default(),
         }
     }
 

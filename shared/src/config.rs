@@ -20,6 +20,18 @@ pub struct Settings {
     pub transactions_table: String,
     pub access_log_table: String,
     pub events_table: String,
+    pub endpoints_table: String,
+    pub deliveries_table: String,
+    /// The SQS queue of delivery jobs, and its dead-letter queue.
+    pub delivery_queue_url: String,
+    pub delivery_dlq_url: String,
+    /// Secrets Manager names of merchants' webhook keys start with this (`<stack>/webhooks`).
+    pub webhook_secret_prefix: String,
+    /// Allowed webhook URL schemes: `https` when deployed; `http` too for local receivers.
+    pub webhook_schemes: Vec<String>,
+    /// Webhook targets on private or loopback addresses (local development only).
+    pub allow_private_targets: bool,
+    pub retry_schedule: crate::webhooks::retry::RetrySchedule,
     /// Name or ARN of the Secrets Manager secret that holds the admin token.
     pub admin_token_secret: String,
     /// How long a payment request can be paid before it expires.
@@ -69,7 +81,42 @@ impl Settings {
                 Some(url)
             }
         };
+        let retry_schedule = match lookup("PAYRAIL_RETRY_SCHEDULE").filter(|v| !v.trim().is_empty())
+        {
+            None => crate::webhooks::retry::RetrySchedule::default(),
+            Some(raw) => {
+                crate::webhooks::retry::RetrySchedule::parse(&raw).ok_or(ConfigError::Invalid {
+                    name: "PAYRAIL_RETRY_SCHEDULE",
+                    reason: "expected seconds, comma separated, such as 0,5,300".into(),
+                })?
+            }
+        };
+        let webhook_schemes: Vec<String> = lookup("PAYRAIL_WEBHOOK_SCHEMES")
+            .unwrap_or_else(|| "https".into())
+            .split(',')
+            .map(|s| s.trim().to_ascii_lowercase())
+            .filter(|s| s == "http" || s == "https")
+            .collect();
+        if webhook_schemes.is_empty() {
+            return Err(ConfigError::Invalid {
+                name: "PAYRAIL_WEBHOOK_SCHEMES",
+                reason: "expected https, or http,https".into(),
+            });
+        }
         Ok(Self {
+            endpoints_table: required("PAYRAIL_WEBHOOK_ENDPOINTS_TABLE")?,
+            deliveries_table: required("PAYRAIL_DELIVERIES_TABLE")?,
+            delivery_queue_url: required("PAYRAIL_DELIVERY_QUEUE_URL")?,
+            delivery_dlq_url: required("PAYRAIL_DELIVERY_DLQ_URL")?,
+            webhook_secret_prefix: required("PAYRAIL_WEBHOOK_SECRET_PREFIX")?,
+            webhook_schemes,
+            allow_private_targets: matches!(
+                lookup("PAYRAIL_ALLOW_PRIVATE_TARGETS")
+                    .as_deref()
+                    .map(str::trim),
+                Some("1" | "true" | "yes")
+            ),
+            retry_schedule,
             merchants_table: required("PAYRAIL_MERCHANTS_TABLE")?,
             keys_table: required("PAYRAIL_KEYS_TABLE")?,
             transactions_table: required("PAYRAIL_TRANSACTIONS_TABLE")?,
@@ -95,7 +142,12 @@ mod tests {
         move |k| map.get(k).cloned()
     }
 
-    const BASE: [(&str, &str); 6] = [
+    const BASE: [(&str, &str); 11] = [
+        ("PAYRAIL_WEBHOOK_ENDPOINTS_TABLE", "w"),
+        ("PAYRAIL_DELIVERIES_TABLE", "d"),
+        ("PAYRAIL_DELIVERY_QUEUE_URL", "q"),
+        ("PAYRAIL_DELIVERY_DLQ_URL", "dlq"),
+        ("PAYRAIL_WEBHOOK_SECRET_PREFIX", "p/webhooks"),
         ("PAYRAIL_EVENTS_TABLE", "e"),
         ("PAYRAIL_ACCESS_LOG_TABLE", "l"),
         ("PAYRAIL_MERCHANTS_TABLE", "m"),
@@ -119,6 +171,14 @@ mod tests {
             .collect();
         let err = Settings::from_lookup(env(&without)).unwrap_err();
         assert!(err.to_string().contains("PAYRAIL_MERCHANTS_TABLE"));
+    }
+
+    #[test]
+    fn deployed_defaults_are_the_safe_ones() {
+        let s = Settings::from_lookup(env(&BASE)).unwrap();
+        assert_eq!(s.webhook_schemes, ["https"]);
+        assert!(!s.allow_private_targets);
+        assert_eq!(s.retry_schedule.attempts(), 8);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::domain::Timestamp;
-use crate::ids::{EventId, MerchantId};
+use crate::ids::{EndpointId, EventId, MerchantId};
 use crate::payments::Transaction;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,6 +57,9 @@ pub struct Event {
     pub created_at: Timestamp,
     /// The webhook body, exactly as it will be signed and sent.
     pub body: String,
+    /// For `webhook.test`: the one endpoint it is for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_endpoint: Option<EndpointId>,
 }
 
 impl Event {
@@ -73,6 +76,35 @@ impl Event {
             kind,
             created_at: now,
             body: body.to_string(),
+            target_endpoint: None,
         }
+    }
+
+    /// A `webhook.test` event for one endpoint.
+    pub fn test(merchant: &MerchantId, endpoint: &EndpointId, now: Timestamp) -> Self {
+        let id = EventId::generate();
+        let body = json!({
+            "type": EventType::WebhookTest.as_str(),
+            "timestamp": now.to_rfc3339(),
+            "data": {"endpoint_id": endpoint, "message": "This is a test event from Payrail."},
+        });
+        Self {
+            id,
+            merchant_id: merchant.clone(),
+            kind: EventType::WebhookTest,
+            created_at: now,
+            body: body.to_string(),
+            target_endpoint: Some(endpoint.clone()),
+        }
+    }
+
+    /// The payload as JSON, for the events API.
+    pub fn to_json(&self) -> serde_json::Value {
+        json!({
+            "id": self.id,
+            "type": self.kind.as_str(),
+            "created_at": self.created_at,
+            "payload": serde_json::from_str::<serde_json::Value>(&self.body).unwrap_or_default(),
+        })
     }
 }

@@ -92,6 +92,16 @@ prefixed_id!(
     "evt_"
 );
 prefixed_id!(
+    /// A webhook endpoint.
+    EndpointId,
+    "ep_"
+);
+prefixed_id!(
+    /// One delivery attempt of an event to an endpoint.
+    AttemptId,
+    "att_"
+);
+prefixed_id!(
     /// An entry of the API access log.
     LogId,
     "log_"

@@ -22,6 +22,7 @@ pub mod merchants;
 pub mod metrics;
 pub mod payments;
 pub mod store;
+pub mod webhooks;
 
 pub use app::App;
 pub use error::ApiError;

@@ -23,7 +23,7 @@ fn binary(name: &str) -> PathBuf {
 
 fn spawn(s: &TestStack, api: &RuntimeApi, name: &str) -> tokio::process::Child {
     let mut cmd = tokio::process::Command::new(binary(name));
-    cmd.envs(&s.running.stack.environment)
+    cmd.envs(s.running.function_environment())
         .envs(lambda_environment(api.addr, name))
         .env(
             "RUST_LOG",
@@ -144,4 +144,72 @@ async fn checkout_and_expire_payments_binaries_serve_their_events() {
         .await
         .unwrap();
     assert_eq!(answer, json!({"expired": 0}));
+}
+
+#[tokio::test]
+async fn webhook_dispatch_and_fanout_binaries_turn_a_stream_record_into_a_signed_delivery() {
+    // Consumers off: the binaries under test do their work.
+    let s = TestStack::start_with(&[
+        ("PAYRAIL_ALLOW_PRIVATE_TARGETS", "1"),
+        ("PAYRAIL_WEBHOOK_SCHEMES", "http,https"),
+    ])
+    .await;
+    let (merchant, key) = s.merchant_with_key().await;
+    let receiver = payrail_tests::Receiver::start().await;
+    let ep = s
+        .post(
+            "/api/v1/webhook-endpoints",
+            &key,
+            json!({"url": receiver.url}),
+        )
+        .await;
+    ep.expect(201);
+    let endpoint_id = ep.data()["id"].as_str().unwrap().to_owned();
+    s.post(
+        "/api/v1/payment-requests",
+        &key,
+        payrail_tests::payment("bin-1"),
+    )
+    .await
+    .expect(201);
+    let events = s.get("/api/v1/events", &key).await;
+    let event = events.data()["items"][0].clone();
+    let event_id = event["id"].as_str().unwrap().to_owned();
+
+    // The stream record of that event, as Lambda delivers it.
+    let mut record = load("webhook-dispatch.json");
+    let image = &mut record["Records"][0]["dynamodb"]["NewImage"];
+    image["id"]["S"] = json!(event_id);
+    image["merchant_id"]["S"] = json!(merchant);
+    image["body"]["S"] = json!(event["payload"].to_string());
+    let mut api = RuntimeApi::start().await.unwrap();
+    let _dispatch = spawn(&s, &api, "webhook-dispatch");
+    let answer = api.invoke(record, Duration::from_secs(30)).await.unwrap();
+    assert_eq!(answer, json!(1), "one job queued");
+    let queue = s.running.stack.queue_urls["DeliveriesQueue"].clone();
+    let queued = s
+        .running
+        .app
+        .sqs
+        .receive_message()
+        .queue_url(&queue)
+        .send()
+        .await
+        .unwrap();
+    let job: Value = serde_json::from_str(queued.messages()[0].body().unwrap()).unwrap();
+    assert_eq!(
+        job,
+        json!({"event_id": event_id, "endpoint_id": endpoint_id})
+    );
+
+    // The job, as Lambda's SQS integration hands it to the fan-out.
+    let mut batch = load("webhook-fanout.json");
+    batch["Records"][0]["body"] = json!(job.to_string());
+    let mut api = RuntimeApi::start().await.unwrap();
+    let _fanout = spawn(&s, &api, "webhook-fanout");
+    let answer = api.invoke(batch, Duration::from_secs(30)).await.unwrap();
+    assert_eq!(answer, json!({"batchItemFailures": []}));
+    let got = receiver.deliveries();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].header("webhook-id"), Some(event_id.as_str()));
 }

@@ -13,3 +13,4 @@ mod merchants;
 mod payments;
 mod rate_limit;
 mod transactions;
+mod webhooks;

@@ -121,7 +121,7 @@ async fn list_filters_by_order_uuid_and_status() {
 
 #[tokio::test]
 async fn pending_past_expiry_reads_as_expired_everywhere() {
-    let s = TestStack::start_with(&[("PAYRAIL_CHECKOUT_TTL_SECONDS", "1")]).await;
+    let s = TestStack::start_with(&[("PAYRAIL_CHECKOUT_TTL_SECONDS", "2")]).await;
     let (_, key) = s.merchant_with_key().await;
     let created = s
         .post("/api/v1/payment-requests", &key, payment("soon"))
@@ -130,7 +130,7 @@ async fn pending_past_expiry_reads_as_expired_everywhere() {
     let t = created.data();
     let id = t["transaction_id"].as_str().unwrap();
     assert_eq!(t["status"], "pending");
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
 
     let read = s.get(&format!("/api/v1/transactions/{id}"), &key).await;
     assert_eq!(read.data()["status"], "expired");

@@ -5,9 +5,11 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 
-use super::{StoreError, to_item};
+use super::page::{NewestFirst, PageOf};
+use super::{StoreError, classify, from_item, to_item};
 use crate::App;
-use crate::events::Event;
+use crate::events::{Event, EventType};
+use crate::ids::{EventId, MerchantId};
 
 /// The `Put` of a new event, to join the transaction that makes the change it records.
 pub fn put_in_transaction(app: &App, event: &Event) -> Result<TransactWriteItem, StoreError> {
@@ -19,4 +21,97 @@ pub fn put_in_transaction(app: &App, event: &Event) -> Result<TransactWriteItem,
         .build()
         .map_err(|e| StoreError::Dynamo(e.to_string()))?;
     Ok(TransactWriteItem::builder().put(put).build())
+}
+
+/// Writes an event on its own (a test event: no state change goes with it).
+pub async fn put(app: &App, event: &Event) -> Result<(), StoreError> {
+    app.dynamodb
+        .put_item()
+        .table_name(&app.settings.events_table)
+        .set_item(Some(to_item(event)?))
+        .condition_expression("attribute_not_exists(id)")
+        .send()
+        .await
+        .map_err(classify)?;
+    Ok(())
+}
+
+pub async fn get(app: &App, id: &EventId) -> Result<Option<Event>, StoreError> {
+    let out = app
+        .dynamodb
+        .get_item()
+        .table_name(&app.settings.events_table)
+        .key("id", AttributeValue::S(id.to_string()))
+        .send()
+        .await
+        .map_err(classify)?;
+    out.item.map(from_item).transpose()
+}
+
+/// A merchant's events, newest first; with `kind`, only that type (filtered page by page).
+pub async fn list(
+    app: &App,
+    merchant: &MerchantId,
+    kind: Option<EventType>,
+    limit: u32,
+    after: Option<&EventId>,
+) -> Result<PageOf<Event>, StoreError> {
+    let Some(kind) = kind else {
+        return NewestFirst {
+            table: &app.settings.events_table,
+            index: Some("by_merchant"),
+            partition: ("merchant_id", merchant.to_string()),
+            sort_key: "id",
+            limit,
+            after: after.map(ToString::to_string),
+        }
+        .fetch(app, |e: &Event| e.id.as_str())
+        .await;
+    };
+    let mut items = Vec::new();
+    let mut start = after.map(|id| {
+        HashMap::from([
+            (
+                "merchant_id".to_owned(),
+                AttributeValue::S(merchant.to_string()),
+            ),
+            ("id".to_owned(), AttributeValue::S(id.to_string())),
+        ])
+    });
+    let mut next = None;
+    for _ in 0..5 {
+        let out = app
+            .dynamodb
+            .query()
+            .table_name(&app.settings.events_table)
+            .index_name("by_merchant")
+            .key_condition_expression("merchant_id = :m")
+            .filter_expression("#t = :t")
+            .expression_attribute_names("#t", "type")
+            .expression_attribute_values(":m", AttributeValue::S(merchant.to_string()))
+            .expression_attribute_values(":t", AttributeValue::S(kind.as_str().to_owned()))
+            .scan_index_forward(false)
+            .limit((limit as usize - items.len()) as i32)
+            .set_exclusive_start_key(start.take())
+            .send()
+            .await
+            .map_err(classify)?;
+        for item in out.items.unwrap_or_default() {
+            items.push(from_item::<Event>(item)?);
+        }
+        next = out
+            .last_evaluated_key
+            .as_ref()
+            .and_then(|k| k.get("id"))
+            .and_then(|v| v.as_s().ok())
+            .cloned();
+        match out.last_evaluated_key {
+            Some(key) if items.len() < limit as usize => start = Some(key),
+            _ => break,
+        }
+    }
+    Ok(PageOf {
+        items,
+        next_cursor: next.map(|id| super::page::encode_cursor(&id)),
+    })
 }

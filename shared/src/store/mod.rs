@@ -9,6 +9,8 @@
 //!   transaction as the payment; index `by_merchant` (`merchant_id`, `pk`) holds only payments.
 
 pub mod access_log;
+pub mod deliveries;
+pub mod endpoints;
 pub mod events;
 pub mod keys;
 pub mod merchants;

@@ -1,0 +1,16 @@
+use aws_lambda_events::event::sqs::SqsEvent;
+use lambda_runtime::{LambdaEvent, service_fn};
+use payrail::webhooks::deliver::Deliverer;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let app: &'static payrail::App = Box::leak(Box::new(payrail::App::from_env().await?));
+    let deliverer: &'static Deliverer = Box::leak(Box::new(Deliverer::new(app)));
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
+        let keep =
+            webhook_fanout::handle(app, deliverer, webhook_fanout::received(event.payload)).await;
+        Ok::<_, lambda_runtime::Error>(webhook_fanout::response(keep))
+    }))
+    .await
+}

@@ -1,0 +1,123 @@
+//! Webhook endpoint items: `id`; index `by_merchant` (`merchant_id`, `id`).
+
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+
+use super::page::{NewestFirst, PageOf};
+use super::{StoreError, classify, from_item, to_item};
+use crate::App;
+use crate::domain::Timestamp;
+use crate::ids::{EndpointId, MerchantId};
+use crate::webhooks::WebhookEndpoint;
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+pub async fn put(app: &App, endpoint: &WebhookEndpoint) -> Result<(), StoreError> {
+    app.dynamodb
+        .put_item()
+        .table_name(&app.settings.endpoints_table)
+        .set_item(Some(to_item(endpoint)?))
+        .send()
+        .await
+        .map_err(classify)?;
+    Ok(())
+}
+
+pub async fn get(app: &App, id: &EndpointId) -> Result<Option<WebhookEndpoint>, StoreError> {
+    let out = app
+        .dynamodb
+        .get_item()
+        .table_name(&app.settings.endpoints_table)
+        .key("id", s(id.to_string()))
+        .consistent_read(true)
+        .send()
+        .await
+        .map_err(classify)?;
+    out.item.map(from_item).transpose()
+}
+
+pub async fn delete(app: &App, id: &EndpointId) -> Result<(), StoreError> {
+    app.dynamodb
+        .delete_item()
+        .table_name(&app.settings.endpoints_table)
+        .key("id", s(id.to_string()))
+        .send()
+        .await
+        .map_err(classify)?;
+    Ok(())
+}
+
+pub async fn list(
+    app: &App,
+    merchant: &MerchantId,
+    limit: u32,
+    after: Option<&EndpointId>,
+) -> Result<PageOf<WebhookEndpoint>, StoreError> {
+    NewestFirst {
+        table: &app.settings.endpoints_table,
+        index: Some("by_merchant"),
+        partition: ("merchant_id", merchant.to_string()),
+        sort_key: "id",
+        limit,
+        after: after.map(ToString::to_string),
+    }
+    .fetch(app, |e: &WebhookEndpoint| e.id.as_str())
+    .await
+}
+
+/// Every endpoint of a merchant (a handful), for fan-out.
+pub async fn all_of(app: &App, merchant: &MerchantId) -> Result<Vec<WebhookEndpoint>, StoreError> {
+    let mut all = Vec::new();
+    let mut after = None;
+    loop {
+        let page = list(app, merchant, 100, after.as_ref()).await?;
+        let more = page.next_cursor.is_some();
+        after = page.items.last().map(|e| e.id.clone());
+        all.extend(page.items);
+        if !more || after.is_none() {
+            return Ok(all);
+        }
+    }
+}
+
+/// Records the outcome of an attempt on the endpoint, only when its state changes: the start
+/// of a run of failures, the end of one, or disabling.
+pub async fn set_health(
+    app: &App,
+    id: &EndpointId,
+    failing_since: Option<Timestamp>,
+    disabled_reason: Option<&str>,
+) -> Result<(), StoreError> {
+    let mut req = app
+        .dynamodb
+        .update_item()
+        .table_name(&app.settings.endpoints_table)
+        .key("id", s(id.to_string()))
+        .condition_expression("attribute_exists(id)")
+        .return_values(ReturnValue::None);
+    let mut sets = vec!["updated_at = :now"];
+    let mut removes = Vec::new();
+    req = req.expression_attribute_values(":now", s(Timestamp::now().to_rfc3339()));
+    match failing_since {
+        Some(t) => {
+            sets.push("failing_since = :since");
+            req = req.expression_attribute_values(":since", s(t.to_rfc3339()));
+        }
+        None => removes.push("failing_since"),
+    }
+    if let Some(reason) = disabled_reason {
+        sets.push("enabled = :off, disabled_reason = :reason");
+        req = req
+            .expression_attribute_values(":off", AttributeValue::Bool(false))
+            .expression_attribute_values(":reason", s(reason));
+    }
+    let mut expr = format!("SET {}", sets.join(", "));
+    if !removes.is_empty() {
+        expr.push_str(&format!(" REMOVE {}", removes.join(", ")));
+    }
+    match req.update_expression(expr).send().await.map_err(classify) {
+        Ok(_) | Err(StoreError::ConditionFailed) => Ok(()), // deleted meanwhile
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,329 @@
+//! Delivering one job: sign exactly the bytes sent, POST them, record the attempt, and decide
+//! what happens next (done, retry later, or the dead-letter queue).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aws_sdk_sqs::error::DisplayErrorContext;
+use reqwest::dns::{Name, Resolve, Resolving};
+
+use super::dispatch::Job;
+use super::endpoint::{FAILING_LIMIT, WebhookEndpoint};
+use super::retry::{jitter, parse_retry_after};
+use super::{secrets, signing, ssrf};
+use crate::App;
+use crate::domain::Timestamp;
+use crate::error::ApiError;
+use crate::ids::AttemptId;
+use crate::store::{self, deliveries::Attempt};
+
+/// A receiver has this long to answer.
+pub const TIMEOUT: Duration = Duration::from_secs(15);
+/// How much of a response body is kept in the delivery log.
+pub const RESPONSE_EXCERPT: usize = 1024;
+
+/// A message from the deliveries queue.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub message_id: String,
+    pub receipt_handle: String,
+    /// How many times SQS has handed this message out, this time included.
+    pub receive_count: u32,
+    pub body: String,
+}
+
+/// What to do with the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disposition {
+    /// Delivered, given up on (and kept on the dead-letter queue), or nothing to deliver.
+    Done,
+    /// Leave it: it is hidden until its next attempt.
+    Retry,
+}
+
+/// Resolves hosts for deliveries, dropping internal addresses, so the connection can only go
+/// to an address that passed the check (a DNS answer cannot change between check and use).
+struct GuardedResolver {
+    allow_private: bool,
+}
+
+impl Resolve for GuardedResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let allow_private = self.allow_private;
+        Box::pin(async move {
+            let addrs: Vec<_> = tokio::net::lookup_host((name.as_str(), 0))
+                .await?
+                .filter(|a| allow_private || ssrf::is_public(a.ip()))
+                .collect();
+            if addrs.is_empty() {
+                return Err(format!("{} has no public address", name.as_str()).into());
+            }
+            Ok(Box::new(addrs.into_iter())
+                as Box<dyn Iterator<Item = std::net::SocketAddr> + Send>)
+        })
+    }
+}
+
+/// The HTTP client for deliveries, built once per process.
+pub struct Deliverer {
+    client: reqwest::Client,
+}
+
+impl Deliverer {
+    pub fn new(app: &App) -> Self {
+        let client = reqwest::Client::builder()
+            .timeout(TIMEOUT)
+            .connect_timeout(Duration::from_secs(5))
+            // A 3xx is a failure: following it could lead anywhere, including inside.
+            .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(Arc::new(GuardedResolver {
+                allow_private: app.settings.allow_private_targets,
+            }))
+            .user_agent("Payrail-Webhooks/1")
+            .build()
+            .expect("the delivery client builds");
+        Self { client }
+    }
+}
+
+/// What a POST produced.
+struct Response {
+    status: u16,
+    retry_after: Option<Duration>,
+    excerpt: String,
+}
+
+async fn post(
+    deliverer: &Deliverer,
+    app: &App,
+    url: &str,
+    headers: [(&str, String); 3],
+    body: &str,
+) -> Result<Response, String> {
+    let parsed = url::Url::parse(url).map_err(|e| e.to_string())?;
+    // Literal IP addresses skip the resolver: check them here.
+    if let Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)) = parsed.host() {
+        let host = parsed.host_str().unwrap_or_default();
+        ssrf::check_host(host, 0, app.settings.allow_private_targets)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    let mut req = deliverer
+        .client
+        .post(parsed)
+        .header("content-type", "application/json")
+        .body(body.to_owned());
+    for (name, value) in headers {
+        req = req.header(name, value);
+    }
+    let mut res = req.send().await.map_err(describe)?;
+    let status = res.status().as_u16();
+    let retry_after = res
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_retry_after);
+    let mut excerpt = Vec::new();
+    while excerpt.len() < RESPONSE_EXCERPT {
+        match res.chunk().await {
+            Ok(Some(chunk)) => excerpt.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    excerpt.truncate(RESPONSE_EXCERPT);
+    Ok(Response {
+        status,
+        retry_after,
+        excerpt: String::from_utf8_lossy(&excerpt).into_owned(),
+    })
+}
+
+fn describe(e: reqwest::Error) -> String {
+    if e.is_timeout() {
+        format!("no answer within {} s", TIMEOUT.as_secs())
+    } else if e.is_connect() {
+        let mut msg = "could not connect".to_owned();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            msg = format!("could not connect: {s}");
+            source = s.source();
+        }
+        msg
+    } else {
+        e.to_string()
+    }
+}
+
+/// Delivers one job. Errors (our storage, the queue) leave the message to come back after the
+/// queue's visibility timeout.
+pub async fn process(
+    app: &App,
+    deliverer: &Deliverer,
+    msg: &Received,
+) -> Result<Disposition, ApiError> {
+    let Ok(job) = serde_json::from_str::<Job>(&msg.body) else {
+        tracing::error!(message_id = %msg.message_id, "unreadable delivery job dropped");
+        return Ok(Disposition::Done);
+    };
+    let Some(endpoint) = store::endpoints::get(app, &job.endpoint_id).await? else {
+        return Ok(Disposition::Done); // deleted since
+    };
+    if !endpoint.enabled {
+        return Ok(Disposition::Done);
+    }
+    let Some(event) = store::events::get(app, &job.event_id).await? else {
+        tracing::error!(event_id = %job.event_id, "delivery job for a missing event dropped");
+        return Ok(Disposition::Done);
+    };
+
+    let master = secrets::master_key(app, &endpoint.merchant_id, false).await?;
+    let now = Timestamp::now();
+    let keys: Vec<[u8; 32]> = endpoint
+        .signing_generations(now)
+        .into_iter()
+        .map(|g| secrets::endpoint_key(&master, &endpoint.id, g))
+        .collect();
+    let key_refs: Vec<&[u8]> = keys.iter().map(|k| k.as_slice()).collect();
+    let signature = signing::sign(
+        &key_refs,
+        event.id.as_str(),
+        now.unix(),
+        event.body.as_bytes(),
+    );
+    let headers = [
+        ("webhook-id", event.id.to_string()),
+        ("webhook-timestamp", now.unix().to_string()),
+        ("webhook-signature", signature),
+    ];
+
+    let started = Instant::now();
+    let result = post(deliverer, app, &endpoint.url, headers, &event.body).await;
+    let mut attempt = Attempt {
+        id: AttemptId::generate(),
+        endpoint_id: endpoint.id.clone(),
+        event_id: event.id.clone(),
+        merchant_id: endpoint.merchant_id.clone(),
+        event_type: event.kind,
+        attempt: msg.receive_count,
+        outcome: String::new(),
+        status_code: None,
+        duration_ms: started.elapsed().as_millis() as u64,
+        response: String::new(),
+        error: None,
+        next_attempt_at: None,
+        created_at: now,
+    };
+    let retry_after = match result {
+        Ok(res) => {
+            attempt.status_code = Some(res.status);
+            attempt.response = res.excerpt;
+            if (200..300).contains(&res.status) {
+                attempt.outcome = "succeeded".into();
+                store::deliveries::record(app, &attempt).await?;
+                if endpoint.failing_since.is_some() {
+                    store::endpoints::set_health(app, &endpoint.id, None, None).await?;
+                }
+                return Ok(Disposition::Done);
+            }
+            if res.status == 410 {
+                attempt.outcome = "endpoint_disabled".into();
+                attempt.error = Some("the endpoint answered 410 Gone; it has been disabled".into());
+                store::deliveries::record(app, &attempt).await?;
+                store::endpoints::set_health(
+                    app,
+                    &endpoint.id,
+                    endpoint.failing_since,
+                    Some("the endpoint answered 410 Gone"),
+                )
+                .await?;
+                return Ok(Disposition::Done);
+            }
+            if (300..400).contains(&res.status) {
+                attempt.error = Some("redirects are not followed".into());
+            }
+            res.retry_after.filter(|_| matches!(res.status, 429 | 503))
+        }
+        Err(e) => {
+            attempt.error = Some(e);
+            None
+        }
+    };
+    failed(app, &endpoint, msg, attempt, retry_after, now).await
+}
+
+/// A failed attempt: schedule the next one, or give up.
+async fn failed(
+    app: &App,
+    endpoint: &WebhookEndpoint,
+    msg: &Received,
+    mut attempt: Attempt,
+    retry_after: Option<Duration>,
+    now: Timestamp,
+) -> Result<Disposition, ApiError> {
+    let failing_since = endpoint.failing_since.unwrap_or(now);
+    if now.unix() - failing_since.unix() >= FAILING_LIMIT.as_secs() as i64 {
+        attempt.outcome = "endpoint_disabled".into();
+        store::deliveries::record(app, &attempt).await?;
+        store::endpoints::set_health(
+            app,
+            &endpoint.id,
+            Some(failing_since),
+            Some("every delivery attempt failed for 5 days"),
+        )
+        .await?;
+        dead_letter(app, msg).await?;
+        return Ok(Disposition::Done);
+    }
+    let next =
+        app.settings
+            .retry_schedule
+            .delay_before(msg.receive_count + 1, retry_after, jitter());
+    match next {
+        Some(delay) => {
+            attempt.outcome = "retrying".into();
+            attempt.next_attempt_at = Some(now.plus(delay));
+            store::deliveries::record(app, &attempt).await?;
+            app.sqs
+                .change_message_visibility()
+                .queue_url(&app.settings.delivery_queue_url)
+                .receipt_handle(&msg.receipt_handle)
+                .visibility_timeout(delay.as_secs().max(1) as i32)
+                .send()
+                .await
+                .map_err(|e| {
+                    ApiError::internal(format!("scheduling a retry: {}", DisplayErrorContext(&e)))
+                })?;
+        }
+        None => {
+            attempt.outcome = "failed".into();
+            store::deliveries::record(app, &attempt).await?;
+            dead_letter(app, msg).await?;
+        }
+    }
+    if endpoint.failing_since.is_none() {
+        store::endpoints::set_health(app, &endpoint.id, Some(failing_since), None).await?;
+    }
+    Ok(if next.is_some() {
+        Disposition::Retry
+    } else {
+        Disposition::Done
+    })
+}
+
+/// Keeps a job that will not be retried on the dead-letter queue, from where it can be
+/// replayed (SQS redrive, or `POST /events/{id}/resend`).
+async fn dead_letter(app: &App, msg: &Received) -> Result<(), ApiError> {
+    app.sqs
+        .send_message()
+        .queue_url(&app.settings.delivery_dlq_url)
+        .message_body(&msg.body)
+        .send()
+        .await
+        .map_err(|e| {
+            ApiError::internal(format!(
+                "dead-lettering a delivery: {}",
+                DisplayErrorContext(&e)
+            ))
+        })?;
+    Ok(())
+}

@@ -1,0 +1,18 @@
+//! Webhooks: merchants' endpoints, their signing keys, and delivering events to them
+//! (Standard Webhooks format), with retries, a delivery log and an SSRF guard.
+//!
+//! Flow: a change commits its event (see [`crate::events`]); the events table's stream feeds
+//! [`dispatch`], which queues one SQS job per subscribed endpoint; the fan-out function runs
+//! [`deliver`] for each job, signing exactly the bytes it sends.
+
+#[cfg(feature = "delivery")]
+pub mod deliver;
+pub mod dispatch;
+pub mod endpoint;
+pub mod retry;
+pub mod secrets;
+pub mod service;
+pub mod signing;
+pub mod ssrf;
+
+pub use endpoint::WebhookEndpoint;

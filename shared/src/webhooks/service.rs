@@ -1,0 +1,300 @@
+//! The webhooks API: endpoints, their secrets, test events, the delivery log, the event log,
+//! and resending.
+
+use serde_json::{Value, json};
+
+use super::dispatch::{Job, enqueue};
+use super::endpoint::{EndpointInput, ROTATION_OVERLAP, WebhookEndpoint};
+use super::{secrets, signing, ssrf};
+use crate::App;
+use crate::auth::MerchantCaller;
+use crate::domain::{Timestamp, WebUrl};
+use crate::error::{ApiError, FieldErrorsBuilder};
+use crate::events::{Event, EventType};
+use crate::http::{JsonObject, Page};
+use crate::ids::{AttemptId, EndpointId, EventId};
+use crate::store::deliveries::Attempt;
+use crate::store::page::{PageOf, decode_cursor};
+use crate::store::{self};
+
+/// Refuses URLs whose host resolves to an internal address (unless local mode allows it).
+async fn guard_target(app: &App, url: &WebUrl) -> Result<(), ApiError> {
+    let u = url.as_url();
+    let host = u.host_str().unwrap_or_default();
+    let port = u.port_or_known_default().unwrap_or(443);
+    ssrf::check_host(host, port, app.settings.allow_private_targets)
+        .await
+        .map(|_| ())
+        .map_err(|e| ApiError::validation("url", e.to_string()))
+}
+
+async fn owned(
+    app: &App,
+    caller: &MerchantCaller,
+    raw_id: &str,
+) -> Result<WebhookEndpoint, ApiError> {
+    let not_found = || ApiError::NotFound(format!("no webhook endpoint with id '{raw_id}'"));
+    let id = EndpointId::parse(raw_id).ok_or_else(not_found)?;
+    store::endpoints::get(app, &id)
+        .await?
+        .filter(|e| e.merchant_id == caller.merchant_id)
+        .ok_or_else(not_found)
+}
+
+fn secret_of(master: &[u8; 32], endpoint: &WebhookEndpoint) -> String {
+    signing::secret_text(&secrets::endpoint_key(
+        master,
+        &endpoint.id,
+        endpoint.secret_generation,
+    ))
+}
+
+/// Registers an endpoint; answers it with its signing secret.
+pub async fn create(
+    app: &App,
+    caller: &MerchantCaller,
+    body: &JsonObject,
+) -> Result<Value, ApiError> {
+    let mut errors = FieldErrorsBuilder::default();
+    let input = EndpointInput::parse(body, &app.settings.webhook_schemes, &mut errors);
+    if input.url.is_none() && !body.contains("url") {
+        errors.add("url", "is required");
+    }
+    errors.into_result()?;
+    let url = input
+        .url
+        .ok_or_else(|| ApiError::validation("url", "is required"))?;
+    guard_target(app, &url).await?;
+    let master = secrets::master_key(app, &caller.merchant_id, true).await?;
+    let now = Timestamp::now();
+    let endpoint = WebhookEndpoint {
+        id: EndpointId::generate(),
+        merchant_id: caller.merchant_id.clone(),
+        url: url.to_string(),
+        description: input.description.unwrap_or_default(),
+        events: input.events.unwrap_or_default(),
+        enabled: input.enabled.unwrap_or(true),
+        disabled_reason: None,
+        secret_generation: 1,
+        previous_valid_until: None,
+        failing_since: None,
+        created_at: now,
+        updated_at: now,
+    };
+    store::endpoints::put(app, &endpoint).await?;
+    let mut data = endpoint.to_json();
+    data["secret"] = json!(secret_of(&master, &endpoint));
+    Ok(data)
+}
+
+pub async fn get(
+    app: &App,
+    caller: &MerchantCaller,
+    raw_id: &str,
+) -> Result<WebhookEndpoint, ApiError> {
+    owned(app, caller, raw_id).await
+}
+
+pub async fn list(
+    app: &App,
+    caller: &MerchantCaller,
+    page: &Page,
+) -> Result<PageOf<WebhookEndpoint>, ApiError> {
+    let after = page
+        .cursor
+        .as_deref()
+        .map(|c| decode_cursor(c, EndpointId::parse))
+        .transpose()?;
+    Ok(store::endpoints::list(app, &caller.merchant_id, page.limit, after.as_ref()).await?)
+}
+
+/// Changes URL, description, events or enabled. Enabling again clears a disabled reason and
+/// the failure history.
+pub async fn update(
+    app: &App,
+    caller: &MerchantCaller,
+    raw_id: &str,
+    body: &JsonObject,
+) -> Result<WebhookEndpoint, ApiError> {
+    let mut endpoint = owned(app, caller, raw_id).await?;
+    let mut errors = FieldErrorsBuilder::default();
+    let input = EndpointInput::parse(body, &app.settings.webhook_schemes, &mut errors);
+    if errors.is_empty()
+        && input.url.is_none()
+        && input.description.is_none()
+        && input.events.is_none()
+        && input.enabled.is_none()
+    {
+        errors.add("url", "give url, description, events or enabled to change");
+    }
+    errors.into_result()?;
+    if let Some(url) = input.url {
+        guard_target(app, &url).await?;
+        endpoint.url = url.to_string();
+    }
+    if let Some(d) = input.description {
+        endpoint.description = d;
+    }
+    if let Some(events) = input.events {
+        endpoint.events = events;
+    }
+    if let Some(enabled) = input.enabled {
+        if enabled && !endpoint.enabled {
+            endpoint.disabled_reason = None;
+            endpoint.failing_since = None;
+        }
+        endpoint.enabled = enabled;
+    }
+    endpoint.updated_at = Timestamp::now();
+    store::endpoints::put(app, &endpoint).await?;
+    Ok(endpoint)
+}
+
+pub async fn delete(app: &App, caller: &MerchantCaller, raw_id: &str) -> Result<Value, ApiError> {
+    let endpoint = owned(app, caller, raw_id).await?;
+    store::endpoints::delete(app, &endpoint.id).await?;
+    Ok(json!({"id": endpoint.id, "deleted": true}))
+}
+
+/// The current signing secret (and, during a rotation, until when the old one still signs).
+pub async fn reveal_secret(
+    app: &App,
+    caller: &MerchantCaller,
+    raw_id: &str,
+) -> Result<Value, ApiError> {
+    let endpoint = owned(app, caller, raw_id).await?;
+    let master = secrets::master_key(app, &caller.merchant_id, true).await?;
+    Ok(json!({
+        "secret": secret_of(&master, &endpoint),
+        "previous_secret_valid_until": endpoint.previous_valid_until.filter(|t| *t > Timestamp::now()),
+    }))
+}
+
+/// A new secret; the old one keeps signing beside it for 24 hours.
+pub async fn rotate_secret(
+    app: &App,
+    caller: &MerchantCaller,
+    raw_id: &str,
+) -> Result<Value, ApiError> {
+    let mut endpoint = owned(app, caller, raw_id).await?;
+    let master = secrets::master_key(app, &caller.merchant_id, true).await?;
+    let now = Timestamp::now();
+    endpoint.secret_generation += 1;
+    endpoint.previous_valid_until = Some(now.plus(ROTATION_OVERLAP));
+    endpoint.updated_at = now;
+    store::endpoints::put(app, &endpoint).await?;
+    Ok(json!({
+        "secret": secret_of(&master, &endpoint),
+        "previous_secret_valid_until": endpoint.previous_valid_until,
+    }))
+}
+
+/// Sends a `webhook.test` event to this endpoint, through the normal delivery path.
+pub async fn send_test(
+    app: &App,
+    caller: &MerchantCaller,
+    raw_id: &str,
+) -> Result<Value, ApiError> {
+    let endpoint = owned(app, caller, raw_id).await?;
+    let event = Event::test(&caller.merchant_id, &endpoint.id, Timestamp::now());
+    store::events::put(app, &event).await?;
+    Ok(event.to_json())
+}
+
+pub async fn deliveries(
+    app: &App,
+    caller: &MerchantCaller,
+    raw_id: &str,
+    page: &Page,
+) -> Result<PageOf<Attempt>, ApiError> {
+    let endpoint = owned(app, caller, raw_id).await?;
+    let after = page
+        .cursor
+        .as_deref()
+        .map(|c| decode_cursor(c, AttemptId::parse))
+        .transpose()?;
+    Ok(store::deliveries::for_endpoint(app, &endpoint.id, page.limit, after.as_ref()).await?)
+}
+
+pub async fn events(
+    app: &App,
+    caller: &MerchantCaller,
+    kind: Option<&str>,
+    page: &Page,
+) -> Result<PageOf<Event>, ApiError> {
+    let kind = kind
+        .map(|k| {
+            EventType::parse(k).ok_or_else(|| {
+                ApiError::bad_query(
+                    "type",
+                    "must be payment.created, payment.succeeded, payment.declined, payment.expired or webhook.test",
+                )
+            })
+        })
+        .transpose()?;
+    let after = page
+        .cursor
+        .as_deref()
+        .map(|c| decode_cursor(c, EventId::parse))
+        .transpose()?;
+    Ok(store::events::list(app, &caller.merchant_id, kind, page.limit, after.as_ref()).await?)
+}
+
+async fn owned_event(app: &App, caller: &MerchantCaller, raw_id: &str) -> Result<Event, ApiError> {
+    let not_found = || ApiError::NotFound(format!("no event with id '{raw_id}'"));
+    let id = EventId::parse(raw_id).ok_or_else(not_found)?;
+    store::events::get(app, &id)
+        .await?
+        .filter(|e| e.merchant_id == caller.merchant_id)
+        .ok_or_else(not_found)
+}
+
+/// One event with every delivery attempt of it.
+pub async fn event(app: &App, caller: &MerchantCaller, raw_id: &str) -> Result<Value, ApiError> {
+    let event = owned_event(app, caller, raw_id).await?;
+    let attempts = store::deliveries::for_event(app, &event.id).await?;
+    let mut data = event.to_json();
+    data["attempts"] = json!(attempts.iter().map(Attempt::to_json).collect::<Vec<_>>());
+    Ok(data)
+}
+
+/// Delivers an event again (same `webhook-id`): to `endpoint_id`, or to every enabled
+/// endpoint subscribed to its type.
+pub async fn resend(
+    app: &App,
+    caller: &MerchantCaller,
+    raw_id: &str,
+    body: &JsonObject,
+) -> Result<Value, ApiError> {
+    let event = owned_event(app, caller, raw_id).await?;
+    let endpoint_id = body
+        .string("endpoint_id")
+        .map_err(|e| ApiError::validation("endpoint_id", e))?;
+    let targets: Vec<WebhookEndpoint> = match endpoint_id {
+        Some(raw) => vec![
+            owned(app, caller, &raw)
+                .await
+                .map_err(|_| ApiError::validation("endpoint_id", "no such webhook endpoint"))?,
+        ],
+        None => store::endpoints::all_of(app, &caller.merchant_id)
+            .await?
+            .into_iter()
+            .filter(|e| {
+                e.enabled
+                    && (e.subscribes(event.kind) || event.target_endpoint.as_ref() == Some(&e.id))
+            })
+            .collect(),
+    };
+    let jobs: Vec<Job> = targets
+        .iter()
+        .map(|e| Job {
+            event_id: event.id.clone(),
+            endpoint_id: e.id.clone(),
+        })
+        .collect();
+    enqueue(app, &jobs).await?;
+    Ok(json!({
+        "event_id": event.id,
+        "queued": jobs.iter().map(|j| j.endpoint_id.clone()).collect::<Vec<_>>(),
+    }))
+}

@@ -1,0 +1,502 @@
+use std::time::Duration;
+
+use payrail::webhooks::signing;
+use payrail_tests::{Delivery, Receiver, TestStack, payment};
+use serde_json::{Value, json};
+
+const WAIT: Duration = Duration::from_secs(15);
+
+async fn endpoint(s: &TestStack, key: &str, url: &str, events: Option<Value>) -> Value {
+    let mut body = json!({"url": url, "description": "orders service"});
+    if let Some(events) = events {
+        body["events"] = events;
+    }
+    let res = s.post("/api/v1/webhook-endpoints", key, body).await;
+    res.expect(201);
+    res.data().clone()
+}
+
+/// Verifies a delivery as a receiver would, with `secret`, over the raw bytes.
+fn verifies(d: &Delivery, secret: &str) -> bool {
+    let key = signing::decode_secret(secret).unwrap();
+    let id = d.header("webhook-id").unwrap();
+    let ts: i64 = d.header("webhook-timestamp").unwrap().parse().unwrap();
+    signing::verify(
+        &key,
+        id,
+        ts,
+        &d.body,
+        d.header("webhook-signature").unwrap(),
+    )
+}
+
+async fn deliveries_of(s: &TestStack, key: &str, endpoint_id: &str, n: usize) -> Vec<Value> {
+    for _ in 0..100 {
+        let res = s
+            .get(
+                &format!("/api/v1/webhook-endpoints/{endpoint_id}/deliveries"),
+                key,
+            )
+            .await;
+        res.expect(200);
+        let items = res.data()["items"].as_array().unwrap().clone();
+        if items.len() >= n {
+            return items;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("fewer than {n} delivery attempts were logged");
+}
+
+#[tokio::test]
+async fn endpoints_are_created_listed_changed_and_deleted() {
+    let s = TestStack::start_with_webhooks(&[]).await;
+    let (merchant, key) = s.merchant_with_key().await;
+    let receiver = Receiver::start().await;
+    let ep = endpoint(&s, &key, &receiver.url, None).await;
+    let id = ep["id"].as_str().unwrap();
+    assert!(id.starts_with("ep_"));
+    let secret = ep["secret"].as_str().unwrap();
+    assert!(secret.starts_with("whsec_"));
+    assert!(signing::decode_secret(secret).unwrap().len() >= 24);
+    assert_eq!(ep["enabled"], true);
+    assert_eq!(
+        ep["events"].as_array().unwrap().len(),
+        4,
+        "omitted events = every type"
+    );
+
+    let listed = s.get("/api/v1/webhook-endpoints", &key).await;
+    listed.expect(200);
+    assert_eq!(listed.data()["items"][0]["id"], json!(id));
+    assert!(
+        !listed.body.to_string().contains(secret),
+        "lists never show the secret"
+    );
+    let one = s
+        .get(&format!("/api/v1/webhook-endpoints/{id}"), &key)
+        .await;
+    assert!(one.data().get("secret").is_none());
+
+    let revealed = s
+        .get(&format!("/api/v1/webhook-endpoints/{id}/secret"), &key)
+        .await;
+    assert_eq!(revealed.data()["secret"], json!(secret));
+
+    let changed = s
+        .patch(
+            &format!("/api/v1/webhook-endpoints/{id}"),
+            &key,
+            json!({"events": ["payment.succeeded"], "enabled": false, "description": "paid only"}),
+        )
+        .await;
+    changed.expect(200);
+    assert_eq!(changed.data()["events"], json!(["payment.succeeded"]));
+    assert_eq!(changed.data()["enabled"], false);
+
+    // Another merchant sees none of it; a read-only key reads but cannot change.
+    let (_, other) = s.merchant_with_key().await;
+    s.get(&format!("/api/v1/webhook-endpoints/{id}"), &other)
+        .await
+        .expect_error(404, None);
+    s.delete(&format!("/api/v1/webhook-endpoints/{id}"), &other)
+        .await
+        .expect_error(404, None);
+    let ro = s.key(&merchant, "read_only").await;
+    s.get(&format!("/api/v1/webhook-endpoints/{id}"), &ro)
+        .await
+        .expect(200);
+    s.get(&format!("/api/v1/webhook-endpoints/{id}/secret"), &ro)
+        .await
+        .expect_error(403, None);
+    s.post(
+        "/api/v1/webhook-endpoints",
+        &ro,
+        json!({"url": "https://x.io"}),
+    )
+    .await
+    .expect_error(403, None);
+
+    s.delete(&format!("/api/v1/webhook-endpoints/{id}"), &key)
+        .await
+        .expect(200);
+    s.get(&format!("/api/v1/webhook-endpoints/{id}"), &key)
+        .await
+        .expect_error(404, None);
+}
+
+#[tokio::test]
+async fn bad_endpoints_are_refused() {
+    let s = TestStack::start_with_webhooks(&[]).await;
+    let (_, key) = s.merchant_with_key().await;
+    for (body, field) in [
+        (json!({}), "url"),
+        (json!({"url": "/relative"}), "url"),
+        (json!({"url": "ftp://x.io/"}), "url"),
+        (
+            json!({"url": "https://x.io", "events": ["payment.refunded"]}),
+            "events",
+        ),
+        (
+            json!({"url": "https://x.io", "events": "payment.created"}),
+            "events",
+        ),
+        (
+            json!({"url": "https://x.io", "description": "d".repeat(501)}),
+            "description",
+        ),
+        (json!({"url": "https://x.io", "enabled": "yes"}), "enabled"),
+    ] {
+        s.post("/api/v1/webhook-endpoints", &key, body)
+            .await
+            .expect_error(422, Some(field));
+    }
+    s.patch(
+        "/api/v1/webhook-endpoints/ep_01jd0000000000000000000000",
+        &key,
+        json!({"enabled": true}),
+    )
+    .await
+    .expect_error(404, None);
+}
+
+#[tokio::test]
+async fn deployed_defaults_refuse_internal_and_plain_http_targets() {
+    // The template's own settings: https only, no private targets.
+    let s = TestStack::start_with(&[]).await;
+    let (_, key) = s.merchant_with_key().await;
+    for url in [
+        "https://127.0.0.1/hook",
+        "https://169.254.169.254/latest/meta-data",
+        "https://10.0.0.8/hook",
+        "https://[::1]/hook",
+        "https://localhost/hook",
+        "https://[fd00::1]/hook",
+    ] {
+        let res = s
+            .post("/api/v1/webhook-endpoints", &key, json!({"url": url}))
+            .await;
+        res.expect_error(422, Some("url"));
+    }
+    s.post(
+        "/api/v1/webhook-endpoints",
+        &key,
+        json!({"url": "http://hooks.example.com/"}),
+    )
+    .await
+    .expect_error(422, Some("url"));
+}
+
+#[tokio::test]
+async fn a_payment_event_is_delivered_signed_and_logged() {
+    let s = TestStack::start_with_webhooks(&[]).await;
+    let (_, key) = s.merchant_with_key().await;
+    let receiver = Receiver::start().await;
+    let ep = endpoint(&s, &key, &receiver.url, None).await;
+    let secret = ep["secret"].as_str().unwrap();
+
+    let created = s
+        .post("/api/v1/payment-requests", &key, payment("hook-1"))
+        .await;
+    created.expect(201);
+    let txn = created.data()["transaction_id"].as_str().unwrap();
+
+    let got = receiver.wait_for(1, WAIT).await;
+    assert_eq!(got.len(), 1, "one delivery");
+    let d = &got[0];
+    assert!(
+        verifies(d, secret),
+        "the signature verifies over the raw body"
+    );
+    assert_eq!(d.header("content-type"), Some("application/json"));
+    let body = d.json();
+    assert_eq!(body["type"], "payment.created");
+    assert_eq!(body["data"]["transaction_id"], json!(txn));
+    assert!(body["timestamp"].is_string());
+    let event_id = d.header("webhook-id").unwrap();
+    assert!(event_id.starts_with("evt_"));
+
+    let attempts = deliveries_of(&s, &key, ep["id"].as_str().unwrap(), 1).await;
+    assert_eq!(attempts[0]["outcome"], "succeeded");
+    assert_eq!(attempts[0]["status_code"], 200);
+    assert_eq!(attempts[0]["event_id"], json!(event_id));
+
+    let events = s.get("/api/v1/events?type=payment.created", &key).await;
+    events.expect(200);
+    assert_eq!(events.data()["items"][0]["id"], json!(event_id));
+    let detail = s.get(&format!("/api/v1/events/{event_id}"), &key).await;
+    detail.expect(200);
+    assert_eq!(
+        detail.data()["payload"]["data"]["transaction_id"],
+        json!(txn)
+    );
+    assert_eq!(detail.data()["attempts"][0]["outcome"], "succeeded");
+    s.get("/api/v1/events?type=nope", &key)
+        .await
+        .expect_error(400, Some("type"));
+    let (_, other) = s.merchant_with_key().await;
+    s.get(&format!("/api/v1/events/{event_id}"), &other)
+        .await
+        .expect_error(404, None);
+}
+
+#[tokio::test]
+async fn only_subscribed_enabled_endpoints_receive_an_event() {
+    let s = TestStack::start_with_webhooks(&[]).await;
+    let (_, key) = s.merchant_with_key().await;
+    let paid_only = Receiver::start().await;
+    let disabled = Receiver::start().await;
+    let everything = Receiver::start().await;
+    endpoint(&s, &key, &paid_only.url, Some(json!(["payment.succeeded"]))).await;
+    let off = endpoint(&s, &key, &disabled.url, None).await;
+    s.patch(
+        &format!("/api/v1/webhook-endpoints/{}", off["id"].as_str().unwrap()),
+        &key,
+        json!({"enabled": false}),
+    )
+    .await
+    .expect(200);
+    endpoint(&s, &key, &everything.url, None).await;
+    s.post("/api/v1/payment-requests", &key, payment("subs"))
+        .await
+        .expect(201);
+    assert_eq!(everything.wait_for(1, WAIT).await.len(), 1);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(paid_only.deliveries().is_empty());
+    assert!(disabled.deliveries().is_empty());
+}
+
+#[tokio::test]
+async fn failures_are_retried_with_the_same_webhook_id() {
+    let s = TestStack::start_with_webhooks(&[]).await;
+    let (_, key) = s.merchant_with_key().await;
+    let receiver = Receiver::start().await;
+    receiver.answer(&[(500, ""), (503, "retry-after: 1\r\n")]);
+    let ep = endpoint(&s, &key, &receiver.url, None).await;
+    s.post("/api/v1/payment-requests", &key, payment("retry"))
+        .await
+        .expect(201);
+
+    let got = receiver.wait_for(3, WAIT).await;
+    assert_eq!(got.len(), 3, "two failures, then success");
+    let ids: Vec<_> = got
+        .iter()
+        .map(|d| d.header("webhook-id").unwrap().to_owned())
+        .collect();
+    assert!(
+        ids.iter().all(|id| id == &ids[0]),
+        "the same webhook-id on every attempt"
+    );
+    assert!(
+        got.iter().all(|d| d.body == got[0].body),
+        "the same bytes on every attempt"
+    );
+
+    let attempts = deliveries_of(&s, &key, ep["id"].as_str().unwrap(), 3).await;
+    let outcomes: Vec<_> = attempts
+        .iter()
+        .rev()
+        .map(|a| {
+            (
+                a["attempt"].clone(),
+                a["outcome"].clone(),
+                a["status_code"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            (json!(1), json!("retrying"), json!(500)),
+            (json!(2), json!("retrying"), json!(503)),
+            (json!(3), json!("succeeded"), json!(200)),
+        ]
+    );
+    let endpoint_now = s
+        .get(
+            &format!("/api/v1/webhook-endpoints/{}", ep["id"].as_str().unwrap()),
+            &key,
+        )
+        .await;
+    assert_eq!(
+        endpoint_now.data()["failing_since"],
+        json!(null),
+        "success ends the failure run"
+    );
+}
+
+#[tokio::test]
+async fn a_delivery_that_never_succeeds_ends_on_the_dead_letter_queue() {
+    let s = TestStack::start_with_webhooks(&[("PAYRAIL_RETRY_SCHEDULE", "0,1")]).await;
+    let (_, key) = s.merchant_with_key().await;
+    let receiver = Receiver::start().await;
+    receiver.answer(&[
+        (500, ""),
+        (302, "location: http://169.254.169.254/\r\n"),
+        (500, ""),
+    ]);
+    let ep = endpoint(&s, &key, &receiver.url, None).await;
+    s.post("/api/v1/payment-requests", &key, payment("dlq"))
+        .await
+        .expect(201);
+
+    let attempts = deliveries_of(&s, &key, ep["id"].as_str().unwrap(), 2).await;
+    assert_eq!(attempts[0]["outcome"], "failed");
+    assert_eq!(attempts[0]["status_code"], 302);
+    assert_eq!(attempts[0]["error"], "redirects are not followed");
+    assert_eq!(attempts[1]["outcome"], "retrying");
+    assert_eq!(
+        receiver.deliveries().len(),
+        2,
+        "the redirect was not followed"
+    );
+
+    let dlq = s.running.stack.queue_urls["DeliveriesDeadLetterQueue"].clone();
+    let mut kept = Vec::new();
+    for _ in 0..20 {
+        let out = s
+            .running
+            .app
+            .sqs
+            .receive_message()
+            .queue_url(&dlq)
+            .send()
+            .await
+            .unwrap();
+        kept.extend(out.messages.unwrap_or_default());
+        if !kept.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(kept.len(), 1);
+    let job: Value = serde_json::from_str(kept[0].body().unwrap()).unwrap();
+    assert_eq!(job["endpoint_id"], ep["id"]);
+    let endpoint_now = s
+        .get(
+            &format!("/api/v1/webhook-endpoints/{}", ep["id"].as_str().unwrap()),
+            &key,
+        )
+        .await;
+    assert!(endpoint_now.data()["failing_since"].is_string());
+}
+
+#[tokio::test]
+async fn gone_410_disables_the_endpoint() {
+    let s = TestStack::start_with_webhooks(&[]).await;
+    let (_, key) = s.merchant_with_key().await;
+    let receiver = Receiver::start().await;
+    receiver.answer(&[(410, "")]);
+    let ep = endpoint(&s, &key, &receiver.url, None).await;
+    let id = ep["id"].as_str().unwrap();
+    s.post("/api/v1/payment-requests", &key, payment("gone"))
+        .await
+        .expect(201);
+    let attempts = deliveries_of(&s, &key, id, 1).await;
+    assert_eq!(attempts[0]["outcome"], "endpoint_disabled");
+    let now = s
+        .get(&format!("/api/v1/webhook-endpoints/{id}"), &key)
+        .await;
+    assert_eq!(now.data()["enabled"], false);
+    assert!(
+        now.data()["disabled_reason"]
+            .as_str()
+            .unwrap()
+            .contains("410")
+    );
+    s.post("/api/v1/payment-requests", &key, payment("gone-2"))
+        .await
+        .expect(201);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(
+        receiver.deliveries().len(),
+        1,
+        "a disabled endpoint gets nothing"
+    );
+}
+
+#[tokio::test]
+async fn after_rotation_both_secrets_sign_and_test_events_and_resends_arrive() {
+    let s = TestStack::start_with_webhooks(&[]).await;
+    let (_, key) = s.merchant_with_key().await;
+    let receiver = Receiver::start().await;
+    let ep = endpoint(&s, &key, &receiver.url, None).await;
+    let id = ep["id"].as_str().unwrap();
+    let old = ep["secret"].as_str().unwrap().to_owned();
+    let rotated = s
+        .post(
+            &format!("/api/v1/webhook-endpoints/{id}/rotate-secret"),
+            &key,
+            json!({}),
+        )
+        .await;
+    rotated.expect(200);
+    let new = rotated.data()["secret"].as_str().unwrap().to_owned();
+    assert_ne!(new, old);
+    assert!(rotated.data()["previous_secret_valid_until"].is_string());
+
+    let test = s
+        .post(
+            &format!("/api/v1/webhook-endpoints/{id}/test"),
+            &key,
+            json!({}),
+        )
+        .await;
+    test.expect(201);
+    let event_id = test.data()["id"].as_str().unwrap().to_owned();
+    let got = receiver.wait_for(1, WAIT).await;
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].json()["type"], "webhook.test");
+    assert_eq!(
+        got[0]
+            .header("webhook-signature")
+            .unwrap()
+            .split(' ')
+            .count(),
+        2
+    );
+    assert!(verifies(&got[0], &new) && verifies(&got[0], &old));
+
+    let resent = s
+        .post(
+            &format!("/api/v1/events/{event_id}/resend"),
+            &key,
+            json!({"endpoint_id": id}),
+        )
+        .await;
+    resent.expect(200);
+    let got = receiver.wait_for(2, WAIT).await;
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[1].header("webhook-id"), Some(event_id.as_str()));
+    s.post(
+        &format!("/api/v1/events/{event_id}/resend"),
+        &key,
+        json!({"endpoint_id": "ep_nope"}),
+    )
+    .await
+    .expect_error(422, Some("endpoint_id"));
+}
+
+#[tokio::test]
+async fn an_event_committed_while_delivery_is_down_is_still_delivered() {
+    // Delivery is down: the stream and queue consumers are not running when the payment commits.
+    let mut s = TestStack::start_with(&[
+        ("PAYRAIL_ALLOW_PRIVATE_TARGETS", "1"),
+        ("PAYRAIL_WEBHOOK_SCHEMES", "http,https"),
+    ])
+    .await;
+    let (_, key) = s.merchant_with_key().await;
+    let receiver = Receiver::start().await;
+    endpoint(&s, &key, &receiver.url, None).await;
+    s.post("/api/v1/payment-requests", &key, payment("crash"))
+        .await
+        .expect(201);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(receiver.deliveries().is_empty());
+
+    // The consumers come up later and pick the event up from the stream.
+    let _consumers = s.start_webhook_consumers().await;
+    let got = receiver.wait_for(1, WAIT).await;
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].json()["type"], "payment.created");
+}
