@@ -316,6 +316,11 @@ mod receiver {
                         };
                         s.lock().unwrap().push(delivery);
                         let (status, extra) = sc.lock().unwrap().pop_front().unwrap_or((200, ""));
+                        if status == 0 {
+                            // Hang: hold the connection without answering.
+                            tokio::time::sleep(Duration::from_secs(60)).await;
+                            return;
+                        }
                         let reply = format!(
                             "HTTP/1.1 {status} X\r\ncontent-length: 2\r\nconnection: close\r\n{extra}\r\nok"
                         );
@@ -326,7 +331,8 @@ mod receiver {
             Self { url, seen, script }
         }
 
-        /// The next answers, in order (`extra` is header lines ending in CRLF, or "").
+        /// The next answers, in order (`extra` is header lines ending in CRLF, or ""); status 0
+        /// hangs without answering.
         pub fn answer(&self, answers: &[(u16, &'static str)]) {
             self.script.lock().unwrap().extend(answers.iter().copied());
         }

@@ -32,6 +32,8 @@ pub struct Settings {
     /// Webhook targets on private or loopback addresses (local development only).
     pub allow_private_targets: bool,
     pub retry_schedule: crate::webhooks::retry::RetrySchedule,
+    /// How long a webhook receiver has to answer (15 s).
+    pub webhook_timeout: Duration,
     /// Name or ARN of the Secrets Manager secret that holds the admin token.
     pub admin_token_secret: String,
     /// How long a payment request can be paid before it expires.
@@ -117,6 +119,18 @@ impl Settings {
                 Some("1" | "true" | "yes")
             ),
             retry_schedule,
+            webhook_timeout: match lookup("PAYRAIL_WEBHOOK_TIMEOUT_SECONDS") {
+                None => Duration::from_secs(15),
+                Some(raw) => match raw.trim().parse::<u64>() {
+                    Ok(secs) if (1..=60).contains(&secs) => Duration::from_secs(secs),
+                    _ => {
+                        return Err(ConfigError::Invalid {
+                            name: "PAYRAIL_WEBHOOK_TIMEOUT_SECONDS",
+                            reason: "expected 1 to 60 seconds".into(),
+                        });
+                    }
+                },
+            },
             merchants_table: required("PAYRAIL_MERCHANTS_TABLE")?,
             keys_table: required("PAYRAIL_KEYS_TABLE")?,
             transactions_table: required("PAYRAIL_TRANSACTIONS_TABLE")?,

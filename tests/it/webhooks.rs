@@ -30,6 +30,32 @@ fn verifies(d: &Delivery, secret: &str) -> bool {
     )
 }
 
+/// Verifies a delivery with the `standardwebhooks` package from PyPI: an implementation
+/// independent of ours, as a merchant's receiver would use it.
+fn python_verifies(d: &Delivery, secret: &str) -> bool {
+    use std::io::Write;
+    let python = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
+    let headers: serde_json::Map<String, Value> = d
+        .headers
+        .iter()
+        .map(|(k, v)| (k.clone(), json!(v)))
+        .collect();
+    let mut child = std::process::Command::new(python)
+        .arg("-c")
+        .arg(
+            "import json, sys\nfrom standardwebhooks import Webhook\n\
+             Webhook(sys.argv[1]).verify(sys.stdin.buffer.read(), json.loads(sys.argv[2]))",
+        )
+        .arg(secret)
+        .arg(Value::Object(headers).to_string())
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the venv's python runs (make test creates it)");
+    child.stdin.take().unwrap().write_all(&d.body).unwrap();
+    child.wait().unwrap().success()
+}
+
 async fn deliveries_of(s: &TestStack, key: &str, endpoint_id: &str, n: usize) -> Vec<Value> {
     for _ in 0..100 {
         let res = s
@@ -172,6 +198,12 @@ async fn deployed_defaults_refuse_internal_and_plain_http_targets() {
         "https://[::1]/hook",
         "https://localhost/hook",
         "https://[fd00::1]/hook",
+        "https://[fe80::1]/hook",
+        "https://172.16.5.4/hook",
+        "https://192.168.1.1/hook",
+        "https://0.0.0.0/hook",
+        "https://100.64.0.1/hook",
+        "https://[::ffff:127.0.0.1]/hook",
     ] {
         let res = s
             .post("/api/v1/webhook-endpoints", &key, json!({"url": url}))
@@ -456,6 +488,7 @@ async fn after_rotation_both_secrets_sign_and_test_events_and_resends_arrive() {
         2
     );
     assert!(verifies(&got[0], &new) && verifies(&got[0], &old));
+    assert!(python_verifies(&got[0], &new) && python_verifies(&got[0], &old));
 
     let resent = s
         .post(
@@ -499,4 +532,128 @@ async fn an_event_committed_while_delivery_is_down_is_still_delivered() {
     let got = receiver.wait_for(1, WAIT).await;
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].json()["type"], "payment.created");
+}
+
+#[tokio::test]
+async fn a_receiver_that_hangs_is_a_failed_attempt() {
+    let s = TestStack::start_with_webhooks(&[("PAYRAIL_WEBHOOK_TIMEOUT_SECONDS", "1")]).await;
+    let (_, key) = s.merchant_with_key().await;
+    let receiver = Receiver::start().await;
+    receiver.answer(&[(0, "")]);
+    let ep = endpoint(&s, &key, &receiver.url, None).await;
+    s.post("/api/v1/payment-requests", &key, payment("hang"))
+        .await
+        .expect(201);
+    let attempts = deliveries_of(&s, &key, ep["id"].as_str().unwrap(), 2).await;
+    assert_eq!(attempts[1]["outcome"], "retrying");
+    assert_eq!(attempts[1]["error"], "no answer within 1 s");
+    assert_eq!(attempts[1]["status_code"], json!(null));
+    assert_eq!(attempts[0]["outcome"], "succeeded");
+}
+
+#[tokio::test]
+async fn an_endpoint_failing_for_five_days_is_disabled() {
+    let s = TestStack::start_with_webhooks(&[]).await;
+    let (_, key) = s.merchant_with_key().await;
+    let receiver = Receiver::start().await;
+    receiver.answer(&[(500, "")]);
+    let ep = endpoint(&s, &key, &receiver.url, None).await;
+    let id = ep["id"].as_str().unwrap();
+    // Every attempt has failed since six days ago.
+    let six_days_ago = payrail::domain::Timestamp::now().unix() - 6 * 24 * 3600;
+    s.running
+        .app
+        .dynamodb
+        .update_item()
+        .table_name(&s.running.app.settings.endpoints_table)
+        .key("id", aws_sdk_dynamodb::types::AttributeValue::S(id.into()))
+        .update_expression("SET failing_since = :t")
+        .expression_attribute_values(
+            ":t",
+            aws_sdk_dynamodb::types::AttributeValue::S(
+                payrail::domain::Timestamp::from_unix(six_days_ago).to_rfc3339(),
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+    s.post("/api/v1/payment-requests", &key, payment("five-days"))
+        .await
+        .expect(201);
+    let attempts = deliveries_of(&s, &key, id, 1).await;
+    assert_eq!(attempts[0]["outcome"], "endpoint_disabled");
+    let now = s
+        .get(&format!("/api/v1/webhook-endpoints/{id}"), &key)
+        .await;
+    assert_eq!(now.data()["enabled"], false);
+    assert!(
+        now.data()["disabled_reason"]
+            .as_str()
+            .unwrap()
+            .contains("5 days")
+    );
+    // Enabling it again starts afresh.
+    let on = s
+        .patch(
+            &format!("/api/v1/webhook-endpoints/{id}"),
+            &key,
+            json!({"enabled": true}),
+        )
+        .await;
+    assert_eq!(on.data()["disabled_reason"], json!(null));
+    assert_eq!(on.data()["failing_since"], json!(null));
+}
+
+#[tokio::test]
+async fn a_target_that_turns_internal_after_registration_is_refused_at_connect_time() {
+    // Deployed guard on, plain HTTP allowed so a loopback receiver could otherwise be reached.
+    let s = TestStack::start_with_webhooks(&[("PAYRAIL_ALLOW_PRIVATE_TARGETS", "0")]).await;
+    let (merchant, key) = s.merchant_with_key().await;
+    let receiver = Receiver::start().await;
+    let app = &s.running.app;
+    let merchant_id = payrail::ids::MerchantId::parse(&merchant).unwrap();
+    payrail::webhooks::secrets::master_key(app, &merchant_id, true)
+        .await
+        .unwrap();
+    let now = payrail::domain::Timestamp::now();
+    for url in [
+        receiver.url.clone(),
+        receiver.url.replace("127.0.0.1", "localhost"),
+    ] {
+        // As if the name had resolved to a public address when it was registered.
+        let endpoint = payrail::webhooks::WebhookEndpoint {
+            id: payrail::ids::EndpointId::generate(),
+            merchant_id: merchant_id.clone(),
+            url,
+            description: String::new(),
+            events: vec![],
+            enabled: true,
+            disabled_reason: None,
+            secret_generation: 1,
+            previous_valid_until: None,
+            failing_since: None,
+            created_at: now,
+            updated_at: now,
+        };
+        payrail::store::endpoints::put(app, &endpoint)
+            .await
+            .unwrap();
+        s.post(
+            "/api/v1/payment-requests",
+            &key,
+            payment(endpoint.id.as_str()),
+        )
+        .await
+        .expect(201);
+        let attempts = deliveries_of(&s, &key, endpoint.id.as_str(), 1).await;
+        let error = attempts[0]["error"].as_str().unwrap();
+        assert!(
+            error.contains("private") || error.contains("public"),
+            "{error}"
+        );
+    }
+    assert!(
+        receiver.deliveries().is_empty(),
+        "nothing reached the internal address"
+    );
 }

@@ -17,8 +17,6 @@ use crate::error::ApiError;
 use crate::ids::AttemptId;
 use crate::store::{self, deliveries::Attempt};
 
-/// A receiver has this long to answer.
-pub const TIMEOUT: Duration = Duration::from_secs(15);
 /// How much of a response body is kept in the delivery log.
 pub const RESPONSE_EXCERPT: usize = 1024;
 
@@ -72,7 +70,7 @@ pub struct Deliverer {
 impl Deliverer {
     pub fn new(app: &App) -> Self {
         let client = reqwest::Client::builder()
-            .timeout(TIMEOUT)
+            .timeout(app.settings.webhook_timeout)
             .connect_timeout(Duration::from_secs(5))
             // A 3xx is a failure: following it could lead anywhere, including inside.
             .redirect(reqwest::redirect::Policy::none())
@@ -116,7 +114,8 @@ async fn post(
     for (name, value) in headers {
         req = req.header(name, value);
     }
-    let mut res = req.send().await.map_err(describe)?;
+    let timeout = app.settings.webhook_timeout.as_secs();
+    let mut res = req.send().await.map_err(|e| describe(e, timeout))?;
     let status = res.status().as_u16();
     let retry_after = res
         .headers()
@@ -138,9 +137,9 @@ async fn post(
     })
 }
 
-fn describe(e: reqwest::Error) -> String {
+fn describe(e: reqwest::Error, timeout_secs: u64) -> String {
     if e.is_timeout() {
-        format!("no answer within {} s", TIMEOUT.as_secs())
+        format!("no answer within {timeout_secs} s")
     } else if e.is_connect() {
         let mut msg = "could not connect".to_owned();
         let mut source = std::error::Error::source(&e);
