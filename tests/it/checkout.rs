@@ -379,3 +379,51 @@ async fn the_sweeper_expires_due_payments_with_their_event() {
     let res = pay_with_token(&s, id, &token).await;
     assert_eq!(res.status().as_u16(), 409);
 }
+
+#[tokio::test]
+async fn each_bad_field_is_named_on_its_own() {
+    let s = TestStack::start().await;
+    let (_, key) = s.merchant_with_key().await;
+    let txn = create(&s, &key, payment("fields")).await;
+    let id = txn["transaction_id"].as_str().unwrap();
+    let (_, _, html) = page(&s, id).await;
+    let token = token_in(&html);
+    let valid = [
+        ("card_number", "4242424242424242"),
+        ("exp_month", "12"),
+        ("exp_year", "2031"),
+        ("cvc", "123"),
+        ("cardholder_name", "Ann Lee"),
+    ];
+    for (field, bad) in [
+        ("card_number", ""),
+        ("card_number", "4242424242424241"),
+        ("card_number", "4242-abcd"),
+        ("exp_month", "0"),
+        ("exp_year", "1999"),
+        ("exp_year", "2020"),
+        ("cvc", "12a"),
+        ("cardholder_name", ""),
+    ] {
+        let mut form: Vec<(&str, &str)> = vec![("token", token.as_str())];
+        form.extend(
+            valid
+                .iter()
+                .map(|(k, v)| (*k, if *k == field { bad } else { *v })),
+        );
+        let res = submit(&s, id, &form).await;
+        assert_eq!(res.status().as_u16(), 422, "{field}={bad}");
+        let html = res.text().await.unwrap();
+        assert!(
+            html.contains(&format!(r#"id="{field}-error""#)),
+            "{field}={bad} is not named"
+        );
+        assert_eq!(
+            html.matches(r#"class="error""#).count(),
+            1,
+            "only {field} is wrong"
+        );
+    }
+    let read = s.get(&format!("/api/v1/transactions/{id}"), &key).await;
+    assert_eq!(read.data()["status"], "pending");
+}
