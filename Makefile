@@ -14,6 +14,7 @@ lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 	@bash scripts/venv.sh
 	.venv/bin/cfn-lint template.yaml
+	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 .venv/bin/sam validate --lint --template template.yaml
 
 fmt:
 	cargo fmt --all

@@ -30,3 +30,6 @@ emulator_env "$port"
 export PAYRAIL_ALLOW_PRIVATE_TARGETS=1
 
 cargo test --workspace --no-fail-fast
+
+# The running API against its OpenAPI document (schemathesis).
+bash scripts/contract.sh

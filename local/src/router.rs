@@ -32,6 +32,7 @@ pub const FUNCTIONS: &[&str] = &[
     "keys-admin",
     "checkout",
     "webhooks-admin",
+    "docs",
 ];
 
 async fn invoke(binary: &str, app: &App, req: Request) -> Response<Body> {
@@ -41,6 +42,7 @@ async fn invoke(binary: &str, app: &App, req: Request) -> Response<Body> {
         "keys-admin" => keys_admin::handle(app, req).await,
         "checkout" => checkout::handle(app, req).await,
         "webhooks-admin" => webhooks_admin::handle(app, req).await,
+        "docs" => docs::handle(app, req).await,
         other => unreachable!("Router::new admits only known functions, not {other}"),
     }
 }

@@ -34,6 +34,11 @@ impl FieldErrorsBuilder {
         self.0.is_empty()
     }
 
+    /// Whether `field` already has a message.
+    pub fn has(&self, field: &str) -> bool {
+        self.0.contains_key(field)
+    }
+
     pub fn into_result(self) -> Result<(), ApiError> {
         if self.0.is_empty() {
             Ok(())

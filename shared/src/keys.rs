@@ -148,6 +148,11 @@ pub async fn create(
         }
     };
     let scope = match body.string("scope") {
+        // An explicit null is a mistake, not a request for the widest scope.
+        Ok(None) if body.is_null("scope") => {
+            errors.add("scope", "must be 'full' or 'read_only'");
+            None
+        }
         Ok(None) => Some(KeyScope::Full),
         Ok(Some(raw)) => errors.check("scope", KeyScope::parse(&raw)),
         Err(e) => {
@@ -169,11 +174,10 @@ pub async fn create(
         merchant_in_scope(app, principal, merchant_id.as_deref(), Access::Write).await?;
     let merchant = merchant_for(app, &merchant_id).await?;
 
-    let (key, token) = ApiKey::issue(
-        merchant.id,
-        label.expect("checked above").into_string(),
-        scope.expect("checked above"),
-    );
+    let (Some(label), Some(scope)) = (label, scope) else {
+        return Err(ApiError::internal("validated key fields missing"));
+    };
+    let (key, token) = ApiKey::issue(merchant.id, label.into_string(), scope);
     store::keys::put(app, &key, merchant.rate_limit_per_minute).await?;
     Ok((key, token))
 }

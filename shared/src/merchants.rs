@@ -67,14 +67,15 @@ fn parse_name(body: &JsonObject, errors: &mut FieldErrorsBuilder) -> Option<Merc
 pub async fn create(app: &App, body: &JsonObject) -> Result<Merchant, ApiError> {
     let mut errors = FieldErrorsBuilder::default();
     let name = parse_name(body, &mut errors);
-    if name.is_none() && !body.contains("name") {
+    if name.is_none() && !errors.has("name") {
         errors.add("name", "is required");
     }
     let rate = parse_rate_limit(body, &mut errors);
     errors.into_result()?;
+    let name = name.ok_or_else(|| ApiError::validation("name", "is required"))?;
     let merchant = Merchant {
         id: MerchantId::generate(),
-        name: name.expect("checked above").into_string(),
+        name: name.into_string(),
         rate_limit_per_minute: rate.unwrap_or(DEFAULT_RATE_LIMIT),
         created_at: Timestamp::now(),
     };

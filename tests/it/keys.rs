@@ -108,6 +108,13 @@ async fn bad_key_requests_are_rejected() {
     )
     .await
     .expect_error(422, Some("scope"));
+    s.post(
+        "/api/v1/keys",
+        s.admin(),
+        json!({"merchant_id": merchant, "label": "x", "scope": null}),
+    )
+    .await
+    .expect_error(422, Some("scope"));
     s.post("/api/v1/keys", "prl_key_garbage.x", json!({"label": "x"}))
         .await
         .expect_error(401, None);

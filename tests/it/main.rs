@@ -5,6 +5,7 @@ mod access_log;
 mod browser;
 mod checkout;
 mod compat;
+mod docs;
 mod events;
 mod key_lifecycle;
 mod keys;

@@ -86,6 +86,9 @@ async fn bad_merchant_input_is_rejected_with_field_errors() {
     s.post("/api/v1/merchants", s.admin(), json!({}))
         .await
         .expect_error(422, Some("name"));
+    s.post("/api/v1/merchants", s.admin(), json!({"name": null}))
+        .await
+        .expect_error(422, Some("name"));
     s.post("/api/v1/merchants", s.admin(), json!({"name": "  "}))
         .await
         .expect_error(422, Some("name"));

@@ -27,6 +27,11 @@ impl JsonObject {
         self.0.contains_key(name)
     }
 
+    /// Whether the field is present as JSON `null` (for fields where null is not "absent").
+    pub fn is_null(&self, name: &str) -> bool {
+        matches!(self.0.get(name), Some(Field::Json(raw)) if raw.get().trim() == "null")
+    }
+
     /// The field as a string; `Ok(None)` if absent or null; `Err` if it is another JSON type.
     pub fn string(&self, name: &str) -> Result<Option<String>, String> {
         match self.0.get(name) {
