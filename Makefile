@@ -1,4 +1,4 @@
-.PHONY: dev test lint fmt
+.PHONY: dev test lint fmt package
 
 ## Run Payrail locally on http://127.0.0.1:$${PAYRAIL_PORT:-3000} (Ctrl-C stops it).
 dev:
@@ -18,3 +18,7 @@ lint:
 
 fmt:
 	cargo fmt --all
+
+## Build every Lambda for arm64 as target/lambda/<function>/bootstrap.zip.
+package:
+	@bash scripts/package.sh

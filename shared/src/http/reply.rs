@@ -114,15 +114,17 @@ fn finish(
 fn log_outcome(ctx: &RequestCtx, status: StatusCode, err: Option<&ApiError>) {
     let latency_ms = ctx.started.elapsed().as_millis() as u64;
     let status = status.as_u16();
+    let merchant_id = ctx.caller().map(|c| c.merchant_id.as_str()).unwrap_or("-");
     match err {
         Some(ApiError::Internal(source)) | Some(ApiError::Unavailable(source)) => {
             tracing::error!(
-                request_id = %ctx.request_id, route = %ctx.route, status, latency_ms,
+                request_id = %ctx.request_id, route = %ctx.route, merchant_id, status, latency_ms,
                 error = %source, "request failed"
             );
         }
         _ => tracing::info!(
-            request_id = %ctx.request_id, route = %ctx.route, status, latency_ms, "request"
+            request_id = %ctx.request_id, route = %ctx.route, merchant_id, status, latency_ms,
+            "request"
         ),
     }
 }
