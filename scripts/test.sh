@@ -29,7 +29,11 @@ start_emulator "$port" .payrail/emulator-test.log
 emulator_env "$port"
 export PAYRAIL_ALLOW_PRIVATE_TARGETS=1
 
-cargo test --workspace --no-fail-fast
+results=.payrail/cargo-test.log
+cargo test --workspace --no-fail-fast 2>&1 | tee "$results"
 
 # The running API against its OpenAPI document (schemathesis).
 bash scripts/contract.sh
+
+# One closing line for the whole run (the contract run above prints its own summary).
+awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$results"
