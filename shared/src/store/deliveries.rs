@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::page::{NewestFirst, PageOf};
-use super::{StoreError, classify, to_item};
+use super::{StoreError, put_item, to_item};
 use crate::App;
 use crate::domain::Timestamp;
 use crate::events::EventType;
@@ -64,14 +64,7 @@ pub async fn record(app: &App, attempt: &Attempt) -> Result<(), StoreError> {
         "ttl".into(),
         AttributeValue::N(attempt.created_at.plus(RETENTION).unix().to_string()),
     );
-    app.dynamodb
-        .put_item()
-        .table_name(&app.settings.deliveries_table)
-        .set_item(Some(item))
-        .send()
-        .await
-        .map_err(classify)?;
-    Ok(())
+    put_item(app, &app.settings.deliveries_table, item, None).await
 }
 
 pub async fn for_endpoint(

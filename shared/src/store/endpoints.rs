@@ -3,7 +3,7 @@
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
 use super::page::{NewestFirst, PageOf};
-use super::{StoreError, classify, from_item, to_item};
+use super::{StoreError, classify, get_item, put_item, to_item};
 use crate::App;
 use crate::domain::Timestamp;
 use crate::ids::{EndpointId, MerchantId};
@@ -14,27 +14,17 @@ fn s(v: impl Into<String>) -> AttributeValue {
 }
 
 pub async fn put(app: &App, endpoint: &WebhookEndpoint) -> Result<(), StoreError> {
-    app.dynamodb
-        .put_item()
-        .table_name(&app.settings.endpoints_table)
-        .set_item(Some(to_item(endpoint)?))
-        .send()
-        .await
-        .map_err(classify)?;
-    Ok(())
+    put_item(app, &app.settings.endpoints_table, to_item(endpoint)?, None).await
 }
 
 pub async fn get(app: &App, id: &EndpointId) -> Result<Option<WebhookEndpoint>, StoreError> {
-    let out = app
-        .dynamodb
-        .get_item()
-        .table_name(&app.settings.endpoints_table)
-        .key("id", s(id.to_string()))
-        .consistent_read(true)
-        .send()
-        .await
-        .map_err(classify)?;
-    out.item.map(from_item).transpose()
+    get_item(
+        app,
+        &app.settings.endpoints_table,
+        ("id", id.to_string()),
+        true,
+    )
+    .await
 }
 
 pub async fn delete(app: &App, id: &EndpointId) -> Result<(), StoreError> {

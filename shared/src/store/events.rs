@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 
 use super::page::{NewestFirst, PageOf};
-use super::{StoreError, classify, from_item, to_item};
+use super::{StoreError, classify, from_item, get_item, put_item, to_item};
 use crate::App;
 use crate::events::{Event, EventType};
 use crate::ids::{EventId, MerchantId};
@@ -25,27 +25,24 @@ pub fn put_in_transaction(app: &App, event: &Event) -> Result<TransactWriteItem,
 
 /// Writes an event on its own (a test event: no state change goes with it).
 pub async fn put(app: &App, event: &Event) -> Result<(), StoreError> {
-    app.dynamodb
-        .put_item()
-        .table_name(&app.settings.events_table)
-        .set_item(Some(to_item(event)?))
-        .condition_expression("attribute_not_exists(id)")
-        .send()
-        .await
-        .map_err(classify)?;
-    Ok(())
+    put_item(
+        app,
+        &app.settings.events_table,
+        to_item(event)?,
+        Some("attribute_not_exists(id)"),
+    )
+    .await
 }
 
 pub async fn get(app: &App, id: &EventId) -> Result<Option<Event>, StoreError> {
-    let out = app
-        .dynamodb
-        .get_item()
-        .table_name(&app.settings.events_table)
-        .key("id", AttributeValue::S(id.to_string()))
-        .send()
-        .await
-        .map_err(classify)?;
-    out.item.map(from_item).transpose()
+    // Strongly consistent: deliveries read an event moments after its stream record.
+    get_item(
+        app,
+        &app.settings.events_table,
+        ("id", id.to_string()),
+        true,
+    )
+    .await
 }
 
 /// A merchant's events, newest first; with `kind`, only that type (filtered page by page).

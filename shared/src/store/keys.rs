@@ -12,7 +12,7 @@ use aws_sdk_dynamodb::types::{
 };
 
 use super::page::{NewestFirst, PageOf};
-use super::{StoreError, classify, from_item, to_item};
+use super::{StoreError, classify, from_item, get_item, put_item, to_item};
 use crate::App;
 use crate::auth::api_key;
 use crate::domain::Timestamp;
@@ -42,29 +42,18 @@ fn key_item(key: &ApiKey, rate_limit: u32) -> Result<Item, StoreError> {
 }
 
 pub async fn put(app: &App, key: &ApiKey, rate_limit: u32) -> Result<(), StoreError> {
-    app.dynamodb
-        .put_item()
-        .table_name(&app.settings.keys_table)
-        .set_item(Some(key_item(key, rate_limit)?))
-        .condition_expression("attribute_not_exists(id)")
-        .send()
-        .await
-        .map_err(classify)?;
-    Ok(())
+    put_item(
+        app,
+        &app.settings.keys_table,
+        key_item(key, rate_limit)?,
+        Some("attribute_not_exists(id)"),
+    )
+    .await
 }
 
 /// Reads a key with a strongly consistent read.
 pub async fn get(app: &App, id: &KeyId) -> Result<Option<ApiKey>, StoreError> {
-    let out = app
-        .dynamodb
-        .get_item()
-        .table_name(&app.settings.keys_table)
-        .key("id", s(id.to_string()))
-        .consistent_read(true)
-        .send()
-        .await
-        .map_err(classify)?;
-    out.item.map(from_item).transpose()
+    get_item(app, &app.settings.keys_table, ("id", id.to_string()), true).await
 }
 
 pub async fn list(

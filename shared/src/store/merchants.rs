@@ -3,7 +3,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::page::{NewestFirst, PageOf};
-use super::{StoreError, classify, from_item, to_item};
+use super::{StoreError, classify, from_item, get_item, put_item, to_item};
 use crate::App;
 use crate::ids::MerchantId;
 use crate::merchants::Merchant;
@@ -14,28 +14,23 @@ const KIND: &str = "merchant";
 pub async fn put(app: &App, merchant: &Merchant) -> Result<(), StoreError> {
     let mut item = to_item(merchant)?;
     item.insert("kind".into(), AttributeValue::S(KIND.into()));
-    app.dynamodb
-        .put_item()
-        .table_name(&app.settings.merchants_table)
-        .set_item(Some(item))
-        .condition_expression("attribute_not_exists(id)")
-        .send()
-        .await
-        .map_err(classify)?;
-    Ok(())
+    put_item(
+        app,
+        &app.settings.merchants_table,
+        item,
+        Some("attribute_not_exists(id)"),
+    )
+    .await
 }
 
 pub async fn get(app: &App, id: &MerchantId) -> Result<Option<Merchant>, StoreError> {
-    let out = app
-        .dynamodb
-        .get_item()
-        .table_name(&app.settings.merchants_table)
-        .key("id", AttributeValue::S(id.to_string()))
-        .consistent_read(true)
-        .send()
-        .await
-        .map_err(classify)?;
-    out.item.map(from_item).transpose()
+    get_item(
+        app,
+        &app.settings.merchants_table,
+        ("id", id.to_string()),
+        true,
+    )
+    .await
 }
 
 pub async fn list(

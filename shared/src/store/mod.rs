@@ -88,3 +88,41 @@ pub(crate) fn from_item<T: serde::de::DeserializeOwned>(
         .unwrap_or_default();
     serde_dynamo::from_item(item).map_err(|e| StoreError::corrupt(key, e))
 }
+
+/// Reads one item by its key; strongly consistent reads see every write already acknowledged.
+pub(crate) async fn get_item<T: serde::de::DeserializeOwned>(
+    app: &crate::App,
+    table: &str,
+    key: (&str, String),
+    consistent: bool,
+) -> Result<Option<T>, StoreError> {
+    let out = app
+        .dynamodb
+        .get_item()
+        .table_name(table)
+        .key(key.0, aws_sdk_dynamodb::types::AttributeValue::S(key.1))
+        .consistent_read(consistent)
+        .send()
+        .await
+        .map_err(classify)?;
+    out.item.map(from_item).transpose()
+}
+
+/// Writes one item, optionally only if `condition` holds (`attribute_not_exists(id)` for a
+/// new object: ids are random, so a clash is a bug, never an overwrite).
+pub(crate) async fn put_item(
+    app: &crate::App,
+    table: &str,
+    item: std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>,
+    condition: Option<&str>,
+) -> Result<(), StoreError> {
+    app.dynamodb
+        .put_item()
+        .table_name(table)
+        .set_item(Some(item))
+        .set_condition_expression(condition.map(str::to_owned))
+        .send()
+        .await
+        .map_err(classify)?;
+    Ok(())
+}

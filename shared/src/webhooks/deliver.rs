@@ -170,10 +170,11 @@ pub async fn process(
     if !endpoint.enabled {
         return Ok(Disposition::Done);
     }
-    let Some(event) = store::events::get(app, &job.event_id).await? else {
-        tracing::error!(event_id = %job.event_id, "delivery job for a missing event dropped");
-        return Ok(Disposition::Done);
-    };
+    // Events are never deleted: a missing one is a read that came too early or a fault, so
+    // the job comes back after the queue's visibility timeout rather than being dropped.
+    let event = store::events::get(app, &job.event_id)
+        .await?
+        .ok_or_else(|| ApiError::internal(format!("event {} not found", job.event_id)))?;
 
     let master = secrets::master_key(app, &endpoint.merchant_id, false).await?;
     let now = Timestamp::now();
