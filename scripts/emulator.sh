@@ -17,7 +17,7 @@ free_port() {
 # Starts the emulator on port $1, logging to $2, and waits until it answers. Sets EMULATOR_PID.
 start_emulator() {
   local port=$1 log=$2
-  .venv/bin/moto_server -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+  .venv/bin/python scripts/emulator.py --port "$port" >"$log" 2>&1 &
   EMULATOR_PID=$!
   for _ in $(seq 1 150); do
     if .venv/bin/python - "$port" <<'PY' 2>/dev/null; then
