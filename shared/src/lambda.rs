@@ -14,6 +14,16 @@ use crate::access_log;
 /// How long the access-log extension waits for the handler before writing what it has.
 const HANDLER_WAIT: Duration = Duration::from_secs(9);
 
+/// Tells the extension the invocation is over when dropped, so even a handler that unwinds
+/// does not leave the extension waiting.
+struct Done(mpsc::UnboundedSender<()>);
+
+impl Drop for Done {
+    fn drop(&mut self) {
+        let _ = self.0.send(());
+    }
+}
+
 /// Builds the [`App`] once, at init, then serves invocations with `handler`.
 ///
 /// Beside the runtime runs an internal Lambda extension that writes the access log after each
@@ -50,10 +60,10 @@ where
         .await?;
 
     let runtime = lambda_http::run(service_fn(move |req: Request| {
-        let done = done_tx.clone();
+        let done = Done(done_tx.clone());
         async move {
             let res = handler(app, req).await;
-            let _ = done.send(());
+            drop(done);
             Ok::<_, Infallible>(res)
         }
     }));
