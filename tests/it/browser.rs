@@ -111,21 +111,9 @@ async fn a_customer_pays_on_the_hosted_checkout_in_a_real_browser() {
         .expect("chromedriver starts Chromium");
 
     browser.goto(&checkout_url).await.unwrap();
-    let heading = browser
-        .find(Locator::Css("h1"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let heading = text_of(&browser, "h1").await;
     assert_eq!(heading, "Blue mug");
-    let amount = browser
-        .find(Locator::Css(".amount"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let amount = text_of(&browser, ".amount").await;
     assert!(amount.contains("€49.99"), "{amount}");
 
     for (field, value) in [
@@ -158,26 +146,14 @@ async fn a_customer_pays_on_the_hosted_checkout_in_a_real_browser() {
         .for_url(&url_of(&format!("{shop_url}/thanks?transaction_id={id}")))
         .await
         .expect("the browser lands on the shop's success page");
-    let thanks = browser
-        .find(Locator::Css("h1"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let thanks = text_of(&browser, "h1").await;
     assert_eq!(thanks, "Thanks for your order");
     let done_png = browser.screenshot().await.unwrap();
     std::fs::write(output_dir().join("checkout-redirected.png"), done_png).unwrap();
 
     // And the page now shows the final state.
     browser.goto(&checkout_url).await.unwrap();
-    let state = browser
-        .find(Locator::Css(".state"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let state = text_of(&browser, ".state").await;
     assert!(state.contains("complete"), "{state}");
     let paid_png = browser.screenshot().await.unwrap();
     std::fs::write(output_dir().join("checkout-paid.png"), paid_png).unwrap();
@@ -196,4 +172,15 @@ async fn a_customer_pays_on_the_hosted_checkout_in_a_real_browser() {
 
 fn url_of(s: &str) -> url::Url {
     url::Url::parse(s).unwrap()
+}
+
+/// The text of the first element matching `css`.
+async fn text_of(browser: &fantoccini::Client, css: &str) -> String {
+    browser
+        .find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
 }

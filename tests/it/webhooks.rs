@@ -56,6 +56,16 @@ fn python_verifies(d: &Delivery, secret: &str) -> bool {
     child.wait().unwrap().success()
 }
 
+/// The first attempt disabled the endpoint, which now says why (`reason` is part of it).
+async fn assert_disabled_by_delivery(s: &TestStack, key: &str, id: &str, reason: &str) {
+    let attempts = deliveries_of(s, key, id, 1).await;
+    assert_eq!(attempts[0]["outcome"], "endpoint_disabled");
+    let now = s.get(&format!("/api/v1/webhook-endpoints/{id}"), key).await;
+    assert_eq!(now.data()["enabled"], false);
+    let why = now.data()["disabled_reason"].as_str().unwrap();
+    assert!(why.contains(reason), "{why}");
+}
+
 async fn deliveries_of(s: &TestStack, key: &str, endpoint_id: &str, n: usize) -> Vec<Value> {
     for _ in 0..100 {
         let res = s
@@ -424,18 +434,7 @@ async fn gone_410_disables_the_endpoint() {
     s.post("/api/v1/payment-requests", &key, payment("gone"))
         .await
         .expect(201);
-    let attempts = deliveries_of(&s, &key, id, 1).await;
-    assert_eq!(attempts[0]["outcome"], "endpoint_disabled");
-    let now = s
-        .get(&format!("/api/v1/webhook-endpoints/{id}"), &key)
-        .await;
-    assert_eq!(now.data()["enabled"], false);
-    assert!(
-        now.data()["disabled_reason"]
-            .as_str()
-            .unwrap()
-            .contains("410")
-    );
+    assert_disabled_by_delivery(&s, &key, id, "410").await;
     s.post("/api/v1/payment-requests", &key, payment("gone-2"))
         .await
         .expect(201);
@@ -580,18 +579,7 @@ async fn an_endpoint_failing_for_five_days_is_disabled() {
     s.post("/api/v1/payment-requests", &key, payment("five-days"))
         .await
         .expect(201);
-    let attempts = deliveries_of(&s, &key, id, 1).await;
-    assert_eq!(attempts[0]["outcome"], "endpoint_disabled");
-    let now = s
-        .get(&format!("/api/v1/webhook-endpoints/{id}"), &key)
-        .await;
-    assert_eq!(now.data()["enabled"], false);
-    assert!(
-        now.data()["disabled_reason"]
-            .as_str()
-            .unwrap()
-            .contains("5 days")
-    );
+    assert_disabled_by_delivery(&s, &key, id, "5 days").await;
     // Enabling it again starts afresh.
     let on = s
         .patch(
