@@ -394,3 +394,186 @@ mod receiver {
         })
     }
 }
+
+pub mod browser {
+    //! Headless Chromium (Debian's `chromium`), driven through `chromedriver` with fantoccini.
+    //! Screenshots go to `target/test-output/`.
+
+    use std::path::PathBuf;
+    use std::process::Stdio;
+    use std::time::Duration;
+
+    use fantoccini::{Client, ClientBuilder, Locator};
+    use serde_json::{Value, json};
+
+    pub struct Browser {
+        pub client: Client,
+        _driver: tokio::process::Child,
+        profile: PathBuf,
+    }
+
+    /// Where screenshots are kept after the run.
+    pub fn output_dir() -> PathBuf {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/test-output");
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    impl Browser {
+        /// A fresh browser with an empty profile; `None` (the test skips) only when
+        /// chromedriver is missing and `PAYRAIL_SKIP_BROWSER=1` says that is expected.
+        pub async fn launch(width: u32, height: u32) -> Option<Self> {
+            let Some((driver, port)) = chromedriver().await else {
+                if std::env::var("PAYRAIL_SKIP_BROWSER").as_deref() == Ok("1") {
+                    eprintln!("skipped: chromedriver is not installed and PAYRAIL_SKIP_BROWSER=1");
+                    return None;
+                }
+                panic!(
+                    "chromedriver is not installed: `apt-get install chromium chromium-driver` (make test does this as root)"
+                );
+            };
+            let profile = std::env::temp_dir().join(format!("payrail-chromium-{}", ulid_like()));
+            let caps = json!({
+                "goog:chromeOptions": {
+                    "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+                    "args": [
+                        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                        "--disable-quic", "--no-first-run", "--disable-background-networking",
+                        "--disable-component-update", "--disable-sync",
+                        format!("--window-size={width},{height}"),
+                        format!("--user-data-dir={}", profile.display()),
+                    ]
+                }
+            });
+            let client =
+                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                    .capabilities(caps.as_object().unwrap().clone())
+                    .connect(&format!("http://127.0.0.1:{port}"))
+                    .await
+                    .expect("chromedriver starts Chromium");
+            Some(Self {
+                client,
+                _driver: driver,
+                profile,
+            })
+        }
+
+        pub async fn goto(&self, url: &str) {
+            self.client.goto(url).await.unwrap();
+        }
+
+        /// The first element matching `css`.
+        pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
+            self.client
+                .find(Locator::Css(css))
+                .await
+                .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+        }
+
+        pub async fn text(&self, css: &str) -> String {
+            self.find(css).await.text().await.unwrap()
+        }
+
+        /// The current `value` of an input.
+        pub async fn value(&self, css: &str) -> String {
+            self.find(css)
+                .await
+                .prop("value")
+                .await
+                .unwrap()
+                .unwrap_or_default()
+        }
+
+        pub async fn fill(&self, css: &str, text: &str) {
+            let field = self.find(css).await;
+            field.clear().await.unwrap();
+            field.send_keys(text).await.unwrap();
+        }
+
+        pub async fn click(&self, css: &str) {
+            self.find(css).await.click().await.unwrap();
+        }
+
+        /// Clicks the button labelled `label` inside the element matching `within`.
+        pub async fn click_button(&self, within: &str, label: &str) {
+            let clicked = self
+                .eval(
+                    "const root = document.querySelector(arguments[0]); \
+                     const b = root && [...root.querySelectorAll('button')].find(b => b.textContent.trim() === arguments[1]); \
+                     if (b && !b.disabled) { b.click(); return true; } return false;",
+                    vec![json!(within), json!(label)],
+                )
+                .await;
+            assert_eq!(
+                clicked,
+                json!(true),
+                "no enabled button '{label}' in {within}"
+            );
+        }
+
+        pub async fn eval(&self, script: &str, args: Vec<Value>) -> Value {
+            self.client.execute(script, args).await.unwrap()
+        }
+
+        /// Waits (up to 20 s) until the JavaScript expression `condition` is truthy.
+        pub async fn until(&self, condition: &str) {
+            let script = format!("return !!({condition});");
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+            loop {
+                if self.eval(&script, vec![]).await == json!(true) {
+                    return;
+                }
+                if tokio::time::Instant::now() > deadline {
+                    let body = self.eval("return document.body.innerText", vec![]).await;
+                    let _ = self.screenshot("timed-out").await;
+                    panic!("timed out waiting for `{condition}`; the page says:\n{body}");
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+
+        pub async fn screenshot(&self, name: &str) -> PathBuf {
+            let png = self.client.screenshot().await.unwrap();
+            let path = output_dir().join(format!("{name}.png"));
+            std::fs::write(&path, png).unwrap();
+            path
+        }
+
+        pub async fn close(self) {
+            self.client.close().await.unwrap();
+            let _ = std::fs::remove_dir_all(&self.profile);
+        }
+    }
+
+    fn ulid_like() -> String {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        format!("{}-{nanos}", std::process::id())
+    }
+
+    async fn chromedriver() -> Option<(tokio::process::Child, u16)> {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let child = tokio::process::Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .ok()?;
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return Some((child, port));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        None
+    }
+}

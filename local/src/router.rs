@@ -33,6 +33,7 @@ pub const FUNCTIONS: &[&str] = &[
     "checkout",
     "webhooks-admin",
     "docs",
+    "hub",
 ];
 
 async fn invoke(binary: &str, app: &App, req: Request) -> Response<Body> {
@@ -43,6 +44,7 @@ async fn invoke(binary: &str, app: &App, req: Request) -> Response<Body> {
         "checkout" => checkout::handle(app, req).await,
         "webhooks-admin" => webhooks_admin::handle(app, req).await,
         "docs" => docs::handle(app, req).await,
+        "hub" => hub::handle(req),
         other => unreachable!("Router::new admits only known functions, not {other}"),
     }
 }

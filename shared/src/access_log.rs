@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use crate::App;
-use crate::auth::{MerchantCaller, Principal};
+use crate::auth::Principal;
 use crate::domain::Timestamp;
 use crate::error::ApiError;
 use crate::http::Page;
@@ -37,14 +37,20 @@ pub struct LogEntry {
 }
 
 impl LogEntry {
-    pub fn new(caller: &MerchantCaller, method: &str, path: &str, status: u16) -> Self {
+    pub fn new(
+        merchant_id: &MerchantId,
+        key_id: &KeyId,
+        method: &str,
+        path: &str,
+        status: u16,
+    ) -> Self {
         Self {
             id: LogId::generate(),
-            merchant_id: caller.merchant_id.clone(),
+            merchant_id: merchant_id.clone(),
             method: method.to_owned(),
             path: path.chars().take(512).collect(),
             status,
-            key_id: caller.key_id.clone(),
+            key_id: key_id.clone(),
             created_at: Timestamp::now(),
         }
     }

@@ -90,22 +90,24 @@ impl ApiKey {
 }
 
 /// The merchant a request is about: the caller's own (a key allowed `access`), or for the
-/// admin token the existing merchant named by `merchant_id`.
+/// admin token the existing merchant named by `merchant_id` (422 without one).
 pub async fn merchant_in_scope(
     app: &App,
     principal: &Principal,
     merchant_id: Option<&str>,
     access: Access,
 ) -> Result<MerchantId, ApiError> {
-    match principal {
-        Principal::Merchant(_) => Ok(principal.merchant(access)?.merchant_id.clone()),
-        Principal::Admin => {
-            let raw = merchant_id.ok_or_else(|| {
-                ApiError::validation("merchant_id", "is required with the admin token")
-            })?;
-            Ok(crate::merchants::get(app, raw).await?.id)
-        }
+    if matches!(principal, Principal::Admin) && merchant_id.is_none() {
+        return Err(ApiError::validation(
+            "merchant_id",
+            "is required with the admin token",
+        ));
     }
+    Ok(
+        crate::auth::merchant_caller(app, principal, merchant_id, access)
+            .await?
+            .merchant_id,
+    )
 }
 
 /// Key management is for the admin token and `full` keys; a `read_only` key cannot even list.

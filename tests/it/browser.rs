@@ -1,22 +1,13 @@
 //! The hosted checkout in a real browser: headless Chromium (Debian's `chromium`, driven
 //! through `chromedriver`) opens the page, fills the card form, submits, and follows the
 //! redirect back to the shop. Screenshots go to `target/test-output/`.
+//! The Developer Hub's browser tests are in `hub.rs`.
 
-use std::path::PathBuf;
-use std::process::Stdio;
-use std::time::Duration;
-
-use fantoccini::{ClientBuilder, Locator};
+use payrail_tests::browser::Browser;
 use payrail_tests::{TestStack, payment};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
-
-fn output_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/test-output");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// A shop that answers every request with a thank-you page and reports the request line.
 async fn shop() -> (String, tokio::sync::mpsc::UnboundedReceiver<String>) {
@@ -40,40 +31,10 @@ async fn shop() -> (String, tokio::sync::mpsc::UnboundedReceiver<String>) {
     (base, rx)
 }
 
-async fn chromedriver() -> Option<(tokio::process::Child, u16)> {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let child = tokio::process::Command::new("chromedriver")
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .ok()?;
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return Some((child, port));
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    None
-}
-
 #[tokio::test]
 async fn a_customer_pays_on_the_hosted_checkout_in_a_real_browser() {
-    let Some((_driver, port)) = chromedriver().await else {
-        if std::env::var("PAYRAIL_SKIP_BROWSER").as_deref() == Ok("1") {
-            eprintln!("skipped: chromedriver is not installed and PAYRAIL_SKIP_BROWSER=1");
-            return;
-        }
-        panic!(
-            "chromedriver is not installed: `apt-get install chromium chromium-driver` (make test does this as root)"
-        );
+    let Some(browser) = Browser::launch(480, 900).await else {
+        return;
     };
     let s = TestStack::start().await;
     let merchant = s.merchant("Blue Mug Co.").await;
@@ -92,28 +53,10 @@ async fn a_customer_pays_on_the_hosted_checkout_in_a_real_browser() {
         .to_owned();
     let checkout_url = created.data()["url"].as_str().unwrap().to_owned();
 
-    let profile = std::env::temp_dir().join(format!("payrail-chromium-{id}"));
-    let caps = json!({
-        "goog:chromeOptions": {
-            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--window-size=480,900",
-                format!("--user-data-dir={}", profile.display()),
-            ]
-        }
-    });
-    let browser = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps.as_object().unwrap().clone())
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("chromedriver starts Chromium");
-
-    browser.goto(&checkout_url).await.unwrap();
-    let heading = text_of(&browser, "h1").await;
+    browser.goto(&checkout_url).await;
+    let heading = browser.text("h1").await;
     assert_eq!(heading, "Blue mug");
-    let amount = text_of(&browser, ".amount").await;
+    let amount = browser.text(".amount").await;
     assert!(amount.contains("€49.99"), "{amount}");
 
     for (field, value) in [
@@ -123,42 +66,27 @@ async fn a_customer_pays_on_the_hosted_checkout_in_a_real_browser() {
         ("cvc", "123"),
         ("cardholder_name", "Ann Lee"),
     ] {
-        browser
-            .find(Locator::Id(field))
-            .await
-            .unwrap()
-            .send_keys(value)
-            .await
-            .unwrap();
+        browser.fill(&format!("#{field}"), value).await;
     }
-    let form_png = browser.screenshot().await.unwrap();
-    std::fs::write(output_dir().join("checkout-form.png"), form_png).unwrap();
+    browser.screenshot("checkout-form").await;
 
+    browser.click("button[type=submit]").await;
     browser
-        .find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    browser
+        .client
         .wait()
         .for_url(&url_of(&format!("{shop_url}/thanks?transaction_id={id}")))
         .await
         .expect("the browser lands on the shop's success page");
-    let thanks = text_of(&browser, "h1").await;
+    let thanks = browser.text("h1").await;
     assert_eq!(thanks, "Thanks for your order");
-    let done_png = browser.screenshot().await.unwrap();
-    std::fs::write(output_dir().join("checkout-redirected.png"), done_png).unwrap();
+    browser.screenshot("checkout-redirected").await;
 
     // And the page now shows the final state.
-    browser.goto(&checkout_url).await.unwrap();
-    let state = text_of(&browser, ".state").await;
+    browser.goto(&checkout_url).await;
+    let state = browser.text(".state").await;
     assert!(state.contains("complete"), "{state}");
-    let paid_png = browser.screenshot().await.unwrap();
-    std::fs::write(output_dir().join("checkout-paid.png"), paid_png).unwrap();
-    browser.close().await.unwrap();
-    let _ = std::fs::remove_dir_all(profile);
+    browser.screenshot("checkout-paid").await;
+    browser.close().await;
 
     let line = shop_requests.recv().await.unwrap();
     assert!(
@@ -172,15 +100,4 @@ async fn a_customer_pays_on_the_hosted_checkout_in_a_real_browser() {
 
 fn url_of(s: &str) -> url::Url {
     url::Url::parse(s).unwrap()
-}
-
-/// The text of the first element matching `css`.
-async fn text_of(browser: &fantoccini::Client, css: &str) -> String {
-    browser
-        .find(Locator::Css(css))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
 }

@@ -213,3 +213,55 @@ async fn webhook_dispatch_and_fanout_binaries_turn_a_stream_record_into_a_signed
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].header("webhook-id"), Some(event_id.as_str()));
 }
+
+#[tokio::test]
+async fn webhooks_admin_docs_and_hub_binaries_serve_their_events() {
+    let s = TestStack::start().await;
+    let (_, key) = s.merchant_with_key().await;
+
+    let mut api = RuntimeApi::start().await.unwrap();
+    let _webhooks = spawn(&s, &api, "webhooks-admin");
+    // The sample's host is checked against DNS at registration; this machine may have none, so
+    // the test names a public address directly.
+    let mut create = event("webhooks-admin.json", &key);
+    let mut body: Value = serde_json::from_str(create["body"].as_str().unwrap()).unwrap();
+    body["url"] = json!("https://93.184.215.14/payrail/webhooks");
+    create["body"] = json!(body.to_string());
+    let answer = api.invoke(create, Duration::from_secs(30)).await.unwrap();
+    assert_eq!(answer["statusCode"], 201, "{answer}");
+    let body: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
+    assert!(
+        body["data"]["secret"]
+            .as_str()
+            .unwrap()
+            .starts_with("whsec_")
+    );
+    assert_eq!(
+        body["data"]["events"],
+        json!(["payment.succeeded", "payment.declined"])
+    );
+
+    let mut api = RuntimeApi::start().await.unwrap();
+    let _docs = spawn(&s, &api, "docs");
+    let answer = api
+        .invoke(load("docs.json"), Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(answer["statusCode"], 200, "{answer}");
+    let doc: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+
+    let mut api = RuntimeApi::start().await.unwrap();
+    let _hub = spawn(&s, &api, "hub");
+    let answer = api
+        .invoke(load("hub.json"), Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(answer["statusCode"], 200, "{answer}");
+    assert!(
+        answer["body"]
+            .as_str()
+            .unwrap()
+            .contains("<title>Payrail Developer Hub</title>")
+    );
+}

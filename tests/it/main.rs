@@ -7,6 +7,7 @@ mod checkout;
 mod compat;
 mod docs;
 mod events;
+mod hub;
 mod key_lifecycle;
 mod keys;
 mod lambda_runtime;

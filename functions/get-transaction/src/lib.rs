@@ -18,7 +18,8 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 
 async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
     let principal = auth::authenticate(app, ctx).await?;
-    let caller = principal.merchant(Access::Read)?;
+    let caller =
+        &auth::merchant_caller(app, &principal, ctx.query("merchant_id"), Access::Read).await?;
     match ctx.route.as_str() {
         GET_ROUTE => {
             let id = ctx.path_param("id").unwrap_or_default();

@@ -23,7 +23,7 @@ async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
     } else {
         Access::Write
     };
-    let caller = principal.merchant(access)?;
+    let caller = &auth::merchant_caller(app, &principal, ctx.query("merchant_id"), access).await?;
     match route {
         "POST /api/v1/webhook-endpoints" => Ok(Reply::created(
             service::create(app, caller, &ctx.json_object()?).await?,

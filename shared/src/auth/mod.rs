@@ -22,7 +22,8 @@ pub enum Principal {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MerchantCaller {
     pub merchant_id: MerchantId,
-    pub key_id: KeyId,
+    /// The key that made the request; `None` when the admin token acts for the merchant.
+    pub key_id: Option<KeyId>,
     pub scope: KeyScope,
 }
 
@@ -60,6 +61,30 @@ impl Principal {
     }
 }
 
+/// The merchant whose data a merchant-scoped route reads or changes: an API key's own (if its
+/// scope allows `access`), or, for the admin token, the existing merchant the request names with
+/// `merchant_id` (how an operator acts for a merchant, e.g. in the Developer Hub). Without one
+/// the admin token is refused (403): it owns no merchant data of its own.
+pub async fn merchant_caller(
+    app: &App,
+    principal: &Principal,
+    merchant_id: Option<&str>,
+    access: Access,
+) -> Result<MerchantCaller, ApiError> {
+    match (principal, merchant_id) {
+        (Principal::Admin, Some(raw)) => Ok(MerchantCaller {
+            merchant_id: crate::merchants::get(app, raw).await?.id,
+            key_id: None,
+            scope: KeyScope::Full,
+        }),
+        (Principal::Admin, None) => Err(ApiError::Forbidden(
+            "the admin token acts for a merchant only when the request names it with merchant_id"
+                .into(),
+        )),
+        (Principal::Merchant(_), _) => principal.merchant(access).cloned(),
+    }
+}
+
 /// Authenticates the request's bearer credential.
 pub async fn authenticate(app: &App, ctx: &RequestCtx) -> Result<Principal, ApiError> {
     authenticate_token(app, ctx, ctx.bearer()?).await
@@ -85,7 +110,7 @@ pub async fn authenticate_token(
             AuthOutcome::Allowed(key, window) => {
                 let caller = MerchantCaller {
                     merchant_id: key.merchant_id,
-                    key_id: key.id,
+                    key_id: Some(key.id),
                     scope: key.scope,
                 };
                 ctx.note_caller(caller.clone(), window);

@@ -86,9 +86,13 @@ fn finish(
     err: Option<&ApiError>,
 ) -> Response<Body> {
     log_outcome(ctx, status, err);
-    if let Some(caller) = ctx.caller() {
+    // Only API keys are recorded: the log answers "which of my keys did what".
+    if let Some(caller) = ctx.caller()
+        && let Some(key_id) = &caller.key_id
+    {
         app.access_log.record(LogEntry::new(
-            caller,
+            &caller.merchant_id,
+            key_id,
             ctx.method.as_str(),
             &ctx.path,
             status.as_u16(),

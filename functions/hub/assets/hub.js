@@ -1,0 +1,1022 @@
+// Payrail Developer Hub: a console over Payrail's own public API.
+//
+// Plain modern JavaScript, no framework and no build step. Every value that comes from the API
+// is put on the page as text (never parsed as HTML), and the page's Content-Security-Policy
+// allows scripts, styles and requests from this origin only.
+
+const API = new URL("api/v1/", document.baseURI);
+const PAGE_SIZE = 20;
+const EVENT_TYPES = ["payment.created", "payment.succeeded", "payment.declined", "payment.expired"];
+const STORE = { credential: "payrail.credential", merchant: "payrail.merchant" };
+
+/** Who is signed in. The credential lives in this tab's sessionStorage only. */
+const session = {
+  credential: null,
+  kind: null, // "admin" | "full" | "read_only"
+  keyId: null,
+  merchant: null, // {id, name, rate_limit_per_minute} when the admin acts for a merchant
+  rateLimit: null, // X-RateLimit-Limit of the last key-authenticated answer
+  ready: false,
+};
+
+const $ = (selector, root = document) => root.querySelector(selector);
+
+// ---------------------------------------------------------------- the API
+
+class ApiError extends Error {
+  constructor(status, message, fields = null, retryAfter = null) {
+    super(message);
+    this.status = status;
+    this.fields = fields;
+    this.retryAfter = retryAfter;
+  }
+}
+
+/**
+ * Calls the API with the signed-in credential and answers the envelope's `data`.
+ * For the admin token, merchant-scoped calls name the chosen merchant with `merchant_id`.
+ */
+async function api(method, path, { query = {}, body, merchantScoped = true } = {}) {
+  const url = new URL(path, API);
+  for (const [name, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== "") url.searchParams.set(name, value);
+  }
+  if (session.kind === "admin" && merchantScoped && session.merchant) {
+    url.searchParams.set("merchant_id", session.merchant.id);
+  }
+  const init = {
+    method,
+    headers: { Authorization: `Bearer ${session.credential}`, Accept: "application/json" },
+    cache: "no-store",
+    credentials: "omit",
+  };
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  let res;
+  try {
+    res = await fetch(url, init);
+  } catch {
+    throw new ApiError(0, "Could not reach the Payrail API. Check your connection and try again.");
+  }
+  const limit = res.headers.get("x-ratelimit-limit");
+  if (limit) session.rateLimit = Number(limit);
+  let payload = null;
+  try {
+    payload = await res.json();
+  } catch {
+    payload = null;
+  }
+  if (!res.ok || !payload || payload.success !== true) {
+    const message = payload?.message || `The API answered ${res.status} ${res.statusText}.`;
+    const err = new ApiError(res.status, message, payload?.errors ?? null, res.headers.get("retry-after"));
+    if (res.status === 401 && session.ready) credentialRejected(err);
+    throw err;
+  }
+  return payload.data;
+}
+
+/** An API failure in words, for people. */
+function describe(err) {
+  if (!(err instanceof ApiError)) return `Something went wrong in the page: ${err?.message ?? err}`;
+  const lines = [sentence(err.message)];
+  if (err.status === 429) {
+    lines.push(`You reached the rate limit; try again in ${err.retryAfter ?? "a few"} seconds.`);
+  } else if (err.status === 403) {
+    lines.push("Your credential is not allowed to do this.");
+  } else if (err.status >= 500) {
+    lines.push("Payrail could not complete this right now; nothing was half-done. Try again in a moment.");
+  }
+  for (const [field, messages] of Object.entries(err.fields ?? {})) {
+    lines.push(`${field.replaceAll("_", " ")}: ${[].concat(messages).join("; ")}`);
+  }
+  return lines.join("\n");
+}
+
+const sentence = (text) => {
+  const t = String(text).trim();
+  return t ? t[0].toUpperCase() + t.slice(1) + (/[.!?]$/.test(t) ? "" : ".") : "";
+};
+
+// ---------------------------------------------------------------- DOM helpers
+
+/** Builds an element; `on…` props become listeners, children are nodes or text. */
+function h(tag, props = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(props ?? {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name === "class") el.className = value;
+    else if (name.startsWith("on")) el.addEventListener(name.slice(2), value);
+    else if (name === "value") el.value = value;
+    else if (value === true) el.setAttribute(name, "");
+    else el.setAttribute(name, value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : String(child));
+  }
+  return el;
+}
+
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
+
+/** A timestamp in the browser's time zone, the exact UTC value on hover. */
+function time(ts) {
+  if (!ts) return h("span", { class: "muted" }, "never");
+  return h("time", { datetime: ts, title: ts }, dateFormat.format(new Date(ts)));
+}
+
+function badge(text, tone = text) {
+  return h("span", { class: `badge ${String(tone).replaceAll(/[^a-z0-9_-]/gi, "")}` }, text);
+}
+
+function statusBadge(code) {
+  if (code === null || code === undefined) return h("span", { class: "muted" }, "—");
+  const tone = code >= 500 ? "failed" : code >= 400 ? "declined" : "paid";
+  return badge(String(code), tone);
+}
+
+function alertBox() {
+  const box = h("div", { class: "alert", role: "alert", hidden: true });
+  box.show = (err) => {
+    box.textContent = typeof err === "string" ? err : describe(err);
+    box.hidden = false;
+  };
+  box.clear = () => {
+    box.textContent = "";
+    box.hidden = true;
+  };
+  return box;
+}
+
+function toast(text) {
+  const el = $("#toast");
+  el.textContent = text;
+  el.classList.add("show");
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => el.classList.remove("show"), 4000);
+}
+
+const canWrite = () => session.kind === "admin" || session.kind === "full";
+const READ_ONLY_HINT = "Your key is read-only: changes need a full key.";
+
+/** A button that is disabled, with the reason, for a read-only key. */
+function writeButton(label, props = {}) {
+  const ro = !canWrite();
+  return h(
+    "button",
+    { type: "button", ...props, disabled: ro || props.disabled, title: ro ? READ_ONLY_HINT : props.title },
+    label,
+  );
+}
+
+/** Runs `action` with `button` busy, so a double click cannot send twice. */
+async function busy(button, action) {
+  button.disabled = true;
+  button.setAttribute("aria-busy", "true");
+  try {
+    return await action();
+  } finally {
+    button.disabled = false;
+    button.removeAttribute("aria-busy");
+  }
+}
+
+function copyButton(input) {
+  return h(
+    "button",
+    {
+      type: "button",
+      class: "secondary",
+      onclick: async (e) => {
+        input.select();
+        try {
+          await navigator.clipboard.writeText(input.value);
+        } catch {
+          document.execCommand("copy");
+        }
+        e.target.textContent = "Copied";
+        setTimeout(() => (e.target.textContent = "Copy"), 2000);
+      },
+    },
+    "Copy",
+  );
+}
+
+// ---------------------------------------------------------------- dialogs
+
+/** Opens the page's one modal dialog; answers the returned value when it closes. */
+function openDialog(title, body, actions) {
+  const dialog = $("#dialog");
+  dialog.returnValue = "";
+  const footer = h("div", { class: "actions" });
+  for (const action of actions) {
+    footer.append(
+      h(
+        "button",
+        {
+          type: "button",
+          class: action.class ?? "secondary",
+          id: action.id,
+          onclick: action.onclick ?? (() => dialog.close(action.value ?? "")),
+        },
+        action.label,
+      ),
+    );
+  }
+  dialog.replaceChildren(h("h2", { id: "dialog-title" }, title), ...[].concat(body), footer);
+  dialog.showModal();
+  const focus = dialog.querySelector("[autofocus]") ?? footer.lastElementChild;
+  focus?.focus();
+  return new Promise((resolve) => dialog.addEventListener("close", () => resolve(dialog.returnValue), { once: true }));
+}
+
+async function confirmDialog(title, text, confirmLabel, danger = true) {
+  const answer = await openDialog(title, h("p", {}, text), [
+    { label: "Cancel", value: "cancel" },
+    { label: confirmLabel, value: "confirm", class: danger ? "danger" : "primary", id: "confirm" },
+  ]);
+  return answer === "confirm";
+}
+
+/** Shows a secret (a whole API key, a signing secret) with a copy button. */
+function secretDialog(title, label, value, warning) {
+  const input = h("input", { id: "secret-value", readonly: true, value, spellcheck: "false", autofocus: true });
+  input.addEventListener("focus", () => input.select());
+  return openDialog(
+    title,
+    [
+      warning ? h("p", { class: "notice warning" }, warning) : null,
+      h("label", { for: "secret-value" }, label),
+      h("div", { class: "copy-row" }, input, copyButton(input)),
+    ].filter(Boolean),
+    [{ label: "Done", value: "done", class: "primary", id: "dialog-done" }],
+  );
+}
+
+// ---------------------------------------------------------------- lists
+
+/**
+ * A table over one of the API's cursor lists: loading and empty states, errors in words,
+ * and newer/older pages by cursor.
+ */
+function pagedTable({ columns, load, empty, id, rowProps }) {
+  const tbody = h("tbody");
+  const status = h("p", { class: "list-status", role: "status" });
+  const alert = alertBox();
+  const older = h("button", { type: "button", class: "secondary", onclick: () => show(state.next, true) }, "Older →");
+  const newer = h("button", { type: "button", class: "secondary", onclick: () => show(state.stack.pop() ?? null, false, true) }, "← Newer");
+  const state = { cursor: null, next: null, stack: [] };
+  const table = h(
+    "table",
+    { id },
+    h("thead", {}, h("tr", {}, columns.map((c) => h("th", { scope: "col", class: c.class }, c.title)))),
+    tbody,
+  );
+  const pager = h("div", { class: "pager" }, newer, older);
+  const wrap = h("div", { class: "list" }, alert, h("div", { class: "table-wrap" }, table), status, pager);
+
+  async function show(cursor, forward = false, back = false) {
+    if (forward) state.stack.push(state.cursor);
+    if (!forward && !back && cursor === null) state.stack = [];
+    wrap.setAttribute("aria-busy", "true");
+    status.textContent = "Loading…";
+    newer.disabled = older.disabled = true;
+    alert.clear();
+    try {
+      const page = await load(cursor);
+      state.cursor = cursor;
+      state.next = page.next_cursor;
+      tbody.replaceChildren(
+        ...page.items.map((item) =>
+          h("tr", rowProps ? rowProps(item) : {}, columns.map((c) => h("td", { class: c.class, "data-label": c.title }, c.cell(item)))),
+        ),
+      );
+      status.textContent = page.items.length ? "" : empty;
+      table.hidden = page.items.length === 0;
+      newer.disabled = state.stack.length === 0 && cursor === null;
+      older.disabled = !state.next;
+      pager.hidden = newer.disabled && older.disabled;
+    } catch (err) {
+      status.textContent = "";
+      alert.show(err);
+      newer.disabled = state.stack.length === 0;
+    } finally {
+      wrap.removeAttribute("aria-busy");
+    }
+  }
+
+  wrap.reload = () => show(state.cursor, false, true);
+  wrap.reset = () => show(null);
+  show(null);
+  return wrap;
+}
+
+const heading = (title, text, ...extra) =>
+  h("div", { class: "panel-head" }, h("div", {}, h("h2", {}, title), text ? h("p", { class: "muted" }, text) : null), ...extra);
+
+// ---------------------------------------------------------------- tabs
+
+function renderPayments(panel) {
+  const filter = h(
+    "select",
+    { id: "payment-status", onchange: () => list.reset() },
+    h("option", { value: "" }, "All statuses"),
+    ["pending", "paid", "declined", "expired"].map((s) => h("option", { value: s }, s)),
+  );
+  const list = pagedTable({
+    id: "payments-table",
+    empty: "No payments here yet. Your server creates them with POST /api/v1/payment-requests.",
+    load: (cursor) => api("GET", "transactions", { query: { limit: PAGE_SIZE, cursor, status: filter.value } }),
+    columns: [
+      { title: "Transaction", cell: (t) => h("code", {}, t.transaction_id) },
+      { title: "Order", cell: (t) => t.order_uuid },
+      { title: "Amount", class: "num", cell: (t) => `${t.total_amount} ${t.currency}` },
+      { title: "Status", cell: (t) => badge(t.status) },
+      { title: "Customer", cell: (t) => t.email },
+      { title: "Created", cell: (t) => time(t.created_at) },
+      {
+        title: "Checkout",
+        cell: (t) =>
+          h("a", { href: t.url, target: "_blank", rel: "noopener noreferrer" }, t.status === "pending" ? "Open checkout" : "View page"),
+      },
+    ],
+  });
+  panel.append(
+    heading("Payments", "Payment requests, newest first, with their hosted checkout pages.", h("label", { class: "filter" }, "Status ", filter)),
+    list,
+  );
+}
+
+function renderKeys(panel) {
+  if (session.kind === "read_only") {
+    panel.append(
+      heading("API keys"),
+      h("p", { class: "notice" }, "Managing API keys needs a full key or the admin token. Your read-only key can see payments, webhooks, events and logs."),
+    );
+    return;
+  }
+  const alert = alertBox();
+  const label = h("input", { id: "key-label", name: "label", maxlength: "100", placeholder: "e.g. Production server", required: true });
+  const scope = h(
+    "select",
+    { id: "key-scope", name: "scope" },
+    h("option", { value: "full" }, "Full access"),
+    h("option", { value: "read_only" }, "Read-only"),
+  );
+  const submit = h("button", { type: "submit", id: "generate-key" }, "Generate key");
+  const form = h(
+    "form",
+    { class: "inline-form", novalidate: true },
+    h("div", { class: "field" }, h("label", { for: "key-label" }, "Label"), label),
+    h("div", { class: "field" }, h("label", { for: "key-scope" }, "Scope"), scope),
+    submit,
+  );
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    alert.clear();
+    await busy(submit, async () => {
+      try {
+        const body = { label: label.value.trim(), scope: scope.value };
+        if (session.kind === "admin") body.merchant_id = session.merchant.id;
+        const key = await api("POST", "keys", { body });
+        form.reset();
+        list.reset();
+        await showNewKey(key, "Your new API key");
+      } catch (err) {
+        alert.show(err);
+      }
+    });
+  });
+
+  const list = pagedTable({
+    id: "keys-table",
+    empty: "No API keys yet. Generate one above.",
+    load: (cursor) => api("GET", "keys", { query: { limit: PAGE_SIZE, cursor } }),
+    rowProps: (k) => ({ "data-key-id": k.id, "data-prefix": k.prefix }),
+    columns: [
+      { title: "Label", cell: (k) => k.label },
+      { title: "Prefix", cell: (k) => h("code", {}, k.prefix) },
+      { title: "Scope", cell: (k) => (k.scope === "full" ? "Full access" : "Read-only") },
+      { title: "Status", cell: (k) => badge(k.status) },
+      { title: "Created", cell: (k) => time(k.created_at) },
+      { title: "Last used", cell: (k) => time(k.last_used_at) },
+      {
+        title: "Actions",
+        class: "actions-cell",
+        cell: (k) =>
+          k.status === "revoked"
+            ? h("span", { class: "muted" }, `revoked ${k.revoked_at ? dateFormat.format(new Date(k.revoked_at)) : ""}`)
+            : [
+                writeButton("Regenerate", { class: "secondary", onclick: (e) => regenerate(k, e.target) }),
+                writeButton("Revoke", { class: "danger", onclick: (e) => revoke(k, e.target) }),
+              ],
+      },
+    ],
+  });
+
+  async function revoke(key, button) {
+    const ok = await confirmDialog(
+      "Revoke this key?",
+      `“${key.label}” (${key.prefix}) stops working at once: every request with it gets 401. This cannot be undone.`,
+      "Revoke key",
+    );
+    if (!ok) return;
+    await busy(button, async () => {
+      try {
+        await api("DELETE", `keys/${encodeURIComponent(key.id)}`);
+        toast(`Key “${key.label}” revoked.`);
+        if (key.id === session.keyId) return signOut("You revoked the key you were signed in with.");
+        list.reload();
+      } catch (err) {
+        alert.show(err);
+      }
+    });
+  }
+
+  async function regenerate(key, button) {
+    const ok = await confirmDialog(
+      "Regenerate this key?",
+      `A new key replaces “${key.label}” with the same scope, and ${key.prefix} is revoked at once. Update your servers with the new key.`,
+      "Regenerate key",
+    );
+    if (!ok) return;
+    await busy(button, async () => {
+      try {
+        const fresh = await api("POST", `keys/${encodeURIComponent(key.id)}/rotate`);
+        if (key.id === session.keyId) {
+          // The Hub keeps working with the key that replaced the one it was signed in with.
+          session.credential = fresh.key;
+          session.keyId = fresh.id;
+          sessionStorage.setItem(STORE.credential, fresh.key);
+        }
+        list.reload();
+        await showNewKey(fresh, "Your regenerated API key");
+      } catch (err) {
+        alert.show(err);
+      }
+    });
+  }
+
+  panel.append(
+    heading("API keys", "Keys your servers use to call Payrail. A key is shown once, when it is generated."),
+    h("section", { class: "card" }, h("h3", {}, "Generate a key"), form, alert),
+    list,
+  );
+}
+
+function showNewKey(key, title) {
+  return secretDialog(
+    title,
+    `${key.label} · ${key.scope === "full" ? "full access" : "read-only"}`,
+    key.key,
+    "Copy this key now and keep it somewhere safe, such as your server's secret store. It will not be shown again: Payrail keeps only a hash of it.",
+  );
+}
+
+function renderWebhooks(panel) {
+  const alert = alertBox();
+  const deliveries = h("section", { id: "deliveries", class: "detail", hidden: true });
+  const add = writeButton("Add webhook", { id: "add-webhook", class: "primary", onclick: () => endpointDialog(null) });
+
+  const list = pagedTable({
+    id: "webhooks-table",
+    empty: "No webhook endpoints yet. Add one to be told when payments change.",
+    load: (cursor) => api("GET", "webhook-endpoints", { query: { limit: PAGE_SIZE, cursor } }),
+    rowProps: (ep) => ({ "data-endpoint-id": ep.id }),
+    columns: [
+      { title: "URL", cell: (ep) => h("code", { class: "url" }, ep.url) },
+      { title: "Description", cell: (ep) => ep.description || h("span", { class: "muted" }, "—") },
+      { title: "Events", cell: (ep) => h("span", { class: "events" }, ep.events.join(", ")) },
+      {
+        title: "Status",
+        cell: (ep) => [
+          badge(ep.enabled ? "enabled" : "disabled"),
+          ep.disabled_reason ? h("div", { class: "muted small" }, ep.disabled_reason) : null,
+        ],
+      },
+      { title: "Created", cell: (ep) => time(ep.created_at) },
+      {
+        title: "Actions",
+        class: "actions-cell",
+        cell: (ep) => [
+          h("button", { type: "button", class: "secondary", onclick: () => showDeliveries(ep) }, "Deliveries"),
+          writeButton("Send test", { class: "secondary", onclick: (e) => sendTest(ep, e.target) }),
+          writeButton("Secret", { class: "secondary", onclick: (e) => showSecret(ep, e.target) }),
+          writeButton("Edit", { class: "secondary", onclick: () => endpointDialog(ep) }),
+          writeButton(ep.enabled ? "Disable" : "Enable", { class: "secondary", onclick: (e) => setEnabled(ep, !ep.enabled, e.target) }),
+          writeButton("Delete", { class: "danger", onclick: (e) => remove(ep, e.target) }),
+        ],
+      },
+    ],
+  });
+
+  async function endpointDialog(existing) {
+    const formAlert = alertBox();
+    const url = h("input", { id: "webhook-url", type: "url", required: true, placeholder: "https://example.com/payrail/webhooks", value: existing?.url ?? "", autofocus: true });
+    const description = h("input", { id: "webhook-description", maxlength: "500", value: existing?.description ?? "" });
+    const all = !existing || EVENT_TYPES.every((t) => existing.events.includes(t));
+    const boxes = EVENT_TYPES.map((type) =>
+      h("label", { class: "check" }, h("input", { type: "checkbox", name: "events", value: type, checked: !all && existing.events.includes(type) }), h("code", {}, type)),
+    );
+    const enabled = h("input", { id: "webhook-enabled", type: "checkbox", checked: existing ? existing.enabled : true });
+    const body = [
+      h("label", { for: "webhook-url" }, "Endpoint URL"),
+      url,
+      h("label", { for: "webhook-description" }, "Description (optional)"),
+      description,
+      h("fieldset", {}, h("legend", {}, "Events to send"), h("p", { class: "muted small" }, "Leave all unchecked to receive every payment event."), boxes),
+      h("label", { class: "check" }, enabled, "Enabled"),
+      formAlert,
+    ];
+    const save = async (e) => {
+      const payload = {
+        url: url.value.trim(),
+        description: description.value.trim(),
+        events: boxes.map((b) => b.querySelector("input")).filter((i) => i.checked).map((i) => i.value),
+        enabled: enabled.checked,
+      };
+      formAlert.clear();
+      await busy(e.target, async () => {
+        try {
+          if (existing) {
+            await api("PATCH", `webhook-endpoints/${encodeURIComponent(existing.id)}`, { body: payload });
+            $("#dialog").close("saved");
+            toast("Webhook endpoint updated.");
+          } else {
+            const created = await api("POST", "webhook-endpoints", { body: payload });
+            $("#dialog").close("saved");
+            await secretDialog(
+              "Webhook endpoint added",
+              "Signing secret",
+              created.secret,
+              "Use this secret to verify the webhook-signature header of every delivery. You can reveal or rotate it later under Secret.",
+            );
+          }
+          list.reload();
+        } catch (err) {
+          formAlert.show(err);
+        }
+      });
+    };
+    await openDialog(existing ? "Edit webhook endpoint" : "Add webhook endpoint", body, [
+      { label: "Cancel", value: "cancel" },
+      { label: existing ? "Save changes" : "Add endpoint", class: "primary", id: "save-webhook", onclick: save },
+    ]);
+  }
+
+  async function setEnabled(ep, value, button) {
+    await busy(button, async () => {
+      try {
+        await api("PATCH", `webhook-endpoints/${encodeURIComponent(ep.id)}`, { body: { enabled: value } });
+        toast(value ? "Endpoint enabled." : "Endpoint disabled: it receives nothing until enabled again.");
+        list.reload();
+      } catch (err) {
+        alert.show(err);
+      }
+    });
+  }
+
+  async function remove(ep, button) {
+    const ok = await confirmDialog("Delete this endpoint?", `${ep.url} will receive no more events. Its delivery log is kept for 30 days.`, "Delete endpoint");
+    if (!ok) return;
+    await busy(button, async () => {
+      try {
+        await api("DELETE", `webhook-endpoints/${encodeURIComponent(ep.id)}`);
+        toast("Webhook endpoint deleted.");
+        if (deliveries.dataset.endpointId === ep.id) deliveries.hidden = true;
+        list.reload();
+      } catch (err) {
+        alert.show(err);
+      }
+    });
+  }
+
+  async function showSecret(ep, button) {
+    let secret;
+    try {
+      secret = await busy(button, () => api("GET", `webhook-endpoints/${encodeURIComponent(ep.id)}/secret`));
+    } catch (err) {
+      return alert.show(err);
+    }
+    const input = h("input", { id: "secret-value", readonly: true, value: secret.secret, spellcheck: "false" });
+    const note = h("p", { class: "muted small" }, secret.previous_secret_valid_until ? `The previous secret also signs until ${dateFormat.format(new Date(secret.previous_secret_valid_until))}.` : "");
+    const rotateAlert = alertBox();
+    const rotate = async (e) => {
+      rotateAlert.clear();
+      await busy(e.target, async () => {
+        try {
+          const fresh = await api("POST", `webhook-endpoints/${encodeURIComponent(ep.id)}/rotate-secret`);
+          input.value = fresh.secret;
+          note.textContent = `New secret. The previous one keeps signing beside it until ${dateFormat.format(new Date(fresh.previous_secret_valid_until))}, so receivers can switch over.`;
+          toast("Signing secret rotated.");
+        } catch (err) {
+          rotateAlert.show(err);
+        }
+      });
+    };
+    await openDialog(
+      "Signing secret",
+      [h("p", {}, h("code", { class: "url" }, ep.url)), h("label", { for: "secret-value" }, "Secret"), h("div", { class: "copy-row" }, input, copyButton(input)), note, rotateAlert],
+      [
+        { label: "Rotate secret", class: "secondary", id: "rotate-secret", onclick: rotate },
+        { label: "Done", value: "done", class: "primary" },
+      ],
+    );
+  }
+
+  async function sendTest(ep, button) {
+    await busy(button, async () => {
+      try {
+        const event = await api("POST", `webhook-endpoints/${encodeURIComponent(ep.id)}/test`);
+        toast(`Test event ${event.id} sent. Its delivery appears in the log below.`);
+        showDeliveries(ep, event.id);
+      } catch (err) {
+        alert.show(err);
+      }
+    });
+  }
+
+  /** The endpoint's delivery attempts; after a test, watches for that event's attempt. */
+  function showDeliveries(ep, awaitingEvent = null) {
+    clearTimeout(deliveries.timer);
+    deliveries.hidden = false;
+    deliveries.dataset.endpointId = ep.id;
+    const table = attemptsTable((cursor) =>
+      api("GET", `webhook-endpoints/${encodeURIComponent(ep.id)}/deliveries`, { query: { limit: PAGE_SIZE, cursor } }).then((page) => {
+        if (awaitingEvent && page.items.some((a) => a.event_id === awaitingEvent)) awaitingEvent = null;
+        return page;
+      }),
+    );
+    deliveries.replaceChildren(
+      h(
+        "div",
+        { class: "panel-head" },
+        h("div", {}, h("h3", {}, "Delivery attempts"), h("p", { class: "muted" }, h("code", { class: "url" }, ep.url))),
+        h("button", { type: "button", class: "secondary", id: "refresh-deliveries", onclick: () => table.reload() }, "Refresh"),
+      ),
+      table,
+    );
+    let polls = 0;
+    const poll = () => {
+      if (!awaitingEvent || polls++ > 20 || deliveries.dataset.endpointId !== ep.id) return;
+      table.reload();
+      deliveries.timer = setTimeout(poll, 1500);
+    };
+    deliveries.timer = setTimeout(poll, 1000);
+    deliveries.scrollIntoView({ behavior: "smooth", block: "start" });
+  }
+
+  panel.append(heading("Webhooks", "Endpoints Payrail signs and sends events to, with every delivery attempt.", add), alert, list, deliveries);
+}
+
+/** Delivery attempts, as the endpoint and event views both show them. */
+function attemptsTable(load) {
+  return pagedTable({
+    id: "attempts-table",
+    empty: "No delivery attempts yet.",
+    load,
+    columns: [
+      { title: "Time", cell: (a) => time(a.created_at) },
+      { title: "Event", cell: (a) => [h("code", {}, a.event_type), h("div", { class: "muted small" }, a.event_id)] },
+      { title: "Attempt", class: "num", cell: (a) => String(a.attempt) },
+      { title: "Outcome", cell: (a) => badge(a.outcome) },
+      { title: "Status code", cell: (a) => statusBadge(a.status_code) },
+      { title: "Duration", class: "num", cell: (a) => (a.duration_ms === null || a.duration_ms === undefined ? "—" : `${a.duration_ms} ms`) },
+      {
+        title: "Response",
+        cell: (a) =>
+          [
+            a.response ? h("code", { class: "excerpt" }, a.response) : null,
+            a.error ? h("div", { class: "error-text" }, a.error) : null,
+            a.next_attempt_at ? h("div", { class: "muted small" }, "next try ", time(a.next_attempt_at)) : null,
+          ].filter(Boolean),
+      },
+    ],
+  });
+}
+
+function renderEvents(panel) {
+  const detail = h("section", { id: "event-detail", class: "detail", hidden: true });
+  const filter = h(
+    "select",
+    { id: "event-type", onchange: () => list.reset() },
+    h("option", { value: "" }, "All types"),
+    [...EVENT_TYPES, "webhook.test"].map((t) => h("option", { value: t }, t)),
+  );
+  const list = pagedTable({
+    id: "events-table",
+    empty: "No events yet. Events are recorded when payments are created, paid, declined or expire.",
+    load: (cursor) => api("GET", "events", { query: { limit: PAGE_SIZE, cursor, type: filter.value } }),
+    rowProps: (ev) => ({ "data-event-id": ev.id }),
+    columns: [
+      { title: "Event", cell: (ev) => h("code", {}, ev.id) },
+      { title: "Type", cell: (ev) => badge(ev.type, "event") },
+      { title: "Created", cell: (ev) => time(ev.created_at) },
+      { title: "", class: "actions-cell", cell: (ev) => h("button", { type: "button", class: "secondary", onclick: () => showEvent(ev.id) }, "Details") },
+    ],
+  });
+
+  async function showEvent(id) {
+    detail.hidden = false;
+    detail.replaceChildren(h("p", { class: "list-status" }, "Loading…"));
+    const alert = alertBox();
+    let event;
+    try {
+      event = await api("GET", `events/${encodeURIComponent(id)}`);
+    } catch (err) {
+      alert.show(err);
+      detail.replaceChildren(alert);
+      return;
+    }
+    const resend = writeButton("Resend", {
+      id: "resend-event",
+      class: "primary",
+      onclick: async (e) => {
+        alert.clear();
+        await busy(e.target, async () => {
+          try {
+            const queued = await api("POST", `events/${encodeURIComponent(id)}/resend`);
+            toast(queued.queued.length ? `Queued for ${queued.queued.length} endpoint(s).` : "No enabled endpoint subscribes to this event.");
+          } catch (err) {
+            alert.show(err);
+          }
+        });
+      },
+    });
+    const attempts = event.attempts ?? [];
+    detail.replaceChildren(
+      h(
+        "div",
+        { class: "panel-head" },
+        h("div", {}, h("h3", {}, event.type), h("p", { class: "muted" }, h("code", {}, event.id), " · ", time(event.created_at))),
+        resend,
+      ),
+      alert,
+      h("h4", {}, "Payload"),
+      h("pre", { class: "payload" }, JSON.stringify(event.payload, null, 2)),
+      h("h4", {}, `Delivery attempts (${attempts.length})`),
+      attemptsTable(async () => ({ items: attempts, next_cursor: null })),
+    );
+    detail.scrollIntoView({ behavior: "smooth", block: "start" });
+  }
+
+  panel.append(
+    heading("Events", "Everything Payrail has told (or will tell) your webhook endpoints, newest first.", h("label", { class: "filter" }, "Type ", filter)),
+    list,
+    detail,
+  );
+}
+
+function renderLogs(panel) {
+  panel.append(
+    heading("API access log", "Every request made with your API keys over the last 30 days, newest first."),
+    pagedTable({
+      id: "logs-table",
+      empty: "No requests logged yet.",
+      load: (cursor) => api("GET", "logs", { query: { limit: PAGE_SIZE, cursor } }),
+      columns: [
+        { title: "Time", cell: (l) => time(l.created_at) },
+        { title: "Method", cell: (l) => h("code", {}, l.method) },
+        { title: "Path", cell: (l) => h("code", { class: "url" }, l.path) },
+        { title: "Status", cell: (l) => statusBadge(l.status) },
+        { title: "Key", cell: (l) => h("code", {}, l.key_id) },
+      ],
+    }),
+  );
+}
+
+async function renderSettings(panel) {
+  panel.append(heading("Rate limit", "How many requests per minute each of this merchant's API keys may make. Requests over it get 429 with Retry-After."));
+  const alert = alertBox();
+  if (session.kind !== "admin") {
+    if (session.rateLimit === null) {
+      try {
+        await api("GET", "transactions", { query: { limit: 1 } });
+      } catch (err) {
+        alert.show(err);
+      }
+    }
+    panel.append(
+      alert,
+      h(
+        "div",
+        { class: "card" },
+        h("p", { class: "big", id: "rate-limit" }, session.rateLimit === null ? "unknown" : `${session.rateLimit} requests per minute per key`),
+        h("p", { class: "muted" }, "Only your Payrail operator can change it."),
+        h("p", { class: "muted small" }, `Signed in with ${session.kind === "full" ? "a full" : "a read-only"} key, `, h("code", {}, session.keyId), "."),
+      ),
+    );
+    return;
+  }
+  const input = h("input", { id: "rate-limit", type: "number", min: "1", step: "1", inputmode: "numeric", value: String(session.merchant.rate_limit_per_minute) });
+  const save = h("button", { type: "submit", id: "save-rate-limit" }, "Save");
+  const form = h(
+    "form",
+    { class: "inline-form card", novalidate: true },
+    h("div", { class: "field" }, h("label", { for: "rate-limit" }, `Requests per minute per key for ${session.merchant.name}`), input),
+    save,
+  );
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    alert.clear();
+    const raw = input.value.trim();
+    await busy(save, async () => {
+      try {
+        const merchant = await api("PATCH", `merchants/${encodeURIComponent(session.merchant.id)}`, {
+          body: { rate_limit_per_minute: /^\d+$/.test(raw) ? Number(raw) : raw },
+          merchantScoped: false,
+        });
+        session.merchant = merchant;
+        sessionStorage.setItem(STORE.merchant, JSON.stringify(merchant));
+        toast(`Rate limit set to ${merchant.rate_limit_per_minute} requests per minute.`);
+      } catch (err) {
+        alert.show(err);
+      }
+    });
+  });
+  panel.append(form, alert);
+}
+
+const TABS = {
+  payments: renderPayments,
+  keys: renderKeys,
+  webhooks: renderWebhooks,
+  events: renderEvents,
+  logs: renderLogs,
+  settings: renderSettings,
+};
+
+function openTab(name, focus = false) {
+  if (!TABS[name]) name = "payments";
+  for (const tab of document.querySelectorAll("[role=tab]")) {
+    const selected = tab.dataset.tab === name;
+    tab.setAttribute("aria-selected", String(selected));
+    tab.tabIndex = selected ? 0 : -1;
+    if (selected && focus) tab.focus();
+  }
+  const panel = $("#panel");
+  panel.setAttribute("aria-labelledby", `tab-${name}`);
+  panel.replaceChildren();
+  history.replaceState(null, "", `#${name}`);
+  TABS[name](panel);
+}
+
+// ---------------------------------------------------------------- screens
+
+function showScreen(id) {
+  for (const screen of ["signin", "merchants", "console"]) $(`#${screen}`).hidden = screen !== id;
+  $("#identity").hidden = id === "signin";
+}
+
+function showSignIn(message = "") {
+  session.ready = false;
+  showScreen("signin");
+  const alert = $("#signin-form .alert");
+  alert.textContent = message;
+  alert.hidden = !message;
+  $("#credential").focus();
+}
+
+function showMerchants() {
+  showScreen("merchants");
+  $("#who").textContent = "Admin";
+  $("#switch-merchant").hidden = true;
+  $("#merchant-list").replaceChildren(
+    pagedTable({
+      id: "merchants-table",
+      empty: "No merchants yet. Create the first one below.",
+      load: (cursor) => api("GET", "merchants", { query: { limit: PAGE_SIZE, cursor }, merchantScoped: false }),
+      columns: [
+        { title: "Name", cell: (m) => m.name },
+        { title: "Merchant", cell: (m) => h("code", {}, m.id) },
+        { title: "Rate limit", class: "num", cell: (m) => `${m.rate_limit_per_minute}/min` },
+        { title: "Created", cell: (m) => time(m.created_at) },
+        { title: "", class: "actions-cell", cell: (m) => h("button", { type: "button", class: "primary", onclick: () => actFor(m) }, "Manage") },
+      ],
+    }),
+  );
+}
+
+function actFor(merchant) {
+  session.merchant = merchant;
+  sessionStorage.setItem(STORE.merchant, JSON.stringify(merchant));
+  showConsole();
+}
+
+function showConsole() {
+  session.ready = true;
+  showScreen("console");
+  const who = $("#who");
+  if (session.kind === "admin") {
+    who.replaceChildren("Admin for ", h("strong", {}, session.merchant.name), " ", h("code", {}, session.merchant.id));
+    $("#switch-merchant").hidden = false;
+  } else {
+    who.replaceChildren(h("code", {}, session.keyId), " ", badge(session.kind === "full" ? "full access" : "read-only", session.kind));
+    $("#switch-merchant").hidden = true;
+  }
+  openTab(location.hash.slice(1));
+}
+
+/** Works out what the credential is, from what the API lets it do. */
+async function signIn(credential) {
+  if (!/^[\x21-\x7e]+$/.test(credential)) {
+    throw new ApiError(401, "That is not an API key or an admin token: it has spaces or characters a key never has.");
+  }
+  Object.assign(session, { credential, kind: null, keyId: null, merchant: null, rateLimit: null, ready: false });
+  if (credential.startsWith("prl_")) {
+    session.keyId = credential.slice(4).split(".")[0];
+    await api("GET", "transactions", { query: { limit: 1 } });
+    try {
+      await api("GET", "keys", { query: { limit: 1 } });
+      session.kind = "full";
+    } catch (err) {
+      if (err.status !== 403) throw err;
+      session.kind = "read_only";
+    }
+  } else {
+    await api("GET", "merchants", { query: { limit: 1 }, merchantScoped: false });
+    session.kind = "admin";
+  }
+  sessionStorage.setItem(STORE.credential, credential);
+}
+
+function signOut(message = "") {
+  sessionStorage.removeItem(STORE.credential);
+  sessionStorage.removeItem(STORE.merchant);
+  Object.assign(session, { credential: null, kind: null, keyId: null, merchant: null, rateLimit: null, ready: false });
+  $("#panel").replaceChildren();
+  if ($("#dialog").open) $("#dialog").close();
+  showSignIn(message);
+}
+
+function credentialRejected(err) {
+  signOut(`Your credential was refused (${err.message}). Sign in again.`);
+}
+
+async function start() {
+  $("#signin-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const input = $("#credential");
+    const button = e.target.querySelector("button");
+    const alert = e.target.querySelector(".alert");
+    alert.hidden = true;
+    await busy(button, async () => {
+      try {
+        await signIn(input.value.trim());
+        input.value = "";
+        session.kind === "admin" ? showMerchants() : showConsole();
+      } catch (err) {
+        session.credential = null;
+        alert.textContent = err.status === 401 ? `Sign-in failed: ${sentence(err.message)}` : describe(err);
+        alert.hidden = false;
+      }
+    });
+  });
+  $("#merchant-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const alert = e.target.querySelector(".alert");
+    alert.hidden = true;
+    await busy(e.target.querySelector("button"), async () => {
+      try {
+        const merchant = await api("POST", "merchants", { body: { name: $("#merchant-name").value.trim() }, merchantScoped: false });
+        e.target.reset();
+        actFor(merchant);
+      } catch (err) {
+        alert.textContent = describe(err);
+        alert.hidden = false;
+      }
+    });
+  });
+  $("#sign-out").addEventListener("click", () => signOut("You are signed out."));
+  $("#switch-merchant").addEventListener("click", () => showMerchants());
+  const tablist = $("[role=tablist]");
+  tablist.addEventListener("click", (e) => {
+    const tab = e.target.closest("[role=tab]");
+    if (tab) openTab(tab.dataset.tab);
+  });
+  tablist.addEventListener("keydown", (e) => {
+    const tabs = [...tablist.querySelectorAll("[role=tab]")];
+    const at = tabs.indexOf(document.activeElement);
+    const step = { ArrowRight: 1, ArrowLeft: -1 }[e.key];
+    if (at < 0 || !step) return;
+    e.preventDefault();
+    openTab(tabs[(at + step + tabs.length) % tabs.length].dataset.tab, true);
+  });
+
+  const saved = sessionStorage.getItem(STORE.credential);
+  if (!saved) return showSignIn();
+  try {
+    await signIn(saved);
+  } catch (err) {
+    return signOut(err.status === 401 ? "Your saved credential no longer works. Sign in again." : describe(err));
+  }
+  const merchant = JSON.parse(sessionStorage.getItem(STORE.merchant) ?? "null");
+  if (session.kind !== "admin") return showConsole();
+  if (!merchant) return showMerchants();
+  session.merchant = merchant;
+  showConsole();
+}
+
+start();

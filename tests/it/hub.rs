@@ -1,0 +1,481 @@
+//! The Developer Hub: the page and its assets as served, the admin token acting for a merchant
+//! (the API path the Hub uses for operators), and the console itself driven in headless
+//! Chromium against the local stack. Screenshots of every tab go to `target/test-output/`.
+
+use std::time::Duration;
+
+use payrail::webhooks::signing;
+use payrail_tests::browser::Browser;
+use payrail_tests::{Receiver, TestStack, payment};
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn the_page_and_its_assets_are_served_under_a_strict_policy() {
+    let s = TestStack::start().await;
+    let page = s.client.get(s.url("/hub")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.contains("script-src 'self'"), "{csp}");
+    assert!(csp.contains("connect-src 'self'"), "{csp}");
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(!csp.contains("unsafe"), "{csp}");
+    assert!(page.headers()["x-request-id"].to_str().is_ok());
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<title>Payrail Developer Hub</title>"));
+    // No inline script or handler: the policy would block them, and nothing needs them.
+    for tag in html.split("<script").skip(1) {
+        assert!(
+            tag.trim_start().starts_with("type=\"module\" src="),
+            "{tag}"
+        );
+    }
+    assert!(
+        !html.contains(" onclick=") && !html.contains(" onload=") && !html.contains(" onsubmit="),
+        "inline handlers in the page"
+    );
+
+    let js = s.client.get(s.url("/hub/hub.js")).send().await.unwrap();
+    assert_eq!(js.status(), 200);
+    assert!(
+        js.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    assert_eq!(js.headers()["cache-control"], "no-cache");
+    let etag = js.headers()["etag"].to_str().unwrap().to_owned();
+    let script = js.text().await.unwrap();
+    assert!(!script.contains("innerHTML"), "API values are set as text");
+    let again = s
+        .client
+        .get(s.url("/hub/hub.js"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    assert!(again.bytes().await.unwrap().is_empty());
+
+    let css = s.client.get(s.url("/hub/hub.css")).send().await.unwrap();
+    assert_eq!(css.status(), 200);
+    assert!(
+        css.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+    let missing = s
+        .client
+        .get(s.url("/hub/secrets.txt"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    let slash = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(s.url("/hub/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(slash.status(), 308);
+    assert_eq!(slash.headers()["location"], "/hub");
+}
+
+#[tokio::test]
+async fn the_admin_token_acts_for_the_merchant_it_names() {
+    let s = TestStack::start_with(&[
+        ("PAYRAIL_ALLOW_PRIVATE_TARGETS", "1"),
+        ("PAYRAIL_WEBHOOK_SCHEMES", "http,https"),
+    ])
+    .await;
+    let (merchant, key) = s.merchant_with_key().await;
+    let (other, _) = s.merchant_with_key().await;
+    let created = s
+        .post("/api/v1/payment-requests", &key, payment("acting-1"))
+        .await;
+    created.expect(201);
+    let txn = created.data()["transaction_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Without naming a merchant the admin token owns no merchant data.
+    s.get("/api/v1/transactions", s.admin())
+        .await
+        .expect_error(403, None);
+    s.get("/api/v1/webhook-endpoints", s.admin())
+        .await
+        .expect_error(403, None);
+
+    let list = s
+        .get(
+            &format!("/api/v1/transactions?merchant_id={merchant}"),
+            s.admin(),
+        )
+        .await;
+    list.expect(200);
+    assert_eq!(list.data()["items"][0]["transaction_id"], json!(txn));
+    s.get(
+        &format!("/api/v1/transactions/{txn}?merchant_id={merchant}"),
+        s.admin(),
+    )
+    .await
+    .expect(200);
+    // Acting for another merchant shows that merchant's data only.
+    s.get(
+        &format!("/api/v1/transactions/{txn}?merchant_id={other}"),
+        s.admin(),
+    )
+    .await
+    .expect_error(404, None);
+    s.get(
+        "/api/v1/events?merchant_id=mer_01jd0000000000000000000000",
+        s.admin(),
+    )
+    .await
+    .expect_error(404, None);
+
+    let endpoint = s
+        .post(
+            &format!("/api/v1/webhook-endpoints?merchant_id={merchant}"),
+            s.admin(),
+            json!({"url": "http://127.0.0.1:9/hooks", "description": "set up by ops"}),
+        )
+        .await;
+    endpoint.expect(201);
+    let mine = s.get("/api/v1/webhook-endpoints", &key).await;
+    assert_eq!(mine.data()["items"][0]["description"], "set up by ops");
+    let events = s
+        .get(&format!("/api/v1/events?merchant_id={merchant}"), s.admin())
+        .await;
+    assert_eq!(events.data()["items"][0]["type"], "payment.created");
+
+    // Payments are created by the merchant's own server, never by the operator.
+    s.post(
+        &format!("/api/v1/payment-requests?merchant_id={merchant}"),
+        s.admin(),
+        payment("acting-2"),
+    )
+    .await
+    .expect_error(403, None);
+    // A merchant key cannot reach another merchant by naming it.
+    let theirs = s
+        .get(&format!("/api/v1/transactions?merchant_id={other}"), &key)
+        .await;
+    assert_eq!(theirs.data()["items"][0]["transaction_id"], json!(txn));
+}
+
+/// Signs in on the page with `credential` and waits for the console (or merchant picker).
+async fn sign_in(browser: &Browser, s: &TestStack, credential: &str) {
+    browser.goto(&s.url("/hub")).await;
+    browser
+        .until("!document.querySelector('#signin').hidden")
+        .await;
+    browser.fill("#credential", credential).await;
+    browser.click("#signin-form button[type=submit]").await;
+    browser
+        .until("!document.querySelector('#console').hidden || !document.querySelector('#merchants').hidden")
+        .await;
+}
+
+async fn open_tab(browser: &Browser, tab: &str) {
+    browser.click(&format!("#tab-{tab}")).await;
+    browser
+        .until(&format!(
+            "document.querySelector('#tab-{tab}').getAttribute('aria-selected') === 'true' \
+             && !document.querySelector('#panel [aria-busy]')"
+        ))
+        .await;
+}
+
+#[tokio::test]
+async fn a_merchant_manages_keys_and_webhooks_in_the_hub() {
+    let Some(browser) = Browser::launch(1280, 900).await else {
+        return;
+    };
+    let s = TestStack::start_with_webhooks(&[]).await;
+    let receiver = Receiver::start().await;
+    let (_, key) = s.merchant_with_key().await;
+    s.post("/api/v1/payment-requests", &key, payment("hub-1"))
+        .await
+        .expect(201);
+
+    // A wrong credential is refused in words.
+    browser.goto(&s.url("/hub")).await;
+    browser
+        .until("!document.querySelector('#signin').hidden")
+        .await;
+    let last = if key.ends_with('A') { "B" } else { "A" };
+    let wrong = format!("{}{last}", &key[..key.len() - 1]);
+    browser.fill("#credential", &wrong).await;
+    browser.click("#signin-form button[type=submit]").await;
+    browser
+        .until(
+            "document.querySelector('#signin-form .alert').textContent.includes('Invalid API key')",
+        )
+        .await;
+
+    sign_in(&browser, &s, &key).await;
+    browser
+        .until("document.querySelector('#payments-table tbody tr')")
+        .await;
+    assert!(browser.text("#payments-table").await.contains("hub-1"));
+    assert!(browser.text("#who").await.contains("full access"));
+    let stored = browser
+        .eval(
+            "return sessionStorage.getItem('payrail.credential')",
+            vec![],
+        )
+        .await;
+    assert_eq!(stored, json!(key));
+    let elsewhere = browser
+        .eval(
+            "return localStorage.length + document.cookie.length",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        elsewhere,
+        json!(0),
+        "the credential is kept in sessionStorage only"
+    );
+    browser.screenshot("hub-payments").await;
+
+    // Generate a key, read it from the one-time dialog, find it in the table by its prefix.
+    open_tab(&browser, "keys").await;
+    browser.fill("#key-label", "Checkout server").await;
+    browser
+        .find("#key-scope")
+        .await
+        .select_by_value("full")
+        .await
+        .unwrap();
+    browser.click("#generate-key").await;
+    browser
+        .until("document.querySelector('#dialog').open")
+        .await;
+    let new_key = browser.value("#secret-value").await;
+    assert!(new_key.starts_with("prl_key_"), "{new_key}");
+    assert!(
+        browser
+            .text("#dialog")
+            .await
+            .contains("It will not be shown again")
+    );
+    browser.screenshot("hub-key-dialog").await;
+    browser.click("#dialog-done").await;
+    let prefix = new_key.split('.').next().unwrap().to_owned();
+    let row = format!("#keys-table tr[data-prefix='{prefix}']");
+    browser
+        .until(&format!("document.querySelector(\"{row}\")"))
+        .await;
+    assert!(browser.text(&row).await.contains("Checkout server"));
+    s.get("/api/v1/transactions", &new_key).await.expect(200);
+    browser.screenshot("hub-keys").await;
+
+    // Revoke it (after confirming); the API refuses it at once.
+    browser.click_button(&row, "Revoke").await;
+    browser
+        .until("document.querySelector('#dialog').open")
+        .await;
+    browser.click("#confirm").await;
+    browser
+        .until(&format!(
+            "document.querySelector(\"{row} .badge\")?.textContent === 'revoked'"
+        ))
+        .await;
+    s.get("/api/v1/transactions", &new_key)
+        .await
+        .expect_error(401, None);
+
+    // Add a webhook endpoint to a loopback receiver; the secret is shown once created.
+    open_tab(&browser, "webhooks").await;
+    browser.click("#add-webhook").await;
+    browser
+        .until("document.querySelector('#dialog').open")
+        .await;
+    browser.fill("#webhook-url", &receiver.url).await;
+    browser.fill("#webhook-description", "Order service").await;
+    browser.screenshot("hub-webhook-dialog").await;
+    browser.click("#save-webhook").await;
+    browser
+        .until("document.querySelector('#secret-value')?.value.startsWith('whsec_')")
+        .await;
+    let secret = browser.value("#secret-value").await;
+    browser.click("#dialog-done").await;
+    browser
+        .until("document.querySelector('#webhooks-table tbody tr[data-endpoint-id]')")
+        .await;
+    assert!(
+        browser
+            .text("#webhooks-table")
+            .await
+            .contains(&receiver.url)
+    );
+
+    // Send a test event; its attempt appears in the endpoint's delivery log.
+    browser
+        .click_button("#webhooks-table tbody tr", "Send test")
+        .await;
+    browser
+        .until(
+            "[...document.querySelectorAll('#attempts-table tbody tr')].some(r => \
+             r.textContent.includes('webhook.test') && r.textContent.includes('200'))",
+        )
+        .await;
+    browser.screenshot("hub-webhooks").await;
+    let delivered = receiver.wait_for(1, Duration::from_secs(10)).await;
+    assert_eq!(delivered.len(), 1, "one test event, delivered once");
+    let test = &delivered[0];
+    assert_eq!(test.json()["type"], "webhook.test");
+    let key_bytes = signing::decode_secret(&secret).unwrap();
+    assert!(signing::verify(
+        &key_bytes,
+        test.header("webhook-id").unwrap(),
+        test.header("webhook-timestamp").unwrap().parse().unwrap(),
+        &test.body,
+        test.header("webhook-signature").unwrap(),
+    ));
+
+    // Events: the list, and one event's payload with its attempts.
+    open_tab(&browser, "events").await;
+    browser
+        .until("document.querySelector('#events-table tbody tr')")
+        .await;
+    browser
+        .click_button("#events-table tbody tr", "Details")
+        .await;
+    browser
+        .until("document.querySelector('#event-detail pre.payload')")
+        .await;
+    browser.screenshot("hub-events").await;
+
+    // Logs: the requests this session made with the key, newest first.
+    open_tab(&browser, "logs").await;
+    browser
+        .until("document.querySelector('#logs-table tbody tr')")
+        .await;
+    assert!(browser.text("#logs-table").await.contains("/api/v1/"));
+    browser.screenshot("hub-logs").await;
+
+    open_tab(&browser, "settings").await;
+    browser.until("document.querySelector('#rate-limit')").await;
+    assert!(
+        browser
+            .text("#rate-limit")
+            .await
+            .contains("120 requests per minute")
+    );
+    browser.screenshot("hub-rate-limit").await;
+
+    // Signing out forgets the credential.
+    browser.click("#sign-out").await;
+    browser
+        .until("!document.querySelector('#signin').hidden")
+        .await;
+    let left = browser.eval("return sessionStorage.length", vec![]).await;
+    assert_eq!(left, json!(0));
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_read_only_key_sees_everything_and_changes_nothing() {
+    let Some(browser) = Browser::launch(1280, 900).await else {
+        return;
+    };
+    let s = TestStack::start().await;
+    let merchant = s.merchant("Read Only Co.").await;
+    let full = s.key(&merchant, "full").await;
+    let read_only = s.key(&merchant, "read_only").await;
+    s.post(
+        "/api/v1/webhook-endpoints",
+        &full,
+        json!({"url": "https://93.184.215.14/hooks"}),
+    )
+    .await
+    .expect(201);
+
+    sign_in(&browser, &s, &read_only).await;
+    assert!(browser.text("#who").await.contains("read-only"));
+    open_tab(&browser, "webhooks").await;
+    browser
+        .until("document.querySelector('#webhooks-table tbody tr')")
+        .await;
+    let enabled: Value = browser
+        .eval(
+            "return [...document.querySelectorAll('#panel button')].filter(b => !b.disabled).map(b => b.textContent)",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        enabled,
+        json!(["Deliveries"]),
+        "a read-only key gets no write control"
+    );
+    open_tab(&browser, "keys").await;
+    assert!(browser.text("#panel").await.contains("needs a full key"));
+    browser.screenshot("hub-read-only").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_operator_picks_a_merchant_and_changes_its_rate_limit() {
+    let Some(browser) = Browser::launch(1280, 900).await else {
+        return;
+    };
+    let s = TestStack::start().await;
+    let merchant = s.merchant("Operator Picks Ltd").await;
+
+    sign_in(&browser, &s, s.admin()).await;
+    browser
+        .until("!document.querySelector('#merchants').hidden && document.querySelector('#merchants-table tbody tr')")
+        .await;
+    browser.screenshot("hub-merchants").await;
+    browser
+        .click_button("#merchants-table tbody tr", "Manage")
+        .await;
+    browser
+        .until("!document.querySelector('#console').hidden")
+        .await;
+    assert!(browser.text("#who").await.contains(&merchant));
+
+    open_tab(&browser, "settings").await;
+    browser.fill("#rate-limit", "0").await;
+    browser.click("#save-rate-limit").await;
+    browser
+        .until("document.querySelector('#panel .alert:not([hidden])')")
+        .await;
+    assert!(
+        browser
+            .text("#panel .alert")
+            .await
+            .contains("rate limit per minute")
+    );
+    browser.fill("#rate-limit", "300").await;
+    browser.click("#save-rate-limit").await;
+    browser
+        .until("document.querySelector('#toast').textContent.includes('300')")
+        .await;
+    let read = s
+        .get(&format!("/api/v1/merchants/{merchant}"), s.admin())
+        .await;
+    assert_eq!(read.data()["rate_limit_per_minute"], 300);
+
+    // Acting for the merchant, the operator generates a key for it.
+    open_tab(&browser, "keys").await;
+    browser.fill("#key-label", "Issued by ops").await;
+    browser.click("#generate-key").await;
+    browser
+        .until("document.querySelector('#secret-value')?.value.startsWith('prl_')")
+        .await;
+    let issued = browser.value("#secret-value").await;
+    let keys = s.get("/api/v1/keys", &issued).await;
+    keys.expect(200);
+    assert_eq!(keys.data()["items"][0]["merchant_id"], json!(merchant));
+    browser.close().await;
+}
