@@ -385,7 +385,8 @@ async fn a_merchant_manages_keys_and_webhooks_in_the_hub() {
 
 #[tokio::test]
 async fn a_read_only_key_sees_everything_and_changes_nothing() {
-    let Some(browser) = Browser::launch(1280, 900).await else {
+    // On a phone-sized window: the tables turn into stacked cards.
+    let Some(browser) = Browser::launch(420, 900).await else {
         return;
     };
     let s = TestStack::start().await;
@@ -417,6 +418,7 @@ async fn a_read_only_key_sees_everything_and_changes_nothing() {
         json!(["Deliveries"]),
         "a read-only key gets no write control"
     );
+    browser.screenshot("hub-read-only-webhooks").await;
     open_tab(&browser, "keys").await;
     assert!(browser.text("#panel").await.contains("needs a full key"));
     browser.screenshot("hub-read-only").await;
