@@ -1,4 +1,4 @@
-.PHONY: dev test lint fmt package
+.PHONY: dev test lint fmt package bench bench-baseline
 
 ## Run Payrail locally on http://127.0.0.1:$${PAYRAIL_PORT:-3000} (Ctrl-C stops it).
 dev:
@@ -22,3 +22,11 @@ fmt:
 ## Build every Lambda for arm64 as target/lambda/<function>/bootstrap.zip.
 package:
 	@bash scripts/package.sh
+
+## Measure sizes, cold starts, latency, memory, AWS calls and cost; writes BENCHMARKS.md.
+bench:
+	@bash scripts/bench.sh
+
+## Measure the untuned build (cargo's default release profile) into bench/baseline.json.
+bench-baseline:
+	@BASELINE=1 bash scripts/bench.sh

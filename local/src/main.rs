@@ -11,7 +11,7 @@ use payrail_local::{StartOptions, Template, default_template_path};
 
 #[tokio::main]
 async fn main() -> Result<(), payrail_local::BoxError> {
-    lambda_http::tracing::init_default_subscriber();
+    payrail::logging::init();
     let template_path = std::env::var("PAYRAIL_TEMPLATE")
         .map(Into::into)
         .unwrap_or_else(|_| default_template_path());

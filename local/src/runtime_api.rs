@@ -107,6 +107,16 @@ impl RuntimeApi {
     /// then, if an extension is registered, until the extension has finished with it, as
     /// Lambda does before it freezes the environment.
     pub async fn invoke(&mut self, event: Value, timeout: Duration) -> Result<Value, BoxError> {
+        Ok(self.invoke_timed(event, timeout).await?.0)
+    }
+
+    /// [`invoke`](Self::invoke), also answering when the function's answer arrived (before
+    /// any extension finished with the invocation).
+    pub async fn invoke_timed(
+        &mut self,
+        event: Value,
+        timeout: Duration,
+    ) -> Result<(Value, std::time::Instant), BoxError> {
         let id = format!("req-{}", self.delivered + 1);
         let (tx, rx) = oneshot::channel();
         self.inner
@@ -121,6 +131,7 @@ impl RuntimeApi {
             .await
             .map_err(|_| "the function did not answer in time")??
             .map_err(|e| format!("the function reported an error: {e}"))?;
+        let answered_at = std::time::Instant::now();
         // Extensions register during init, before the runtime asks for its first invocation,
         // so by now every extension that will see this invocation has registered.
         if self.extensions() > 0 {
@@ -132,7 +143,7 @@ impl RuntimeApi {
                 .await
                 .map_err(|_| "the extension did not finish the invocation in time")??;
         }
-        Ok(answer)
+        Ok((answer, answered_at))
     }
 }
 

@@ -7,6 +7,42 @@ use crate::auth::admin::AdminTokenCache;
 use crate::config::Settings;
 use crate::metrics::AwsCalls;
 
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_types::SdkConfig;
+use aws_types::region::Region;
+
+use crate::config::ConfigError;
+
+/// AWS configuration as Lambda provides it: the region and the function role's credentials in
+/// environment variables. Read directly rather than through aws-config's provider chain (SSO,
+/// STS, IMDS, ECS, profile files), none of which a Lambda uses, which keeps those clients out of
+/// every binary and the chain's probing out of every cold start.
+pub fn lambda_aws_config() -> Result<SdkConfig, ConfigError> {
+    let var = |name: &'static str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let required = |name: &'static str| var(name).ok_or(ConfigError::Missing(name));
+    let region = var("AWS_REGION")
+        .or_else(|| var("AWS_DEFAULT_REGION"))
+        .ok_or(ConfigError::Missing("AWS_REGION"))?;
+    let credentials = Credentials::new(
+        required("AWS_ACCESS_KEY_ID")?,
+        required("AWS_SECRET_ACCESS_KEY")?,
+        var("AWS_SESSION_TOKEN"),
+        None,
+        "lambda-environment",
+    );
+    let mut config = SdkConfig::builder()
+        .behavior_version(
+            aws_smithy_runtime_api::client::behavior_version::BehaviorVersion::latest(),
+        )
+        .region(Region::new(region))
+        .credentials_provider(SharedCredentialsProvider::new(credentials));
+    if let Some(endpoint) = var("AWS_ENDPOINT_URL") {
+        config = config.endpoint_url(endpoint);
+    }
+    Ok(config.build())
+}
+
 /// SDK clients and settings, built once per process and shared by every invocation. Holds no
 /// state another instance needs: the admin-token cache only saves Secrets Manager calls.
 pub struct App {
@@ -27,11 +63,10 @@ impl App {
     /// own setting) points the clients at another endpoint, such as a local emulator.
     pub async fn from_env() -> Result<Self, crate::config::ConfigError> {
         let settings = Settings::from_env()?;
-        let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        Ok(Self::new(settings, &aws))
+        Ok(Self::new(settings, &lambda_aws_config()?))
     }
 
-    pub fn new(settings: Settings, aws: &aws_config::SdkConfig) -> Self {
+    pub fn new(settings: Settings, aws: &SdkConfig) -> Self {
         let aws_calls = AwsCalls::default();
         let dynamodb = aws_sdk_dynamodb::Client::from_conf(
             aws_sdk_dynamodb::config::Builder::from(aws)

@@ -32,7 +32,7 @@ pub async fn serve<Fut>(handler: fn(&'static App, Request) -> Fut) -> Result<(),
 where
     Fut: Future<Output = Response<Body>> + Send,
 {
-    lambda_http::tracing::init_default_subscriber();
+    crate::logging::init();
     let app: &'static App = Box::leak(Box::new(App::from_env().await?));
     let log = app
         .take_access_log_receiver()
@@ -50,7 +50,9 @@ where
                 // The INVOKE event reaches the extension as the handler starts; wait for it to
                 // finish (bounded, so a lost signal cannot hold the environment).
                 let _ = tokio::time::timeout(HANDLER_WAIT, done.recv()).await;
+                let meter = app.aws_calls.meter();
                 access_log::flush(app, log).await;
+                meter.finish("access-log");
                 Ok::<(), lambda_extension::Error>(())
             }
         }))
@@ -62,7 +64,9 @@ where
     let runtime = lambda_http::run(service_fn(move |req: Request| {
         let done = Done(done_tx.clone());
         async move {
+            let meter = app.aws_calls.meter();
             let res = handler(app, req).await;
+            meter.finish("invocation");
             drop(done);
             Ok::<_, Infallible>(res)
         }

@@ -12,7 +12,7 @@ pub async fn handle(app: &App, _event: Value) -> Result<Value, lambda_runtime::E
         Ok(expired) => Ok(json!({"expired": expired})),
         Err(err) => {
             let cause = std::error::Error::source(&err).map(|s| s.to_string());
-            lambda_http::tracing::error!(error = %err, cause = ?cause, "expiry sweep failed");
+            tracing::error!(error = %err, cause = ?cause, "expiry sweep failed");
             Err(format!(
                 "expiry sweep failed: {}",
                 cause.unwrap_or_else(|| err.to_string())

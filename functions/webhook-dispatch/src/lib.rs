@@ -25,7 +25,7 @@ pub async fn handle(app: &App, events: Vec<Event>) -> Result<usize, lambda_runti
         .await
         .map_err(|err| {
             let cause = std::error::Error::source(&err).map(|s| s.to_string());
-            lambda_http::tracing::error!(error = %err, cause = ?cause, "dispatch failed");
+            tracing::error!(error = %err, cause = ?cause, "dispatch failed");
             format!(
                 "dispatch failed: {}",
                 cause.unwrap_or_else(|| err.to_string())

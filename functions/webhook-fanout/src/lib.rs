@@ -32,7 +32,7 @@ pub async fn handle(app: &App, deliverer: &Deliverer, jobs: Vec<Received>) -> Ve
             Ok(Disposition::Retry) => Some(job.message_id.clone()),
             Err(err) => {
                 let cause = std::error::Error::source(&err).map(|s| s.to_string());
-                lambda_http::tracing::error!(message_id = %job.message_id, error = %err, cause = ?cause, "delivery failed");
+                tracing::error!(message_id = %job.message_id, error = %err, cause = ?cause, "delivery failed");
                 Some(job.message_id.clone())
             }
         }

@@ -4,12 +4,14 @@ use payrail::webhooks::deliver::Deliverer;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda_http::tracing::init_default_subscriber();
+    payrail::logging::init();
     let app: &'static payrail::App = Box::leak(Box::new(payrail::App::from_env().await?));
     let deliverer: &'static Deliverer = Box::leak(Box::new(Deliverer::new(app)));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
+        let meter = app.aws_calls.meter();
         let keep =
             webhook_fanout::handle(app, deliverer, webhook_fanout::received(event.payload)).await;
+        meter.finish("invocation");
         Ok::<_, lambda_runtime::Error>(webhook_fanout::response(keep))
     }))
     .await

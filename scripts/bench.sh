@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# `make bench`: builds the release binaries (the profile `make package` ships) and the
+# benchmark, starts a fresh AWS emulator, and runs payrail-bench, which writes BENCHMARKS.md
+# and bench/results.json. BENCH_ITERATIONS / BENCH_COLD_RUNS change the sample sizes.
+#
+# `make bench-baseline` (BASELINE=1) measures the same code built with cargo's default release
+# profile into bench/baseline.json, the "before" the report compares against.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/emulator.sh
+bash scripts/venv.sh
+
+packages=()
+for name in $(ls functions); do packages+=(--package "$name"); done
+if [ "${BASELINE:-}" = 1 ]; then
+  profile=baseline
+  export BENCH_LABEL=baseline BENCH_JSON=bench/baseline.json
+  unset AWS_LC_SYS_NO_JITTER_ENTROPY
+else
+  profile=release
+  # As make package builds them: no jitter-entropy self-test in aws-lc at start-up.
+  export AWS_LC_SYS_NO_JITTER_ENTROPY=1
+fi
+echo "== bench: building the functions ($profile profile)"
+cargo build --profile "$profile" "${packages[@]}"
+export BENCH_BIN_DIR="$PWD/target/$profile"
+echo "== bench: building the benchmark"
+cargo build --release --package payrail-bench
+
+mkdir -p .payrail
+port=$(free_port)
+start_emulator "$port" .payrail/bench-emulator.log
+trap stop_emulator EXIT
+emulator_env "$port"
+target/release/payrail-bench
