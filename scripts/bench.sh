@@ -24,12 +24,19 @@ fi
 echo "== bench: building the functions ($profile profile)"
 cargo build --profile "$profile" "${packages[@]}"
 export BENCH_BIN_DIR="$PWD/target/$profile"
+# The harness is built on its own, in the dev profile make test also builds: built with the
+# functions, cargo would unify their features with its own (the local stack enables webhook
+# delivery in the shared crate) and the binaries measured would not be the ones shipped.
 echo "== bench: building the benchmark"
-cargo build --release --package payrail-bench
+cargo build --package payrail-bench
 
 mkdir -p .payrail
 port=$(free_port)
 start_emulator "$port" .payrail/bench-emulator.log
 trap stop_emulator EXIT
 emulator_env "$port"
-target/release/payrail-bench
+target/debug/payrail-bench
+if [ "${BASELINE:-}" = 1 ] && [ -f bench/results.json ]; then
+  # The report compares the last full run with the baseline just measured.
+  BENCH_RENDER_ONLY=1 BENCH_JSON=bench/results.json target/debug/payrail-bench
+fi

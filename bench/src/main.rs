@@ -10,6 +10,7 @@ mod capacity;
 mod measure;
 mod proxy;
 mod report;
+mod stack;
 mod stats;
 
 use std::collections::{BTreeMap, HashMap};
@@ -17,11 +18,12 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use payrail_local::{StartOptions, Template, default_template_path, random_token};
+use payrail_local::{Template, default_template_path, random_token};
 use serde_json::{Value, json};
 
 use crate::capacity::StoredSizes;
 use crate::measure::{Runner, Warmed};
+use crate::stack::{Receiver, Shop, Stack};
 
 struct Options {
     bin_dir: PathBuf,
@@ -131,6 +133,18 @@ struct FunctionRun {
 #[tokio::main]
 async fn main() {
     let opts = Options::from_env();
+    let baseline = std::fs::read_to_string(&opts.baseline)
+        .ok()
+        .and_then(|s| serde_json::from_str::<Value>(&s).ok());
+    if std::env::var("BENCH_RENDER_ONLY").as_deref() == Ok("1") {
+        // Re-renders the report from the last results, e.g. after measuring a new baseline.
+        let results: Value = serde_json::from_str(
+            &std::fs::read_to_string(&opts.json_out).expect("a results file to render"),
+        )
+        .unwrap();
+        std::fs::write(&opts.markdown_out, report::markdown(&results, baseline.as_ref())).unwrap();
+        return;
+    }
     let upstream = std::env::var("AWS_ENDPOINT_URL")
         .expect("AWS_ENDPOINT_URL must point at the local emulator (make bench starts it)");
     let started = Instant::now();
@@ -152,65 +166,14 @@ async fn main() {
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect();
-    let prefix =
-        format!("b{}", &random_token("").to_ascii_lowercase()[..8]).replace(['-', '_'], "x");
-    let running = payrail_local::start(
-        &template,
-        StartOptions {
-            prefix,
-            admin_token: None,
-            port: 0,
-            overrides: overrides.clone(),
-            no_schedules: true,
-            no_event_sources: true,
-        },
-    )
-    .await
-    .expect("the local stack starts");
-    let http = reqwest::Client::new();
-    let base = running.base_url();
-    let admin = running.admin_token.clone();
-    let call = |method: reqwest::Method, path: &str, token: &str, body: Option<Value>| {
-        let mut req = http
-            .request(method, format!("{base}{path}"))
-            .bearer_auth(token);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        async move {
-            let res = req.send().await.unwrap();
-            let v: Value = res.json().await.unwrap();
-            assert_eq!(v["success"], true, "{v}");
-            v["data"].clone()
-        }
-    };
-    let merchant = call(
-        reqwest::Method::POST,
-        "/api/v1/merchants",
-        &admin,
-        Some(json!({"name": "Bench Shop", "rate_limit_per_minute": 100000})),
-    )
-    .await;
-    let merchant_id = merchant["id"].as_str().unwrap().to_owned();
-    let key = call(
-        reqwest::Method::POST,
-        "/api/v1/keys",
-        &admin,
-        Some(json!({"merchant_id": merchant_id, "label": "bench", "scope": "full"})),
-    )
-    .await["key"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let stack = Stack::start(&template, &overrides, false).await;
     let receiver = Receiver::start().await;
-    let endpoint = call(
-        reqwest::Method::POST,
-        "/api/v1/webhook-endpoints",
-        &key,
-        Some(json!({"url": receiver.url, "description": "bench receiver"})),
-    )
-    .await;
-    let endpoint_id = endpoint["id"].as_str().unwrap().to_owned();
+    let Shop {
+        merchant_id,
+        key,
+        endpoint_id,
+    } = stack.shop("Bench Shop", &receiver.url).await;
+    let running = &stack.running;
 
     let proxy = proxy::Proxy::start(upstream.clone()).await;
     let mut env = running.function_environment();
@@ -484,7 +447,7 @@ async fn main() {
             Some(c) => format!("/api/v1/events?type=payment.created&limit=100&cursor={c}"),
             None => "/api/v1/events?type=payment.created&limit=100".into(),
         };
-        let page = call(reqwest::Method::GET, &path, &key, None).await;
+        let page = stack.call(reqwest::Method::GET, &path, &key, None).await;
         events.extend(page["items"].as_array().unwrap().iter().cloned());
         match page["next_cursor"].as_str() {
             Some(c) => cursor = Some(c.to_owned()),
@@ -646,7 +609,7 @@ async fn main() {
         eprintln!("bench: wrote {}", opts.json_out.display());
     }
     eprintln!("bench: done in {:.0} s", started.elapsed().as_secs_f64());
-    running.shutdown().await;
+    stack.running.shutdown().await;
 }
 
 /// Payments created over HTTP on a stack running its stream and queue consumers: the time
@@ -655,60 +618,22 @@ async fn commit_to_receipt(
     template: &Template,
     overrides: &BTreeMap<String, String>,
 ) -> Vec<Duration> {
-    let prefix =
-        format!("c{}", &random_token("").to_ascii_lowercase()[..8]).replace(['-', '_'], "x");
-    let running = payrail_local::start(
-        template,
-        StartOptions {
-            prefix,
-            admin_token: None,
-            port: 0,
-            overrides: overrides.clone(),
-            no_schedules: true,
-            no_event_sources: false,
-        },
-    )
-    .await
-    .expect("the local stack starts");
-    let http = reqwest::Client::new();
-    let base = running.base_url();
-    let admin = running.admin_token.clone();
-    let post = |path: String, token: String, body: Value| {
-        let req = http
-            .post(format!("{base}{path}"))
-            .bearer_auth(token)
-            .json(&body);
-        async move { req.send().await.unwrap().json::<Value>().await.unwrap()["data"].clone() }
-    };
-    let merchant = post(
-        "/api/v1/merchants".into(),
-        admin.clone(),
-        json!({"name": "Latency"}),
-    )
-    .await;
-    let key = post(
-        "/api/v1/keys".into(),
-        admin.clone(),
-        json!({"merchant_id": merchant["id"], "label": "latency"}),
-    )
-    .await["key"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let stack = Stack::start(template, overrides, true).await;
     let receiver = Receiver::start().await;
-    post(
-        "/api/v1/webhook-endpoints".into(),
-        key.clone(),
-        json!({"url": receiver.url}),
-    )
-    .await;
+    let shop = stack.shop("Latency", &receiver.url).await;
     let mut out = Vec::new();
     for i in 0..20 {
-        let mut body = sample("create-payment.json");
-        let mut payment: Value = serde_json::from_str(body["body"].as_str().unwrap()).unwrap();
+        let e = sample("create-payment.json");
+        let mut payment: Value = serde_json::from_str(e["body"].as_str().unwrap()).unwrap();
         payment["order_uuid"] = json!(format!("latency-{i}"));
-        body = payment;
-        let created = post("/api/v1/payment-requests".into(), key.clone(), body).await;
+        let created = stack
+            .call(
+                reqwest::Method::POST,
+                "/api/v1/payment-requests",
+                &shop.key,
+                Some(payment),
+            )
+            .await;
         let committed = Instant::now();
         let txn = created["transaction_id"].as_str().unwrap().to_owned();
         let arrived = receiver.wait_for(&txn, Duration::from_secs(30)).await;
@@ -718,7 +643,7 @@ async fn commit_to_receipt(
                 .unwrap_or(Duration::from_secs(30)),
         );
     }
-    running.shutdown().await;
+    stack.running.shutdown().await;
     out
 }
 
@@ -764,78 +689,4 @@ fn item_json(
         }
     }
     item.iter().map(|(k, v)| (k.clone(), one(v))).collect()
-}
-
-/// A webhook receiver on 127.0.0.1 that answers 200 at once and notes when each
-/// transaction's `payment.created` arrived.
-struct Receiver {
-    url: String,
-    count: Arc<std::sync::atomic::AtomicUsize>,
-    arrivals: Arc<Mutex<HashMap<String, Instant>>>,
-}
-
-impl Receiver {
-    async fn start() -> Self {
-        use http_body_util::{BodyExt, Full};
-        use hyper::body::Bytes;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hooks", listener.local_addr().unwrap());
-        let count: Arc<std::sync::atomic::AtomicUsize> = Arc::default();
-        let arrivals: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
-        let (c, a) = (count.clone(), arrivals.clone());
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let (c, a) = (c.clone(), a.clone());
-                tokio::spawn(async move {
-                    let svc = hyper::service::service_fn(
-                        move |req: hyper::Request<hyper::body::Incoming>| {
-                            let (c, a) = (c.clone(), a.clone());
-                            async move {
-                                let body = req
-                                    .into_body()
-                                    .collect()
-                                    .await
-                                    .map(|b| b.to_bytes())
-                                    .unwrap_or_default();
-                                let at = Instant::now();
-                                c.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                                if let Ok(v) = serde_json::from_slice::<Value>(&body)
-                                    && v["type"] == "payment.created"
-                                    && let Some(id) = v["data"]["transaction_id"].as_str()
-                                {
-                                    a.lock().unwrap().entry(id.to_owned()).or_insert(at);
-                                }
-                                Ok::<_, std::convert::Infallible>(hyper::Response::new(Full::new(
-                                    Bytes::from_static(b"ok"),
-                                )))
-                            }
-                        },
-                    );
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
-                        .await;
-                });
-            }
-        });
-        Self {
-            url,
-            count,
-            arrivals,
-        }
-    }
-
-    fn count(&self) -> usize {
-        self.count.load(std::sync::atomic::Ordering::SeqCst)
-    }
-
-    async fn wait_for(&self, txn: &str, within: Duration) -> Option<Instant> {
-        let deadline = Instant::now() + within;
-        while Instant::now() < deadline {
-            if let Some(at) = self.arrivals.lock().unwrap().get(txn) {
-                return Some(*at);
-            }
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        }
-        None
-    }
 }
