@@ -133,16 +133,24 @@ struct FunctionRun {
 #[tokio::main]
 async fn main() {
     let opts = Options::from_env();
-    let baseline = std::fs::read_to_string(&opts.baseline)
-        .ok()
-        .and_then(|s| serde_json::from_str::<Value>(&s).ok());
+    let read_json = |path: &std::path::Path| {
+        std::fs::read_to_string(path)
+            .ok()
+            .and_then(|s| serde_json::from_str::<Value>(&s).ok())
+    };
+    let baseline = read_json(&opts.baseline);
+    let steps = read_json(&opts.baseline.with_file_name("steps.json"));
     if std::env::var("BENCH_RENDER_ONLY").as_deref() == Ok("1") {
         // Re-renders the report from the last results, e.g. after measuring a new baseline.
         let results: Value = serde_json::from_str(
             &std::fs::read_to_string(&opts.json_out).expect("a results file to render"),
         )
         .unwrap();
-        std::fs::write(&opts.markdown_out, report::markdown(&results, baseline.as_ref())).unwrap();
+        std::fs::write(
+            &opts.markdown_out,
+            report::markdown(&results, baseline.as_ref(), steps.as_ref()),
+        )
+        .unwrap();
         return;
     }
     let upstream = std::env::var("AWS_ENDPOINT_URL")
@@ -586,9 +594,13 @@ async fn main() {
         commit_to_receipt: &commit_to_receipt,
         elapsed: started.elapsed(),
     });
-    let baseline = std::fs::read_to_string(&opts.baseline)
-        .ok()
-        .and_then(|s| serde_json::from_str::<Value>(&s).ok());
+    let read_json = |path: &std::path::Path| {
+        std::fs::read_to_string(path)
+            .ok()
+            .and_then(|s| serde_json::from_str::<Value>(&s).ok())
+    };
+    let baseline = read_json(&opts.baseline);
+    let steps = read_json(&opts.baseline.with_file_name("steps.json"));
     std::fs::write(
         &opts.json_out,
         serde_json::to_string_pretty(&results).unwrap() + "\n",
@@ -597,7 +609,7 @@ async fn main() {
     if opts.label == "release" {
         std::fs::write(
             &opts.markdown_out,
-            report::markdown(&results, baseline.as_ref()),
+            report::markdown(&results, baseline.as_ref(), steps.as_ref()),
         )
         .unwrap();
         eprintln!(

@@ -2,13 +2,12 @@
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use payrail::App;
 use payrail::http::{RequestCtx, base_headers};
 
 /// docs/openapi.yaml, as JSON.
 pub const OPENAPI_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/openapi.json"));
 
-pub async fn handle(_app: &App, req: Request) -> Response<Body> {
+pub fn handle(req: Request) -> Response<Body> {
     let ctx = RequestCtx::new(req);
     let mut res = Response::new(Body::Text(OPENAPI_JSON.to_owned()));
     *res.status_mut() = StatusCode::OK;
