@@ -7,6 +7,7 @@
 # profile into bench/baseline.json, the "before" the report compares against.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+started=$SECONDS
 source scripts/emulator.sh
 bash scripts/venv.sh
 
@@ -30,6 +31,8 @@ export BENCH_BIN_DIR="$PWD/target/$profile"
 echo "== bench: building the benchmark"
 cargo build --package payrail-bench
 
+echo "== bench: built in $((SECONDS - started)) s"
+
 mkdir -p .payrail
 port=$(free_port)
 start_emulator "$port" .payrail/bench-emulator.log
@@ -40,3 +43,4 @@ if [ "${BASELINE:-}" = 1 ] && [ -f bench/results.json ]; then
   # The report compares the last full run with the baseline just measured.
   BENCH_RENDER_ONLY=1 BENCH_JSON=bench/results.json target/debug/payrail-bench
 fi
+echo "== bench: done in $((SECONDS - started)) s"
