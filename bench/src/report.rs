@@ -786,7 +786,9 @@ pub fn markdown(r: &Value, baseline: Option<&Value>, steps: Option<&Value>) -> S
          - Every invocation's answer is checked (status, body) so an error can never be \
          measured as a fast success.\n\
          - *AWS wait* is wall time with at least one call in flight, as seen by the proxy; *our \
-         code* is the rest of the invocation (the local runtime API's own hop included).\n\
+         code* is the rest of the invocation, the local runtime API's own hop included (the \
+         benchmark is a dev build, kept apart from the release build so that cargo does not \
+         unify its features into the measured binaries).\n\
          - The emulator (moto, one request at a time) answers in a few ms where DynamoDB answers in \
          single-digit ms too, but its time is not ours, so the cold-start target excludes it.\n\
          - arm64 binaries cannot be built on this machine (no aarch64 Rust standard library is \
