@@ -432,7 +432,8 @@ pub mod browser {
                     "chromedriver is not installed: `apt-get install chromium chromium-driver` (make test does this as root)"
                 );
             };
-            let profile = std::env::temp_dir().join(format!("payrail-chromium-{}", ulid_like()));
+            let profile =
+                std::env::temp_dir().join(format!("payrail-chromium-{}", unique_suffix()));
             let caps = json!({
                 "goog:chromeOptions": {
                     "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
@@ -545,7 +546,7 @@ pub mod browser {
         }
     }
 
-    fn ulid_like() -> String {
+    fn unique_suffix() -> String {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()

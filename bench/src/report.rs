@@ -174,6 +174,7 @@ pub fn results(i: Inputs<'_>) -> Value {
         let code: Vec<Duration> = s.iter().map(|w| w.total.saturating_sub(w.aws)).collect();
         let billed: Vec<Duration> = s.iter().map(|w| w.billed).collect();
         let units = units_per_sample(s, i.stored);
+        let ddb_calls = dynamodb_calls_per_request(run);
         let cold = if run.cold.is_empty() {
             Value::Null
         } else {
@@ -208,9 +209,9 @@ pub fn results(i: Inputs<'_>) -> Value {
                 "aws_calls_per_invocation": per_invocation_ops(run),
                 "sdk_calls_per_invocation": sdk_ops(run),
                 "dynamodb_calls_per_request": {
-                    "p50": percentile(&dynamodb_calls_per_request(run), 50.0),
-                    "max": dynamodb_calls_per_request(run).into_iter().fold(0.0, f64::max),
-                    "mean": r2(mean(dynamodb_calls_per_request(run))),
+                    "p50": percentile(&ddb_calls, 50.0),
+                    "max": ddb_calls.iter().copied().fold(0.0, f64::max),
+                    "mean": r2(mean(ddb_calls.iter().copied())),
                 },
                 "request_units_per_invocation": {
                     "read": r2(mean(units.iter().map(|u| u.read))),

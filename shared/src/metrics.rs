@@ -62,20 +62,26 @@ impl AwsCalls {
         Duration::from_nanos(self.0.waited_ns.load(Ordering::Relaxed))
     }
 
-    /// Starts measuring one invocation (a Lambda process handles one at a time).
+    /// Starts measuring one invocation (a Lambda process handles one at a time). Costs nothing
+    /// when its log line is off, as it is by default: every invocation goes through here.
     pub fn meter(&self) -> Meter {
-        Meter {
+        if !tracing::enabled!(target: INVOCATION_TARGET, tracing::Level::DEBUG) {
+            return Meter(None);
+        }
+        Meter(Some(Measuring {
             calls: self.clone(),
             started: Instant::now(),
             total: self.0.total.load(Ordering::Relaxed),
             waited: self.waited(),
             counts: self.snapshot(),
-        }
+        }))
     }
 }
 
-/// One invocation's duration, AWS calls and time waiting on them.
-pub struct Meter {
+/// One invocation's duration, AWS calls and time waiting on them, if they are logged.
+pub struct Meter(Option<Measuring>);
+
+struct Measuring {
     calls: AwsCalls,
     started: Instant,
     total: u64,
@@ -87,15 +93,15 @@ impl Meter {
     /// Logs the line of this `phase` of an invocation (`invocation`: the handler; `access-log`:
     /// the extension's write after it), target [`INVOCATION_TARGET`], level debug.
     pub fn finish(self, phase: &'static str) {
-        if !tracing::enabled!(target: INVOCATION_TARGET, tracing::Level::DEBUG) {
+        let Some(m) = self.0 else {
             return;
-        }
-        let duration_us = self.started.elapsed().as_micros() as u64;
-        let aws_calls = self.calls.0.total.load(Ordering::Relaxed) - self.total;
-        let aws_wait_us = (self.calls.waited() - self.waited).as_micros() as u64;
-        let aws_ops = self
+        };
+        let duration_us = m.started.elapsed().as_micros() as u64;
+        let aws_calls = m.calls.0.total.load(Ordering::Relaxed) - m.total;
+        let aws_wait_us = (m.calls.waited() - m.waited).as_micros() as u64;
+        let aws_ops = m
             .calls
-            .since(&self.counts)
+            .since(&m.counts)
             .iter()
             .map(|(op, n)| format!("{op}={n}"))
             .collect::<Vec<_>>()

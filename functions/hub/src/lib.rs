@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
-use payrail::http::{RequestCtx, base_headers};
+use payrail::http::{RequestCtx, base_headers, page_headers};
 use sha2::{Digest, Sha256};
 
 /// Scripts and styles only from this origin, API calls only to it, nothing framed, no forms
@@ -49,23 +49,19 @@ const ASSETS: &[Asset] = &[
 
 pub fn handle(req: Request) -> Response<Body> {
     let ctx = RequestCtx::new(req);
-    let asset = match ctx.route.as_str() {
+    match ctx.route.as_str() {
         // `/hub/` would resolve the page's relative asset links one level too deep.
-        "GET /hub" if ctx.path.ends_with('/') => {
-            return finish(&ctx, redirect(ctx.path.trim_end_matches('/')));
-        }
-        "GET /hub" => Some(0),
+        "GET /hub" if ctx.path.ends_with('/') => redirect(&ctx, ctx.path.trim_end_matches('/')),
+        "GET /hub" => serve(&ctx, 0),
         "GET /hub/{asset}" => {
             let name = ctx.path_param("asset").unwrap_or_default();
-            ASSETS.iter().position(|a| a.name == name)
+            match ASSETS.iter().position(|a| a.name == name) {
+                Some(index) => serve(&ctx, index),
+                None => not_found(&ctx),
+            }
         }
-        _ => None,
-    };
-    let res = match asset {
-        Some(index) => serve(&ctx, index),
-        None => not_found(),
-    };
-    finish(&ctx, res)
+        _ => not_found(&ctx),
+    }
 }
 
 /// The asset, or 304 when the browser's copy is current. Assets are revalidated on every load
@@ -76,15 +72,18 @@ fn serve(ctx: &RequestCtx, index: usize) -> Response<Body> {
     let fresh = ctx
         .header("if-none-match")
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
-    let (status, body) = if fresh {
-        (StatusCode::NOT_MODIFIED, Body::Empty)
+    let mut res = if fresh {
+        answer(
+            ctx,
+            StatusCode::NOT_MODIFIED,
+            asset.content_type,
+            Body::Empty,
+        )
     } else {
-        (StatusCode::OK, Body::Text(asset.body.to_owned()))
+        let body = Body::Text(asset.body.to_owned());
+        answer(ctx, StatusCode::OK, asset.content_type, body)
     };
-    let mut res = Response::new(body);
-    *res.status_mut() = status;
     let h = res.headers_mut();
-    base_headers(h, asset.content_type, &ctx.request_id);
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     if let Ok(v) = HeaderValue::from_str(etag) {
         h.insert(header::ETAG, v);
@@ -108,50 +107,41 @@ fn etag_of(index: usize) -> &'static str {
     &tags[index]
 }
 
-fn redirect(location: &str) -> Response<Body> {
-    let mut res = Response::new(Body::Empty);
-    *res.status_mut() = StatusCode::PERMANENT_REDIRECT;
+fn redirect(ctx: &RequestCtx, location: &str) -> Response<Body> {
+    let mut res = answer(ctx, StatusCode::PERMANENT_REDIRECT, HTML, Body::Empty);
     if let Ok(v) = HeaderValue::from_str(location) {
         res.headers_mut().insert(header::LOCATION, v);
     }
     res
 }
 
-fn not_found() -> Response<Body> {
-    let mut res = Response::new(Body::Text(
-        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Not found</title>\
-         <p>No such page. The Developer Hub is at <a href=\"/hub\">/hub</a>.</p></html>"
-            .to_owned(),
-    ));
-    *res.status_mut() = StatusCode::NOT_FOUND;
-    res.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    res
+fn not_found(ctx: &RequestCtx) -> Response<Body> {
+    let body = "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Not found</title>\
+                <p>No such page. The Developer Hub is at <a href=\"/hub\">/hub</a>.</p></html>";
+    answer(
+        ctx,
+        StatusCode::NOT_FOUND,
+        HTML,
+        Body::Text(body.to_owned()),
+    )
 }
 
-/// Headers every hub answer carries, and its log line.
-fn finish(ctx: &RequestCtx, mut res: Response<Body>) -> Response<Body> {
+const HTML: &str = "text/html; charset=utf-8";
+
+/// Every hub answer: the headers all responses and pages carry, and its log line.
+fn answer(
+    ctx: &RequestCtx,
+    status: StatusCode,
+    content_type: &'static str,
+    body: Body,
+) -> Response<Body> {
+    let mut res = Response::new(body);
+    *res.status_mut() = status;
     let h = res.headers_mut();
-    if !h.contains_key(header::CONTENT_TYPE) {
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/html; charset=utf-8"),
-        );
-    }
-    if let Ok(id) = HeaderValue::from_str(&ctx.request_id) {
-        h.insert("x-request-id", id);
-    }
-    h.insert("content-security-policy", HeaderValue::from_static(CSP));
-    h.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
-    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    base_headers(h, content_type, &ctx.request_id);
+    page_headers(h, CSP);
     tracing::info!(
-        request_id = %ctx.request_id, route = %ctx.route, status = res.status().as_u16(),
+        request_id = %ctx.request_id, route = %ctx.route, status = status.as_u16(),
         latency_ms = ctx.started.elapsed().as_millis() as u64, "request"
     );
     res

@@ -8,7 +8,7 @@ use lambda_http::{Body, Response};
 use super::service::{CheckoutView, return_url};
 use crate::domain::Timestamp;
 use crate::error::FieldErrors;
-use crate::http::{RequestCtx, base_headers};
+use crate::http::{RequestCtx, base_headers, page_headers};
 use crate::payments::PaymentStatus;
 
 #[derive(Template)]
@@ -183,11 +183,7 @@ fn html(ctx: &RequestCtx, status: StatusCode, body: String, csp: &str) -> Respon
     *res.status_mut() = status;
     let h = res.headers_mut();
     base_headers(h, "text/html; charset=utf-8", &ctx.request_id);
-    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
-    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
-    if let Ok(v) = HeaderValue::from_str(csp) {
-        h.insert("content-security-policy", v);
-    }
+    page_headers(h, csp);
     res
 }
 

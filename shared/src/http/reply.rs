@@ -146,3 +146,13 @@ pub fn base_headers(headers: &mut HeaderMap, content_type: &'static str, request
         headers.insert("x-request-id", id);
     }
 }
+
+/// Headers every HTML page carries beside [`base_headers`]: never framed, no referrer sent on
+/// from it, and its Content-Security-Policy.
+pub fn page_headers(headers: &mut HeaderMap, csp: &str) {
+    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    if let Ok(v) = HeaderValue::from_str(csp) {
+        headers.insert("content-security-policy", v);
+    }
+}
