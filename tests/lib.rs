@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 pub use payrail_local;
 
-fn template() -> &'static Template {
+pub fn template() -> &'static Template {
     static TEMPLATE: OnceLock<Template> = OnceLock::new();
     TEMPLATE.get_or_init(|| {
         Template::load(&payrail_local::default_template_path()).expect("template.yaml loads")

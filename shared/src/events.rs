@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::domain::Timestamp;
 use crate::ids::{EndpointId, EventId, MerchantId};
-use crate::payments::Transaction;
+use crate::payments::transaction::Transaction;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EventType {

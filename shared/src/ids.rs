@@ -19,6 +19,13 @@ fn new_ulid() -> String {
         .to_ascii_lowercase()
 }
 
+/// What every prefixed id can do, so code generic over ids (list cursors, by-id lookups) can
+/// parse and print one.
+pub trait PrefixedId: Sized + fmt::Display {
+    /// Accepts only this type's prefix and a well-formed ULID.
+    fn parse(raw: &str) -> Option<Self>;
+}
+
 macro_rules! prefixed_id {
     ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
         $(#[$doc])*
@@ -44,6 +51,12 @@ macro_rules! prefixed_id {
 
             pub fn as_str(&self) -> &str {
                 &self.0
+            }
+        }
+
+        impl PrefixedId for $name {
+            fn parse(raw: &str) -> Option<Self> {
+                Self::parse(raw)
             }
         }
 

@@ -1,4 +1,5 @@
-//! The Lambda entry point every HTTP function shares.
+//! The Lambda entry points: one for every HTTP function, one for every event-driven function
+//! (SQS, stream, schedule).
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -73,4 +74,60 @@ where
     }));
     tokio::try_join!(runtime, extension.run())?;
     Ok(())
+}
+
+/// Why an event-driven invocation failed. The cause is logged once, when the error is made; Lambda
+/// counts the failure in the function's errors and the event source retries what it retries.
+#[derive(Debug, thiserror::Error)]
+#[error("{what} failed: {cause}")]
+pub struct EventError {
+    what: &'static str,
+    cause: String,
+}
+
+impl EventError {
+    pub fn new(what: &'static str, err: &(dyn std::error::Error + 'static)) -> Self {
+        // An internal error's own text hides its cause on purpose; an operator needs the cause.
+        let cause = err
+            .source()
+            .map_or_else(|| err.to_string(), |s| s.to_string());
+        tracing::error!(error = %err, cause = %cause, "{what} failed");
+        Self { what, cause }
+    }
+}
+
+impl From<EventError> for lambda_runtime::Diagnostic {
+    fn from(err: EventError) -> Self {
+        Self {
+            error_type: err.what.to_owned(),
+            error_message: err.to_string(),
+        }
+    }
+}
+
+/// Builds the [`App`], and whatever else `setup` makes from it, once, at init; then serves each
+/// event with `handler`, metering its AWS calls.
+pub async fn serve_events<E, R, S, Fut>(
+    setup: fn(&'static App) -> S,
+    handler: fn(&'static App, &'static S, E) -> Fut,
+) -> Result<(), lambda_runtime::Error>
+where
+    E: serde::de::DeserializeOwned,
+    R: serde::Serialize,
+    S: Sync + 'static,
+    Fut: Future<Output = Result<R, EventError>>,
+{
+    crate::logging::init();
+    let app: &'static App = Box::leak(Box::new(App::from_env().await?));
+    let state: &'static S = Box::leak(Box::new(setup(app)));
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |event: lambda_runtime::LambdaEvent<E>| async move {
+            let meter = app.aws_calls.meter();
+            // Boxed: one allocation per invocation keeps the runtime's future type shallow.
+            let result = Box::pin(handler(app, state, event.payload)).await;
+            meter.finish("invocation");
+            result
+        },
+    ))
+    .await
 }

@@ -23,6 +23,7 @@ pub mod merchants;
 pub mod metrics;
 pub mod payments;
 pub mod store;
+pub mod tenant;
 pub mod webhooks;
 
 pub use app::App;

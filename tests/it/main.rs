@@ -14,5 +14,6 @@ mod lambda_runtime;
 mod merchants;
 mod payments;
 mod rate_limit;
+mod tenancy;
 mod transactions;
 mod webhooks;

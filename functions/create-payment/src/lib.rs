@@ -2,10 +2,12 @@
 //! integrations written against that older gateway style.
 
 use lambda_http::{Body, Request, Response};
-use payrail::auth::{self, Access};
+use payrail::auth::{self, Access, MerchantCaller};
 use payrail::domain::Timestamp;
-use payrail::http::{Reply, RequestCtx, parse_form_object, render_compat, render_envelope};
-use payrail::payments::{self, IdempotencyKey, NewPayment};
+use payrail::http::{
+    JsonObject, Reply, RequestCtx, parse_form_object, render_compat, render_envelope,
+};
+use payrail::payments::{self, Created, IdempotencyKey, NewPayment};
 use payrail::{ApiError, App};
 use serde_json::json;
 
@@ -30,28 +32,14 @@ async fn create(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
     let principal = auth::authenticate(app, ctx).await?;
     let caller = principal.merchant(Access::Write)?;
     let body = ctx.json_object()?;
-    let idempotency_key = ctx
-        .header("idempotency-key")
-        .map(IdempotencyKey::parse)
-        .transpose()?;
-    let new = NewPayment::parse(&body)?;
-    let created = payments::create(
-        app,
-        caller,
-        new,
-        idempotency_key.as_ref(),
-        ctx.origin().as_deref(),
-    )
-    .await?;
+    let created = create_core(app, ctx, caller, &body).await?;
     let data = created.transaction.to_json(Timestamp::now());
-    Ok(if created.replayed {
-        Reply::ok(
-            data,
-            "payment request already exists; returning the original",
-        )
-    } else {
-        Reply::created(data, "payment request created")
-    })
+    Ok(answer(
+        &created,
+        data,
+        "payment request created",
+        "payment request already exists; returning the original",
+    ))
 }
 
 /// The same operation with `api_key` in a JSON or form body, answering
@@ -67,25 +55,40 @@ async fn compat(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
         Err(e) => return Err(ApiError::validation("api_key", e)),
     };
     let principal = auth::authenticate_token(app, ctx, token.trim()).await?;
-    let caller = principal.merchant(Access::Write)?;
+    let created = create_core(app, ctx, principal.merchant(Access::Write)?, &body).await?;
+    let txn = &created.transaction;
+    let data = json!({"transaction_id": txn.id, "url": txn.url});
+    Ok(answer(&created, data, "", ""))
+}
+
+/// What both routes do once they hold a full key and a body: the optional `Idempotency-Key`,
+/// the validated fields, and the idempotent create.
+async fn create_core(
+    app: &App,
+    ctx: &RequestCtx,
+    caller: &MerchantCaller,
+    body: &JsonObject,
+) -> Result<Created, ApiError> {
     let idempotency_key = ctx
         .header("idempotency-key")
         .map(IdempotencyKey::parse)
         .transpose()?;
-    let new = NewPayment::parse(&body)?;
-    let created = payments::create(
+    let new = NewPayment::parse(body)?;
+    payments::create(
         app,
         caller,
         new,
         idempotency_key.as_ref(),
         ctx.origin().as_deref(),
     )
-    .await?;
-    let txn = &created.transaction;
-    let data = json!({"transaction_id": txn.id, "url": txn.url});
-    Ok(if created.replayed {
-        Reply::ok(data, "")
+    .await
+}
+
+/// 201 for a new transaction, 200 for a replay of the original request.
+fn answer(created: &Created, data: serde_json::Value, new: &str, replayed: &str) -> Reply {
+    if created.replayed {
+        Reply::ok(data, replayed)
     } else {
-        Reply::created(data, "")
-    })
+        Reply::created(data, new)
+    }
 }

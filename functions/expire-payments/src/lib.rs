@@ -3,21 +3,13 @@
 
 use payrail::App;
 use payrail::domain::Timestamp;
+use payrail::lambda::EventError;
 use serde_json::{Value, json};
 
-/// Handles one scheduled event (its content is not needed) and reports what it did. A failure
-/// is logged with its cause and reported to Lambda, which counts it in the function's errors.
-pub async fn handle(app: &App, _event: Value) -> Result<Value, lambda_runtime::Error> {
-    match payrail::payments::expiry::sweep(app, Timestamp::now()).await {
-        Ok(expired) => Ok(json!({"expired": expired})),
-        Err(err) => {
-            let cause = std::error::Error::source(&err).map(|s| s.to_string());
-            tracing::error!(error = %err, cause = ?cause, "expiry sweep failed");
-            Err(format!(
-                "expiry sweep failed: {}",
-                cause.unwrap_or_else(|| err.to_string())
-            )
-            .into())
-        }
-    }
+/// Handles one scheduled event (its content is not needed) and reports what it did.
+pub async fn handle(app: &App, _event: Value) -> Result<Value, EventError> {
+    payrail::payments::expiry::sweep(app, Timestamp::now())
+        .await
+        .map(|expired| json!({"expired": expired}))
+        .map_err(|e| EventError::new("expiry sweep", &e))
 }

@@ -5,31 +5,24 @@
 use aws_lambda_events::event::dynamodb::Event as StreamEvent;
 use payrail::App;
 use payrail::events::Event;
+use payrail::lambda::EventError;
 
 /// The new events in a stream batch (inserts only; events are never updated).
-pub fn new_events(batch: StreamEvent) -> Result<Vec<Event>, lambda_runtime::Error> {
+pub fn new_events(batch: StreamEvent) -> Result<Vec<Event>, EventError> {
     batch
         .records
         .into_iter()
         .filter(|r| r.event_name == "INSERT")
         .map(|r| {
             serde_dynamo::from_item(r.change.new_image)
-                .map_err(|e| format!("unreadable event: {e}").into())
+                .map_err(|e| EventError::new("reading an event from the stream", &e))
         })
         .collect()
 }
 
 /// Queues the deliveries of a batch; a failure fails the batch, which the stream retries.
-pub async fn handle(app: &App, events: Vec<Event>) -> Result<usize, lambda_runtime::Error> {
+pub async fn handle(app: &App, events: Vec<Event>) -> Result<usize, EventError> {
     payrail::webhooks::dispatch::dispatch(app, &events)
         .await
-        .map_err(|err| {
-            let cause = std::error::Error::source(&err).map(|s| s.to_string());
-            tracing::error!(error = %err, cause = ?cause, "dispatch failed");
-            format!(
-                "dispatch failed: {}",
-                cause.unwrap_or_else(|| err.to_string())
-            )
-            .into()
-        })
+        .map_err(|e| EventError::new("dispatch", &e))
 }

@@ -63,7 +63,7 @@ async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
         "GET /api/v1/webhook-endpoints/{id}/deliveries" => {
             let page = service::deliveries(app, caller, id, &ctx.page()?).await?;
             Ok(Reply::ok(
-                page.to_json(payrail::store::deliveries::Attempt::to_json),
+                page.to_json(payrail::webhooks::Attempt::to_json),
                 "delivery attempts",
             ))
         }

@@ -8,7 +8,7 @@ use crate::domain::Timestamp;
 use crate::error::ApiError;
 use crate::http::RequestCtx;
 use crate::ids::{KeyId, MerchantId};
-use crate::keys::KeyScope;
+use crate::keys::key::KeyScope;
 use crate::store::{self, keys::AuthOutcome};
 
 /// An authenticated caller.

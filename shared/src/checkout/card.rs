@@ -5,7 +5,7 @@ use std::fmt;
 
 use crate::error::FieldErrors;
 use crate::http::JsonObject;
-use crate::payments::Card;
+use crate::payments::transaction::Card;
 
 pub struct CardDetails {
     number: String,

@@ -10,9 +10,9 @@ use crate::domain::Timestamp;
 use crate::error::{ApiError, FieldErrors};
 use crate::events::{Event, EventType};
 use crate::http::JsonObject;
-use crate::ids::TransactionId;
 use crate::payments::{PaymentStatus, Transaction};
 use crate::store::{self, StoreError};
+use crate::tenant::Tenant;
 
 /// What the checkout page shows.
 #[derive(Debug, Clone)]
@@ -34,11 +34,7 @@ pub enum PayOutcome {
 
 /// The transaction and its merchant's name; 404 for an unknown id.
 pub async fn view(app: &App, raw_id: &str) -> Result<CheckoutView, ApiError> {
-    let not_found = || ApiError::NotFound("no such payment".into());
-    let id = TransactionId::parse(raw_id).ok_or_else(not_found)?;
-    let txn = store::transactions::get(app, &id)
-        .await?
-        .ok_or_else(not_found)?;
+    let txn: Transaction = crate::tenant::find(app, Tenant::Any, raw_id).await?;
     let merchant_name = store::merchants::get(app, &txn.merchant_id)
         .await?
         .map(|m| m.name)

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::RequestCtx;
 use crate::App;
-use crate::access_log::LogEntry;
+use crate::access_log::entry::LogEntry;
 use crate::error::ApiError;
 
 /// A successful answer: status, `data`, and a human `message`.

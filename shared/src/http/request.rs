@@ -9,7 +9,9 @@ use lambda_http::{Body, Request, RequestExt};
 
 use crate::auth::MerchantCaller;
 use crate::error::ApiError;
-use crate::store::keys::RateWindow;
+use crate::ids::PrefixedId;
+use crate::keys::key::RateWindow;
+use crate::store::page::decode_cursor;
 
 /// API Gateway's payload limit is far larger; ours keeps a payment request small and cheap.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -143,12 +145,13 @@ impl RequestCtx {
         super::parse_json_object(body)
     }
 
-    /// `limit` (1–100, default 20) and the opaque `cursor` of a list request.
-    pub fn page(&self) -> Result<Page, ApiError> {
+    /// `limit` (1–100, default 20) and the opaque `cursor` of a list of `I`-identified items,
+    /// decoded here, once for every list: a cursor that is not one this list returned is 400.
+    pub fn page<I: PrefixedId>(&self) -> Result<Page<I>, ApiError> {
         let limit = match self.query("limit") {
-            None => Page::DEFAULT_LIMIT,
+            None => DEFAULT_LIMIT,
             Some(raw) => match raw.parse::<u32>() {
-                Ok(n) if (1..=Page::MAX_LIMIT).contains(&n) => n,
+                Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
                 _ => {
                     return Err(ApiError::bad_query(
                         "limit",
@@ -157,11 +160,17 @@ impl RequestCtx {
                 }
             },
         };
-        let cursor = self
-            .query("cursor")
-            .filter(|c| !c.is_empty())
-            .map(str::to_owned);
-        Ok(Page { limit, cursor })
+        let after = match self.query("cursor").filter(|c| !c.is_empty()) {
+            None => None,
+            Some(cursor) => Some(
+                decode_cursor(cursor)
+                    .and_then(|id| I::parse(&id))
+                    .ok_or_else(|| {
+                        ApiError::bad_query("cursor", "is not a cursor returned by this list")
+                    })?,
+            ),
+        };
+        Ok(Page { limit, after })
     }
 
     /// The host the client reached us on, for links back to this deployment.
@@ -181,14 +190,12 @@ fn malformed_auth() -> ApiError {
     ApiError::Unauthorized("Authorization header must be 'Bearer <credential>'".into())
 }
 
-/// One page request of a list.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Page {
-    pub limit: u32,
-    pub cursor: Option<String>,
-}
+const DEFAULT_LIMIT: u32 = 20;
+const MAX_LIMIT: u32 = 100;
 
-impl Page {
-    pub const DEFAULT_LIMIT: u32 = 20;
-    pub const MAX_LIMIT: u32 = 100;
+/// One page request of a list: its size, and the id of the last item of the previous page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<I> {
+    pub limit: u32,
+    pub after: Option<I>,
 }

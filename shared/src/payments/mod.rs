@@ -3,7 +3,7 @@
 pub mod expiry;
 mod request;
 mod service;
-mod transaction;
+pub mod transaction;
 
 pub use request::NewPayment;
 pub use service::{Created, IdempotencyKey, ListFilter, create, get, list};

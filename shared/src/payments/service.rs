@@ -6,7 +6,7 @@ use crate::domain::{OrderUuid, Timestamp};
 use crate::error::ApiError;
 use crate::http::Page;
 use crate::ids::TransactionId;
-use crate::store::page::{PageOf, decode_cursor};
+use crate::store::page::PageOf;
 use crate::store::transactions::{self as store, Guard, Insert};
 
 use super::{NewPayment, PaymentStatus, Transaction};
@@ -127,12 +127,7 @@ pub async fn get(
     caller: &MerchantCaller,
     raw_id: &str,
 ) -> Result<Transaction, ApiError> {
-    let not_found = || ApiError::NotFound(format!("no transaction with id '{raw_id}'"));
-    let id = TransactionId::parse(raw_id).ok_or_else(not_found)?;
-    store::get(app, &id)
-        .await?
-        .filter(|t| t.merchant_id == caller.merchant_id)
-        .ok_or_else(not_found)
+    crate::tenant::find(app, caller, raw_id).await
 }
 
 #[derive(Debug, Default)]
@@ -146,7 +141,7 @@ pub async fn list(
     app: &App,
     caller: &MerchantCaller,
     filter: &ListFilter,
-    page: &Page,
+    page: &Page<TransactionId>,
 ) -> Result<PageOf<Transaction>, ApiError> {
     let now = Timestamp::now();
     if let Some(order_uuid) = &filter.order_uuid {
@@ -159,18 +154,13 @@ pub async fn list(
             next_cursor: None,
         });
     }
-    let after = page
-        .cursor
-        .as_deref()
-        .map(|c| decode_cursor(c, TransactionId::parse))
-        .transpose()?;
     Ok(store::list(
         app,
         &caller.merchant_id,
         filter.status,
         now,
         page.limit,
-        after.as_ref(),
+        page.after.as_ref(),
     )
     .await?)
 }

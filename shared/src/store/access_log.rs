@@ -5,7 +5,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use super::page::{NewestFirst, PageOf};
 use super::{StoreError, classify, to_item};
 use crate::App;
-use crate::access_log::{LogEntry, RETENTION};
+use crate::access_log::entry::{LogEntry, RETENTION};
 use crate::ids::{LogId, MerchantId};
 
 /// BatchWriteItem takes at most 25 items.

@@ -7,7 +7,7 @@ use super::{StoreError, classify, get_item, put_item, to_item};
 use crate::App;
 use crate::domain::Timestamp;
 use crate::ids::{EndpointId, MerchantId};
-use crate::webhooks::WebhookEndpoint;
+use crate::webhooks::endpoint::WebhookEndpoint;
 
 fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
@@ -15,6 +15,17 @@ fn s(v: impl Into<String>) -> AttributeValue {
 
 pub async fn put(app: &App, endpoint: &WebhookEndpoint) -> Result<(), StoreError> {
     put_item(app, &app.settings.endpoints_table, to_item(endpoint)?, None).await
+}
+
+impl super::Owned for WebhookEndpoint {
+    type Id = EndpointId;
+    const NOUN: &'static str = "webhook endpoint";
+    fn owner(&self) -> &MerchantId {
+        &self.merchant_id
+    }
+    async fn fetch(app: &App, id: &EndpointId) -> Result<Option<Self>, StoreError> {
+        get(app, id).await
+    }
 }
 
 pub async fn get(app: &App, id: &EndpointId) -> Result<Option<WebhookEndpoint>, StoreError> {

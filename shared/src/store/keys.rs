@@ -17,7 +17,7 @@ use crate::App;
 use crate::auth::api_key;
 use crate::domain::Timestamp;
 use crate::ids::{KeyId, MerchantId};
-use crate::keys::{ApiKey, KeyStatus};
+use crate::keys::key::{ApiKey, KeyStatus, RateWindow};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -49,6 +49,17 @@ pub async fn put(app: &App, key: &ApiKey, rate_limit: u32) -> Result<(), StoreEr
         Some("attribute_not_exists(id)"),
     )
     .await
+}
+
+impl super::Owned for ApiKey {
+    type Id = KeyId;
+    const NOUN: &'static str = "API key";
+    fn owner(&self) -> &MerchantId {
+        &self.merchant_id
+    }
+    async fn fetch(app: &App, id: &KeyId) -> Result<Option<Self>, StoreError> {
+        get(app, id).await
+    }
 }
 
 /// Reads a key with a strongly consistent read.
@@ -162,15 +173,6 @@ pub async fn set_rate_limit(
             _ => return Ok(()),
         }
     }
-}
-
-/// The rate-limit state after a counted request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RateWindow {
-    pub limit: u32,
-    pub remaining: u32,
-    /// Unix second at which the window resets.
-    pub reset: i64,
 }
 
 pub enum AuthOutcome {

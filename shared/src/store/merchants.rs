@@ -6,7 +6,7 @@ use super::page::{NewestFirst, PageOf};
 use super::{StoreError, classify, from_item, get_item, put_item, to_item};
 use crate::App;
 use crate::ids::MerchantId;
-use crate::merchants::Merchant;
+use crate::merchants::merchant::Merchant;
 
 /// Every merchant shares this `kind` so the `by_created` index can list them in id order.
 const KIND: &str = "merchant";
@@ -21,6 +21,18 @@ pub async fn put(app: &App, merchant: &Merchant) -> Result<(), StoreError> {
         Some("attribute_not_exists(id)"),
     )
     .await
+}
+
+/// A merchant owns itself: only the admin token ([`crate::tenant::Tenant::Any`]) reads one by id.
+impl super::Owned for Merchant {
+    type Id = MerchantId;
+    const NOUN: &'static str = "merchant";
+    fn owner(&self) -> &MerchantId {
+        &self.id
+    }
+    async fn fetch(app: &App, id: &MerchantId) -> Result<Option<Self>, StoreError> {
+        get(app, id).await
+    }
 }
 
 pub async fn get(app: &App, id: &MerchantId) -> Result<Option<Merchant>, StoreError> {

@@ -17,9 +17,12 @@ pub mod merchants;
 pub mod page;
 pub mod transactions;
 
+use std::future::Future;
+
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
-use crate::error::ApiError;
+use crate::App;
+use crate::ids::{MerchantId, PrefixedId};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -61,13 +64,18 @@ where
     }
 }
 
-impl From<StoreError> for ApiError {
-    fn from(err: StoreError) -> Self {
-        match err {
-            StoreError::Throttled(_) => ApiError::Unavailable(Box::new(err)),
-            _ => ApiError::internal(err),
-        }
-    }
+/// An object stored under its own id and owned by one merchant: what
+/// [`crate::tenant::find`] reads for every route that names an object by id.
+pub trait Owned: Sized {
+    type Id: PrefixedId + Sync;
+    /// What a client calls it, for "no <noun> with id …".
+    const NOUN: &'static str;
+    fn owner(&self) -> &MerchantId;
+    /// The object, whoever owns it; only [`crate::tenant::find`] should call this.
+    fn fetch(
+        app: &App,
+        id: &Self::Id,
+    ) -> impl Future<Output = Result<Option<Self>, StoreError>> + Send;
 }
 
 pub(crate) fn to_item<T: serde::Serialize>(

@@ -5,20 +5,14 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::error::ApiError;
-
 pub fn encode_cursor(last_id: &str) -> String {
     URL_SAFE_NO_PAD.encode(last_id)
 }
 
-/// Decodes a cursor back into an id accepted by `parse`; 400 when it is not one of ours.
-pub fn decode_cursor<T>(cursor: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T, ApiError> {
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|id| parse(&id))
-        .ok_or_else(|| ApiError::bad_query("cursor", "is not a cursor returned by this list"))
+/// The id a cursor carries, if it is one of [`encode_cursor`]'s.
+pub fn decode_cursor(cursor: &str) -> Option<String> {
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
+    String::from_utf8(bytes).ok()
 }
 
 /// A page of results and the cursor of the next one.
@@ -95,8 +89,7 @@ mod tests {
     fn cursor_round_trips_and_rejects_garbage() {
         let id = TransactionId::generate();
         let c = encode_cursor(id.as_str());
-        assert_eq!(decode_cursor(&c, TransactionId::parse).unwrap(), id);
-        assert!(decode_cursor("!!", TransactionId::parse).is_err());
-        assert!(decode_cursor(&encode_cursor("mer_x"), TransactionId::parse).is_err());
+        assert_eq!(decode_cursor(&c).as_deref(), Some(id.as_str()));
+        assert_eq!(decode_cursor("!!"), None);
     }
 }

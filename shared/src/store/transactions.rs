@@ -14,7 +14,7 @@ use crate::App;
 use crate::domain::{Currency, Email, Metadata, Money, OrderUuid, Timestamp, WebUrl};
 use crate::events::{Event, EventType};
 use crate::ids::{MerchantId, TransactionId};
-use crate::payments::{Card, PaymentStatus, Transaction};
+use crate::payments::transaction::{Card, PaymentStatus, Transaction};
 
 /// How long an `Idempotency-Key` is remembered.
 const IDEMPOTENCY_WINDOW: Duration = Duration::from_secs(24 * 3600);
@@ -310,6 +310,17 @@ async fn read_guard(app: &App, guard: Guard, pk: &str) -> Result<Option<GuardHit
             .ok_or_else(|| StoreError::corrupt(pk, "guard with a bad transaction id"))?,
         fingerprint: field("fingerprint")?,
     }))
+}
+
+impl super::Owned for Transaction {
+    type Id = TransactionId;
+    const NOUN: &'static str = "transaction";
+    fn owner(&self) -> &MerchantId {
+        &self.merchant_id
+    }
+    async fn fetch(app: &App, id: &TransactionId) -> Result<Option<Self>, StoreError> {
+        get(app, id).await
+    }
 }
 
 /// A transaction by id (strongly consistent, so a create is visible to the next read).

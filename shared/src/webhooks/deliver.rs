@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_sqs::error::DisplayErrorContext;
 use reqwest::dns::{Name, Resolve, Resolving};
 
+use super::attempt::Attempt;
 use super::dispatch::Job;
 use super::endpoint::{FAILING_LIMIT, WebhookEndpoint};
 use super::retry::{jitter, parse_retry_after};
@@ -15,7 +16,7 @@ use crate::App;
 use crate::domain::Timestamp;
 use crate::error::ApiError;
 use crate::ids::AttemptId;
-use crate::store::{self, deliveries::Attempt};
+use crate::store;
 
 /// How much of a response body is kept in the delivery log.
 pub const RESPONSE_EXCERPT: usize = 1024;

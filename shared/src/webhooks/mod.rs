@@ -5,6 +5,7 @@
 //! [`dispatch`], which queues one SQS job per subscribed endpoint; the fan-out function runs
 //! [`deliver`] for each job, signing exactly the bytes it sends.
 
+pub mod attempt;
 #[cfg(feature = "delivery")]
 pub mod deliver;
 pub mod dispatch;
@@ -15,4 +16,5 @@ pub mod service;
 pub mod signing;
 pub mod ssrf;
 
+pub use attempt::Attempt;
 pub use endpoint::WebhookEndpoint;

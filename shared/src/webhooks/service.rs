@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use super::attempt::Attempt;
 use super::dispatch::{Job, enqueue};
 use super::endpoint::{EndpointInput, ROTATION_OVERLAP, WebhookEndpoint};
 use super::{secrets, signing, ssrf};
@@ -13,9 +14,9 @@ use crate::error::{ApiError, FieldErrorsBuilder};
 use crate::events::{Event, EventType};
 use crate::http::{JsonObject, Page};
 use crate::ids::{AttemptId, EndpointId, EventId};
-use crate::store::deliveries::Attempt;
-use crate::store::page::{PageOf, decode_cursor};
+use crate::store::page::PageOf;
 use crate::store::{self};
+use crate::tenant::find;
 
 /// Refuses URLs whose host resolves to an internal address (unless local mode allows it).
 async fn guard_target(app: &App, url: &WebUrl) -> Result<(), ApiError> {
@@ -33,12 +34,7 @@ async fn owned(
     caller: &MerchantCaller,
     raw_id: &str,
 ) -> Result<WebhookEndpoint, ApiError> {
-    let not_found = || ApiError::NotFound(format!("no webhook endpoint with id '{raw_id}'"));
-    let id = EndpointId::parse(raw_id).ok_or_else(not_found)?;
-    store::endpoints::get(app, &id)
-        .await?
-        .filter(|e| e.merchant_id == caller.merchant_id)
-        .ok_or_else(not_found)
+    find(app, caller, raw_id).await
 }
 
 fn secret_of(master: &[u8; 32], endpoint: &WebhookEndpoint) -> String {
@@ -98,14 +94,9 @@ pub async fn get(
 pub async fn list(
     app: &App,
     caller: &MerchantCaller,
-    page: &Page,
+    page: &Page<EndpointId>,
 ) -> Result<PageOf<WebhookEndpoint>, ApiError> {
-    let after = page
-        .cursor
-        .as_deref()
-        .map(|c| decode_cursor(c, EndpointId::parse))
-        .transpose()?;
-    Ok(store::endpoints::list(app, &caller.merchant_id, page.limit, after.as_ref()).await?)
+    Ok(store::endpoints::list(app, &caller.merchant_id, page.limit, page.after.as_ref()).await?)
 }
 
 /// Changes URL, description, events or enabled. Enabling again clears a disabled reason and
@@ -205,22 +196,17 @@ pub async fn deliveries(
     app: &App,
     caller: &MerchantCaller,
     raw_id: &str,
-    page: &Page,
+    page: &Page<AttemptId>,
 ) -> Result<PageOf<Attempt>, ApiError> {
     let endpoint = owned(app, caller, raw_id).await?;
-    let after = page
-        .cursor
-        .as_deref()
-        .map(|c| decode_cursor(c, AttemptId::parse))
-        .transpose()?;
-    Ok(store::deliveries::for_endpoint(app, &endpoint.id, page.limit, after.as_ref()).await?)
+    Ok(store::deliveries::for_endpoint(app, &endpoint.id, page.limit, page.after.as_ref()).await?)
 }
 
 pub async fn events(
     app: &App,
     caller: &MerchantCaller,
     kind: Option<&str>,
-    page: &Page,
+    page: &Page<EventId>,
 ) -> Result<PageOf<Event>, ApiError> {
     let kind = kind
         .map(|k| {
@@ -232,26 +218,19 @@ pub async fn events(
             })
         })
         .transpose()?;
-    let after = page
-        .cursor
-        .as_deref()
-        .map(|c| decode_cursor(c, EventId::parse))
-        .transpose()?;
-    Ok(store::events::list(app, &caller.merchant_id, kind, page.limit, after.as_ref()).await?)
-}
-
-async fn owned_event(app: &App, caller: &MerchantCaller, raw_id: &str) -> Result<Event, ApiError> {
-    let not_found = || ApiError::NotFound(format!("no event with id '{raw_id}'"));
-    let id = EventId::parse(raw_id).ok_or_else(not_found)?;
-    store::events::get(app, &id)
-        .await?
-        .filter(|e| e.merchant_id == caller.merchant_id)
-        .ok_or_else(not_found)
+    Ok(store::events::list(
+        app,
+        &caller.merchant_id,
+        kind,
+        page.limit,
+        page.after.as_ref(),
+    )
+    .await?)
 }
 
 /// One event with every delivery attempt of it.
 pub async fn event(app: &App, caller: &MerchantCaller, raw_id: &str) -> Result<Value, ApiError> {
-    let event = owned_event(app, caller, raw_id).await?;
+    let event: Event = find(app, caller, raw_id).await?;
     let attempts = store::deliveries::for_event(app, &event.id).await?;
     let mut data = event.to_json();
     data["attempts"] = json!(attempts.iter().map(Attempt::to_json).collect::<Vec<_>>());
@@ -266,7 +245,7 @@ pub async fn resend(
     raw_id: &str,
     body: &JsonObject,
 ) -> Result<Value, ApiError> {
-    let event = owned_event(app, caller, raw_id).await?;
+    let event: Event = find(app, caller, raw_id).await?;
     let endpoint_id = body
         .string("endpoint_id")
         .map_err(|e| ApiError::validation("endpoint_id", e))?;

@@ -1,39 +1,13 @@
-//! Merchants: the accounts that own keys, payments and webhook endpoints. Admin-only.
+//! Creating, reading, listing and changing merchants (admin token only).
 
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
-
+use super::{DEFAULT_RATE_LIMIT, MAX_RATE_LIMIT, Merchant, MerchantName};
 use crate::App;
-use crate::domain::{BoundedText, Timestamp};
+use crate::domain::Timestamp;
 use crate::error::{ApiError, FieldErrorsBuilder};
 use crate::http::{JsonObject, Page};
 use crate::ids::MerchantId;
 use crate::store::{self, page::PageOf};
-
-/// Requests per minute per API key unless the merchant's setting says otherwise.
-pub const DEFAULT_RATE_LIMIT: u32 = 120;
-pub const MAX_RATE_LIMIT: u32 = 100_000;
-
-pub type MerchantName = BoundedText<200>;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Merchant {
-    pub id: MerchantId,
-    pub name: String,
-    pub rate_limit_per_minute: u32,
-    pub created_at: Timestamp,
-}
-
-impl Merchant {
-    pub fn to_json(&self) -> Value {
-        json!({
-            "id": self.id,
-            "name": self.name,
-            "rate_limit_per_minute": self.rate_limit_per_minute,
-            "created_at": self.created_at,
-        })
-    }
-}
+use crate::tenant::Tenant;
 
 fn parse_rate_limit(body: &JsonObject, errors: &mut FieldErrorsBuilder) -> Option<u32> {
     match body.integer("rate_limit_per_minute") {
@@ -83,19 +57,13 @@ pub async fn create(app: &App, body: &JsonObject) -> Result<Merchant, ApiError> 
     Ok(merchant)
 }
 
+/// A merchant by id, for the admin token.
 pub async fn get(app: &App, raw_id: &str) -> Result<Merchant, ApiError> {
-    let not_found = || ApiError::NotFound(format!("no merchant with id '{raw_id}'"));
-    let id = MerchantId::parse(raw_id).ok_or_else(not_found)?;
-    store::merchants::get(app, &id).await?.ok_or_else(not_found)
+    crate::tenant::find(app, Tenant::Any, raw_id).await
 }
 
-pub async fn list(app: &App, page: &Page) -> Result<PageOf<Merchant>, ApiError> {
-    let after = page
-        .cursor
-        .as_deref()
-        .map(|c| store::page::decode_cursor(c, MerchantId::parse))
-        .transpose()?;
-    Ok(store::merchants::list(app, page.limit, after.as_ref()).await?)
+pub async fn list(app: &App, page: &Page<MerchantId>) -> Result<PageOf<Merchant>, ApiError> {
+    Ok(store::merchants::list(app, page.limit, page.after.as_ref()).await?)
 }
 
 pub async fn update(app: &App, raw_id: &str, body: &JsonObject) -> Result<Merchant, ApiError> {

@@ -1,93 +1,15 @@
-//! Merchant API keys: labelled, scoped, shown once, revocable, rotatable.
+//! Issuing, listing, revoking and rotating API keys.
 
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
-
+use super::{ApiKey, KeyLabel, KeyScope, KeyStatus};
 use crate::App;
-use crate::auth::{Access, Principal, api_key};
-use crate::domain::{BoundedText, Timestamp};
+use crate::auth::{Access, Principal};
+use crate::domain::Timestamp;
 use crate::error::{ApiError, FieldErrorsBuilder};
 use crate::http::{JsonObject, Page};
 use crate::ids::{KeyId, MerchantId};
 use crate::merchants::Merchant;
 use crate::store::{self, page::PageOf};
-
-pub type KeyLabel = BoundedText<100>;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum KeyScope {
-    /// Every merchant route.
-    Full,
-    /// Reads only; every write answers 403.
-    ReadOnly,
-}
-
-impl KeyScope {
-    pub fn parse(raw: &str) -> Result<Self, &'static str> {
-        match raw {
-            "full" => Ok(Self::Full),
-            "read_only" => Ok(Self::ReadOnly),
-            _ => Err("must be 'full' or 'read_only'"),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum KeyStatus {
-    Active,
-    Revoked,
-}
-
-/// A stored key. Holds the secret's hash, never the secret; [`ApiKey::to_json`] shows neither.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ApiKey {
-    pub id: KeyId,
-    pub merchant_id: MerchantId,
-    pub label: String,
-    pub scope: KeyScope,
-    pub status: KeyStatus,
-    pub secret_hash: String,
-    pub created_at: Timestamp,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_used_at: Option<Timestamp>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub revoked_at: Option<Timestamp>,
-}
-
-impl ApiKey {
-    pub fn to_json(&self) -> Value {
-        json!({
-            "id": self.id,
-            "merchant_id": self.merchant_id,
-            "label": self.label,
-            "prefix": api_key::prefix(&self.id),
-            "scope": self.scope,
-            "status": self.status,
-            "created_at": self.created_at,
-            "last_used_at": self.last_used_at,
-            "revoked_at": self.revoked_at,
-        })
-    }
-
-    /// A new active key for `merchant`, and the whole key, which exists only in this answer.
-    fn issue(merchant_id: MerchantId, label: String, scope: KeyScope) -> (Self, String) {
-        let issued = api_key::issue();
-        let key = Self {
-            id: issued.id,
-            merchant_id,
-            label,
-            scope,
-            status: KeyStatus::Active,
-            secret_hash: issued.secret_hash,
-            created_at: Timestamp::now(),
-            last_used_at: None,
-            revoked_at: None,
-        };
-        (key, issued.token)
-    }
-}
+use crate::tenant::{Tenant, find};
 
 /// The merchant a request is about: the caller's own (a key allowed `access`), or for the
 /// admin token the existing merchant named by `merchant_id` (422 without one).
@@ -121,13 +43,11 @@ fn require_manager(principal: &Principal) -> Result<(), ApiError> {
 /// Reads a key the caller may manage; another merchant's key is 404, like a missing one.
 async fn managed_key(app: &App, principal: &Principal, raw_id: &str) -> Result<ApiKey, ApiError> {
     require_manager(principal)?;
-    let not_found = || ApiError::NotFound(format!("no API key with id '{raw_id}'"));
-    let id = KeyId::parse(raw_id).ok_or_else(not_found)?;
-    let key = store::keys::get(app, &id).await?.ok_or_else(not_found)?;
-    match principal {
-        Principal::Merchant(m) if m.merchant_id != key.merchant_id => Err(not_found()),
-        _ => Ok(key),
-    }
+    let tenant = match principal {
+        Principal::Admin => Tenant::Any,
+        Principal::Merchant(m) => Tenant::from(m),
+    };
+    find(app, tenant, raw_id).await
 }
 
 /// Creates a key and returns it with the whole key, which is never available again.
@@ -195,16 +115,11 @@ pub async fn list(
     app: &App,
     principal: &Principal,
     merchant_id: Option<&str>,
-    page: &Page,
+    page: &Page<KeyId>,
 ) -> Result<PageOf<ApiKey>, ApiError> {
     require_manager(principal)?;
     let merchant = merchant_in_scope(app, principal, merchant_id, Access::Write).await?;
-    let after = page
-        .cursor
-        .as_deref()
-        .map(|c| store::page::decode_cursor(c, KeyId::parse))
-        .transpose()?;
-    Ok(store::keys::list(app, &merchant, page.limit, after.as_ref()).await?)
+    Ok(store::keys::list(app, &merchant, page.limit, page.after.as_ref()).await?)
 }
 
 /// Revokes a key; the very next request with it is 401. Revoking twice answers the same key.

@@ -1,0 +1,7 @@
+//! Merchant API keys: labelled, scoped, shown once, revocable, rotatable.
+
+pub mod key;
+mod service;
+
+pub use key::{ApiKey, KeyLabel, KeyScope, KeyStatus, RateWindow};
+pub use service::{create, list, merchant_in_scope, revoke, rotate};

@@ -1,0 +1,32 @@
+//! A merchant: the account that owns keys, payments and webhook endpoints.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::domain::{BoundedText, Timestamp};
+use crate::ids::MerchantId;
+
+/// Requests per minute per API key unless the merchant's setting says otherwise.
+pub const DEFAULT_RATE_LIMIT: u32 = 120;
+pub const MAX_RATE_LIMIT: u32 = 100_000;
+
+pub type MerchantName = BoundedText<200>;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Merchant {
+    pub id: MerchantId,
+    pub name: String,
+    pub rate_limit_per_minute: u32,
+    pub created_at: Timestamp,
+}
+
+impl Merchant {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "name": self.name,
+            "rate_limit_per_minute": self.rate_limit_per_minute,
+            "created_at": self.created_at,
+        })
+    }
+}
