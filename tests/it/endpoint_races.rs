@@ -3,7 +3,6 @@
 
 use std::collections::BTreeSet;
 
-use futures_util::future::join_all;
 use payrail_tests::{Receiver, TestStack};
 use serde_json::{Value, json};
 
@@ -32,7 +31,11 @@ async fn an_edit_racing_a_delete_never_brings_the_endpoint_back() {
         let id = endpoint(&s, &key, &receiver.url).await;
         let path = format!("/api/v1/webhook-endpoints/{id}");
         let (patched, deleted) = tokio::join!(
-            s.patch(&path, &key, json!({"description": format!("trial {trial}")})),
+            s.patch(
+                &path,
+                &key,
+                json!({"description": format!("trial {trial}")})
+            ),
             s.delete(&path, &key),
         );
         assert!([200, 404].contains(&patched.status), "{}", patched.body);
@@ -49,7 +52,14 @@ async fn concurrent_rotations_each_answer_a_new_secret_and_the_last_is_in_force(
     for _ in 0..3 {
         let id = endpoint(&s, &key, &receiver.url).await;
         let rotate = format!("/api/v1/webhook-endpoints/{id}/rotate-secret");
-        let answers = join_all((0..5).map(|_| s.post(&rotate, &key, json!({})))).await;
+        let (a, b, c, d, e) = tokio::join!(
+            s.post(&rotate, &key, json!({})),
+            s.post(&rotate, &key, json!({})),
+            s.post(&rotate, &key, json!({})),
+            s.post(&rotate, &key, json!({})),
+            s.post(&rotate, &key, json!({})),
+        );
+        let answers = [a, b, c, d, e];
         let secrets: BTreeSet<String> = answers
             .iter()
             .map(|a| {
@@ -70,21 +80,22 @@ async fn an_edit_racing_a_rotation_keeps_the_rotated_secret() {
     let (_, key) = s.merchant_with_key().await;
     for trial in 0..10 {
         let id = endpoint(&s, &key, &receiver.url).await;
+        let path = format!("/api/v1/webhook-endpoints/{id}");
+        let rotate = format!("{path}/rotate-secret");
         let (patched, rotated) = tokio::join!(
             s.patch(
-                &format!("/api/v1/webhook-endpoints/{id}"),
+                &path,
                 &key,
-                json!({"description": format!("trial {trial}")}),
+                json!({"description": format!("trial {trial}")})
             ),
-            s.post(
-                &format!("/api/v1/webhook-endpoints/{id}/rotate-secret"),
-                &key,
-                json!({}),
-            ),
+            s.post(&rotate, &key, json!({})),
         );
         patched.expect(200);
         rotated.expect(200);
-        assert_eq!(current_secret(&s, &key, &id).await, rotated.data()["secret"]);
+        assert_eq!(
+            current_secret(&s, &key, &id).await,
+            rotated.data()["secret"]
+        );
         let read = s
             .get(&format!("/api/v1/webhook-endpoints/{id}"), &key)
             .await;

@@ -6,6 +6,7 @@ mod browser;
 mod checkout;
 mod compat;
 mod docs;
+mod endpoint_races;
 mod events;
 mod hub;
 mod key_lifecycle;

@@ -622,8 +622,9 @@ async fn a_target_that_turns_internal_after_registration_is_refused_at_connect_t
             failing_since: None,
             created_at: now,
             updated_at: now,
+            version: 1,
         };
-        payrail::store::endpoints::put(app, &endpoint)
+        payrail::store::endpoints::insert(app, &endpoint)
             .await
             .unwrap();
         s.post(

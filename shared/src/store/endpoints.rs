@@ -13,8 +13,42 @@ fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
 }
 
-pub async fn put(app: &App, endpoint: &WebhookEndpoint) -> Result<(), StoreError> {
-    put_item(app, &app.settings.endpoints_table, to_item(endpoint)?, None).await
+/// Stores a new endpoint.
+pub async fn insert(app: &App, endpoint: &WebhookEndpoint) -> Result<(), StoreError> {
+    put_item(
+        app,
+        &app.settings.endpoints_table,
+        to_item(endpoint)?,
+        Some("attribute_not_exists(id)"),
+    )
+    .await
+}
+
+/// Writes `endpoint` back over the version it was read at, as the next version; answers
+/// `ConditionFailed` if it was changed or deleted since, so no concurrent write is lost and
+/// nothing deleted comes back.
+pub async fn replace(app: &App, endpoint: &WebhookEndpoint) -> Result<WebhookEndpoint, StoreError> {
+    let read_at = endpoint.version;
+    let next = WebhookEndpoint {
+        version: read_at + 1,
+        ..endpoint.clone()
+    };
+    let condition = if read_at == 0 {
+        "attribute_exists(id) AND attribute_not_exists(version)"
+    } else {
+        "attribute_exists(id) AND version = :read_at"
+    };
+    let mut put = app
+        .dynamodb
+        .put_item()
+        .table_name(&app.settings.endpoints_table)
+        .set_item(Some(to_item(&next)?))
+        .condition_expression(condition);
+    if read_at > 0 {
+        put = put.expression_attribute_values(":read_at", AttributeValue::N(read_at.to_string()));
+    }
+    put.send().await.map_err(classify)?;
+    Ok(next)
 }
 
 impl super::Owned for WebhookEndpoint {
@@ -99,7 +133,9 @@ pub async fn set_health(
         .return_values(ReturnValue::None);
     let mut sets = vec!["updated_at = :now"];
     let mut removes = Vec::new();
-    req = req.expression_attribute_values(":now", s(Timestamp::now().to_rfc3339()));
+    req = req
+        .expression_attribute_values(":now", s(Timestamp::now().to_rfc3339()))
+        .expression_attribute_values(":one", AttributeValue::N("1".into()));
     match failing_since {
         Some(t) => {
             sets.push("failing_since = :since");
@@ -113,7 +149,8 @@ pub async fn set_health(
             .expression_attribute_values(":off", AttributeValue::Bool(false))
             .expression_attribute_values(":reason", s(reason));
     }
-    let mut expr = format!("SET {}", sets.join(", "));
+    // A new version, so an edit read before this change cannot write over it (and re-enable).
+    let mut expr = format!("SET {} ADD version :one", sets.join(", "));
     if !removes.is_empty() {
         expr.push_str(&format!(" REMOVE {}", removes.join(", ")));
     }

@@ -37,6 +37,10 @@ pub struct WebhookEndpoint {
     pub failing_since: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// Bumped by every write, so a read-modify-write can require that nothing changed since its
+    /// read (items written before versions existed read as 0).
+    #[serde(default)]
+    pub version: u64,
 }
 
 impl WebhookEndpoint {
@@ -164,6 +168,7 @@ mod tests {
             failing_since: None,
             created_at: now,
             updated_at: now,
+            version: 1,
         }
     }
 

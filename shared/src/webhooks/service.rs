@@ -15,7 +15,7 @@ use crate::events::{Event, EventType};
 use crate::http::{JsonObject, Page};
 use crate::ids::{AttemptId, EndpointId, EventId};
 use crate::store::page::PageOf;
-use crate::store::{self};
+use crate::store::{self, StoreError};
 use crate::tenant::find;
 
 /// Refuses URLs whose host resolves to an internal address (unless local mode allows it).
@@ -35,6 +35,33 @@ async fn owned(
     raw_id: &str,
 ) -> Result<WebhookEndpoint, ApiError> {
     find(app, caller, raw_id).await
+}
+
+/// Times a read-modify-write starts over after a concurrent change before giving up.
+const WRITE_ATTEMPTS: usize = 8;
+
+/// Reads the caller's endpoint, applies `change`, and writes it back only if nothing changed it
+/// meanwhile; after a concurrent change it starts again from a fresh read, so every write sees
+/// the one before it (and a deleted endpoint is 404, never brought back).
+async fn modify(
+    app: &App,
+    caller: &MerchantCaller,
+    raw_id: &str,
+    change: impl Fn(&mut WebhookEndpoint),
+) -> Result<WebhookEndpoint, ApiError> {
+    for _ in 0..WRITE_ATTEMPTS {
+        let mut endpoint = owned(app, caller, raw_id).await?;
+        change(&mut endpoint);
+        endpoint.updated_at = Timestamp::now();
+        match store::endpoints::replace(app, &endpoint).await {
+            Ok(written) => return Ok(written),
+            Err(StoreError::ConditionFailed) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::Conflict(format!(
+        "webhook endpoint '{raw_id}' kept changing while this request ran; try again"
+    )))
 }
 
 fn secret_of(master: &[u8; 32], endpoint: &WebhookEndpoint) -> String {
@@ -76,8 +103,9 @@ pub async fn create(
         failing_since: None,
         created_at: now,
         updated_at: now,
+        version: 1,
     };
-    store::endpoints::put(app, &endpoint).await?;
+    store::endpoints::insert(app, &endpoint).await?;
     let mut data = endpoint.to_json();
     data["secret"] = json!(secret_of(&master, &endpoint));
     Ok(data)
@@ -107,7 +135,6 @@ pub async fn update(
     raw_id: &str,
     body: &JsonObject,
 ) -> Result<WebhookEndpoint, ApiError> {
-    let mut endpoint = owned(app, caller, raw_id).await?;
     let mut errors = FieldErrorsBuilder::default();
     let input = EndpointInput::parse(body, &app.settings.webhook_schemes, &mut errors);
     if errors.is_empty()
@@ -119,26 +146,28 @@ pub async fn update(
         errors.add("url", "give url, description, events or enabled to change");
     }
     errors.into_result()?;
-    if let Some(url) = input.url {
-        guard_target(app, &url).await?;
-        endpoint.url = url.to_string();
+    if let Some(url) = &input.url {
+        guard_target(app, url).await?;
     }
-    if let Some(d) = input.description {
-        endpoint.description = d;
-    }
-    if let Some(events) = input.events {
-        endpoint.events = events;
-    }
-    if let Some(enabled) = input.enabled {
-        if enabled && !endpoint.enabled {
-            endpoint.disabled_reason = None;
-            endpoint.failing_since = None;
+    modify(app, caller, raw_id, |endpoint| {
+        if let Some(url) = &input.url {
+            endpoint.url = url.to_string();
         }
-        endpoint.enabled = enabled;
-    }
-    endpoint.updated_at = Timestamp::now();
-    store::endpoints::put(app, &endpoint).await?;
-    Ok(endpoint)
+        if let Some(d) = &input.description {
+            endpoint.description = d.clone();
+        }
+        if let Some(events) = &input.events {
+            endpoint.events = events.clone();
+        }
+        if let Some(enabled) = input.enabled {
+            if enabled && !endpoint.enabled {
+                endpoint.disabled_reason = None;
+                endpoint.failing_since = None;
+            }
+            endpoint.enabled = enabled;
+        }
+    })
+    .await
 }
 
 pub async fn delete(app: &App, caller: &MerchantCaller, raw_id: &str) -> Result<Value, ApiError> {
@@ -167,13 +196,13 @@ pub async fn rotate_secret(
     caller: &MerchantCaller,
     raw_id: &str,
 ) -> Result<Value, ApiError> {
-    let mut endpoint = owned(app, caller, raw_id).await?;
     let master = secrets::master_key(app, &caller.merchant_id, true).await?;
-    let now = Timestamp::now();
-    endpoint.secret_generation += 1;
-    endpoint.previous_valid_until = Some(now.plus(ROTATION_OVERLAP));
-    endpoint.updated_at = now;
-    store::endpoints::put(app, &endpoint).await?;
+    // The answer is the secret of the generation this request wrote, whatever ran beside it.
+    let endpoint = modify(app, caller, raw_id, |endpoint| {
+        endpoint.secret_generation += 1;
+        endpoint.previous_valid_until = Some(Timestamp::now().plus(ROTATION_OVERLAP));
+    })
+    .await?;
     Ok(json!({
         "secret": secret_of(&master, &endpoint),
         "previous_secret_valid_until": endpoint.previous_valid_until,
