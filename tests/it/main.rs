@@ -4,6 +4,7 @@
 mod access_log;
 mod browser;
 mod checkout;
+mod checkout_claim;
 mod compat;
 mod docs;
 mod endpoint_races;

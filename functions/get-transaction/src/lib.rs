@@ -35,7 +35,7 @@ async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
                         PaymentStatus::parse(s).ok_or_else(|| {
                             ApiError::bad_query(
                                 "status",
-                                "must be one of pending, paid, declined, expired",
+                                "must be one of pending, processing, paid, declined, expired",
                             )
                         })
                     })

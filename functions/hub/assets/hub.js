@@ -323,7 +323,7 @@ function renderPayments(panel) {
     "select",
     { id: "payment-status", onchange: () => list.reset() },
     h("option", { value: "" }, "All statuses"),
-    ["pending", "paid", "declined", "expired"].map((s) => h("option", { value: s }, s)),
+    ["pending", "processing", "paid", "declined", "expired"].map((s) => h("option", { value: s }, s)),
   );
   const list = pagedTable({
     id: "payments-table",

@@ -66,6 +66,10 @@ pub fn render(
     let state = txn.status_at(now);
     let (state_name, message) = match state {
         PaymentStatus::Pending => ("form", String::new()),
+        PaymentStatus::Processing => (
+            "processing",
+            "This payment is being processed. Refresh this page in a moment.".to_owned(),
+        ),
         PaymentStatus::Paid => ("paid", "This payment is complete. Thank you!".to_owned()),
         PaymentStatus::Declined => ("declined", "This payment was declined.".to_owned()),
         PaymentStatus::Expired => ("expired", "This payment request has expired.".to_owned()),
@@ -91,7 +95,8 @@ pub fn render(
         alert,
         token: &txn.checkout_token,
         cancel_url: txn.cancel_url.to_string(),
-        return_url: if state == PaymentStatus::Pending {
+        // No way back to the merchant while the outcome is not known yet.
+        return_url: if matches!(state, PaymentStatus::Pending | PaymentStatus::Processing) {
             String::new()
         } else {
             return_url_for(txn, state)

@@ -11,6 +11,7 @@ use crate::error::{ApiError, FieldErrors};
 use crate::events::{Event, EventType};
 use crate::http::JsonObject;
 use crate::payments::{PaymentStatus, Transaction};
+use crate::store::transactions::{CLAIM_HOLD, FromState, claim, finish, release};
 use crate::store::{self, StoreError};
 use crate::tenant::Tenant;
 
@@ -28,8 +29,12 @@ pub enum PayOutcome {
     Invalid(CheckoutView, FieldErrors),
     /// The form did not come from this page (403).
     BadToken(CheckoutView),
-    /// Already paid, declined or expired: show that instead (409).
+    /// Already paid, declined or expired, or another submission is paying it: show that
+    /// instead (409). Nothing was charged.
     NotPayable(CheckoutView),
+    /// The processor gave no outcome; the payment is pending again and nothing is known to be
+    /// charged (503).
+    ProcessorFailed(CheckoutView),
 }
 
 /// The transaction and its merchant's name; 404 for an unknown id.
@@ -61,8 +66,9 @@ fn today(now: Timestamp) -> (u16, u8) {
     (t.year() as u16, u8::from(t.month()))
 }
 
-/// Validates the card form, charges it, and moves the transaction to `paid` or `declined`
-/// together with its event, at most once whatever the concurrency.
+/// Validates the card form, claims the transaction, charges it once, and settles it as `paid`
+/// or `declined` together with its event, whatever the concurrency: only the submission that
+/// won the claim calls the processor, so concurrent submissions never charge twice.
 ///
 /// A declined transaction is final: the customer returns to the merchant's `cancel_url`, and
 /// the merchant creates a new payment request to try again. Every transaction has exactly one
@@ -91,10 +97,25 @@ pub async fn pay(
         Err(errors) => return Ok(PayOutcome::Invalid(view, errors)),
     };
 
-    let before = view.txn.clone();
+    let (before, claim) = match claim(app, &view.txn.id, now, CLAIM_HOLD).await {
+        Ok(claimed) => claimed,
+        // Another submission holds it, or it was paid, declined or expired meanwhile.
+        Err(StoreError::ConditionFailed) => {
+            return Ok(PayOutcome::NotPayable(self::view(app, raw_id).await?));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let charged = match processor.charge(before.amount, &before.id, &card).await {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            tracing::warn!(transaction_id = %before.id, error = %e, "charge failed; payment released");
+            release(app, &before.id, &claim).await?;
+            return Ok(PayOutcome::ProcessorFailed(self::view(app, raw_id).await?));
+        }
+    };
     let mut after = before.clone();
     after.card = Some(card.summary());
-    let kind = match processor.charge(before.amount, &before.id, &card).await {
+    let kind = match charged {
         ChargeOutcome::Approved => {
             after.status = PaymentStatus::Paid;
             after.paid_at = Some(now);
@@ -112,9 +133,18 @@ pub async fn pay(
     );
     drop(card);
     let event = Event::for_transaction(kind, &after, now);
-    match store::transactions::finish(app, &before, &after, &event, now).await {
+    match finish(
+        app,
+        FromState::Claimed(&claim),
+        &before,
+        &after,
+        &event,
+        now,
+    )
+    .await
+    {
         Ok(()) => Ok(PayOutcome::Redirect(return_url(&after))),
-        // Another submission (or the clock) got there first: show what happened.
+        // Our hold lapsed and another submission took over: it settles, we show its result.
         Err(StoreError::ConditionFailed) => {
             Ok(PayOutcome::NotPayable(self::view(app, raw_id).await?))
         }

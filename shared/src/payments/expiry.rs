@@ -6,6 +6,7 @@ use crate::App;
 use crate::domain::Timestamp;
 use crate::error::ApiError;
 use crate::events::{Event, EventType};
+use crate::store::transactions::FromState;
 use crate::store::{self, StoreError};
 
 use super::PaymentStatus;
@@ -21,7 +22,7 @@ pub async fn sweep(app: &App, now: Timestamp) -> Result<usize, ApiError> {
         let mut after = before.clone();
         after.status = PaymentStatus::Expired;
         let event = Event::for_transaction(EventType::PaymentExpired, &after, now);
-        match store::transactions::finish(app, &before, &after, &event, now).await {
+        match store::transactions::finish(app, FromState::Due, &before, &after, &event, now).await {
             Ok(()) => expired += 1,
             // Paid (or expired by another sweep) in the meantime: nothing to do.
             Err(StoreError::ConditionFailed) => {}

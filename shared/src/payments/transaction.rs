@@ -10,6 +10,8 @@ use crate::ids::{MerchantId, TransactionId};
 #[serde(rename_all = "snake_case")]
 pub enum PaymentStatus {
     Pending,
+    /// A checkout submission holds it while the processor charges; see `store::transactions::claim`.
+    Processing,
     Paid,
     Declined,
     Expired,
@@ -19,6 +21,7 @@ impl PaymentStatus {
     pub fn parse(raw: &str) -> Option<Self> {
         match raw {
             "pending" => Some(Self::Pending),
+            "processing" => Some(Self::Processing),
             "paid" => Some(Self::Paid),
             "declined" => Some(Self::Declined),
             "expired" => Some(Self::Expired),
@@ -29,6 +32,7 @@ impl PaymentStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pending => "pending",
+            Self::Processing => "processing",
             Self::Paid => "paid",
             Self::Declined => "declined",
             Self::Expired => "expired",

@@ -56,6 +56,11 @@ struct TransactionItem {
     fingerprint: String,
     #[serde(default)]
     checkout_token: String,
+    /// While processing: the submission that holds the claim, and until when it holds it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    claim_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    claim_until_epoch: Option<i64>,
     /// Present only while pending: puts the item in the sparse `pending_by_expiry` index,
     /// spread over a few partitions so heavy traffic does not heat one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -95,6 +100,8 @@ impl From<&Transaction> for TransactionItem {
             decline_reason: t.decline_reason.clone(),
             fingerprint: t.fingerprint.clone(),
             checkout_token: t.checkout_token.clone(),
+            claim_id: None,
+            claim_until_epoch: None,
             pending_shard: (t.status == PaymentStatus::Pending).then(|| pending_shard(&t.id)),
         }
     }
@@ -388,13 +395,14 @@ pub async fn list(
                     "#st = :expired OR (#st = :pending AND expires_at_epoch <= :now)",
                     true,
                 ),
+                PaymentStatus::Processing => ("#st = :processing", false),
                 PaymentStatus::Paid => ("#st = :paid", false),
                 PaymentStatus::Declined => ("#st = :declined", false),
             };
             query = query
                 .filter_expression(expr)
                 .expression_attribute_names("#st", "status");
-            for st in ["pending", "expired", "paid", "declined"] {
+            for st in ["pending", "processing", "expired", "paid", "declined"] {
                 if expr.contains(&format!(":{st}")) {
                     query = query.expression_attribute_values(format!(":{st}"), s(st));
                 }
@@ -427,12 +435,87 @@ pub async fn list(
     })
 }
 
-/// Moves a pending transaction to its final state together with the event that records it, in
-/// one DynamoDB transaction conditional on the transaction still being payable. Answers the
-/// transaction as written, or `ConditionFailed` if another request got there first (or it has
-/// expired), so a transaction changes state at most once.
+/// How long a checkout submission holds a transaction while the processor charges: longer
+/// than the checkout function may run, so a live holder is never overtaken, short enough that a
+/// holder that died frees the payment for the customer's next try.
+pub const CLAIM_HOLD: Duration = Duration::from_secs(30);
+
+/// A submission's hold on a transaction, taken before any charge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim(String);
+
+/// Takes the transaction for one checkout submission: pending and unexpired (or held by a
+/// submission whose hold has lapsed) becomes processing, in one conditional write. Only the
+/// winner charges; `ConditionFailed` means another submission holds it or it is no longer
+/// payable, and nothing may be charged.
+pub async fn claim(
+    app: &App,
+    id: &TransactionId,
+    now: Timestamp,
+    hold: Duration,
+) -> Result<(Transaction, Claim), StoreError> {
+    let claim = Claim(crate::auth::api_key::random_secret());
+    let out = app
+        .dynamodb
+        .update_item()
+        .table_name(&app.settings.transactions_table)
+        .key("pk", s(id.to_string()))
+        .update_expression("SET #st = :processing, claim_id = :claim, claim_until_epoch = :until")
+        .condition_expression(
+            "expires_at_epoch > :now AND (#st = :pending \
+             OR (#st = :processing AND claim_until_epoch < :now))",
+        )
+        .expression_attribute_names("#st", "status")
+        .expression_attribute_values(":processing", s("processing"))
+        .expression_attribute_values(":pending", s("pending"))
+        .expression_attribute_values(":claim", s(claim.0.clone()))
+        .expression_attribute_values(":until", n(now.plus(hold).unix()))
+        .expression_attribute_values(":now", n(now.unix()))
+        .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+        .send()
+        .await
+        .map_err(classify)?;
+    Ok((decode(out.attributes.unwrap_or_default())?, claim))
+}
+
+/// Gives a claimed transaction back (pending) when the processor could not charge, so the
+/// customer can try again; a no-op if the claim was lost meanwhile.
+pub async fn release(app: &App, id: &TransactionId, claim: &Claim) -> Result<(), StoreError> {
+    let result = app
+        .dynamodb
+        .update_item()
+        .table_name(&app.settings.transactions_table)
+        .key("pk", s(id.to_string()))
+        .update_expression("SET #st = :pending REMOVE claim_id, claim_until_epoch")
+        .condition_expression("#st = :processing AND claim_id = :claim")
+        .expression_attribute_names("#st", "status")
+        .expression_attribute_values(":processing", s("processing"))
+        .expression_attribute_values(":pending", s("pending"))
+        .expression_attribute_values(":claim", s(claim.0.clone()))
+        .send()
+        .await
+        .map_err(classify);
+    match result {
+        Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// The state a [`finish`] moves a transaction from.
+#[derive(Debug, Clone, Copy)]
+pub enum FromState<'a> {
+    /// Settling a charge: only the submission holding `claim` may.
+    Claimed(&'a Claim),
+    /// Expiring: pending (or held by a submission whose hold lapsed) and past `expires_at`.
+    Due,
+}
+
+/// Moves a transaction to its final state together with the event that records it, in one
+/// DynamoDB transaction conditional on `from`; `ConditionFailed` if it is no longer in that
+/// state, so a transaction changes state at most once.
 pub async fn finish(
     app: &App,
+    from: FromState<'_>,
     before: &Transaction,
     after: &Transaction,
     event: &Event,
@@ -440,7 +523,6 @@ pub async fn finish(
 ) -> Result<(), StoreError> {
     let mut names = HashMap::from([("#st".to_owned(), "status".to_owned())]);
     let mut values = HashMap::from([
-        (":pending".to_owned(), s("pending")),
         (":new".to_owned(), s(after.status.as_str())),
         (":now".to_owned(), n(now.unix())),
     ]);
@@ -463,18 +545,30 @@ pub async fn finish(
         sets.push("decline_reason = :reason");
         values.insert(":reason".into(), s(reason.clone()));
     }
-    // Paying needs the transaction unexpired; expiring needs it past its time.
-    let timing = if after.status == PaymentStatus::Expired {
-        "expires_at_epoch <= :now"
-    } else {
-        "expires_at_epoch > :now"
+    let condition = match from {
+        // A charge that succeeded is settled even if the clock passed `expires_at` meanwhile:
+        // the claim kept the sweeper away, and the money has moved.
+        FromState::Claimed(claim) => {
+            values.insert(":processing".into(), s("processing"));
+            values.insert(":claim".into(), s(claim.0.clone()));
+            "#st = :processing AND claim_id = :claim"
+        }
+        FromState::Due => {
+            values.insert(":pending".into(), s("pending"));
+            values.insert(":processing".into(), s("processing"));
+            "expires_at_epoch <= :now AND (#st = :pending \
+             OR (#st = :processing AND claim_until_epoch < :now))"
+        }
     };
     names.insert("#shard".into(), "pending_shard".into());
     let update = aws_sdk_dynamodb::types::Update::builder()
         .table_name(&app.settings.transactions_table)
         .key("pk", s(before.id.to_string()))
-        .update_expression(format!("SET {} REMOVE #shard", sets.join(", ")))
-        .condition_expression(format!("#st = :pending AND {timing}"))
+        .update_expression(format!(
+            "SET {} REMOVE #shard, claim_id, claim_until_epoch",
+            sets.join(", ")
+        ))
+        .condition_expression(condition)
         .set_expression_attribute_names(Some(names))
         .set_expression_attribute_values(Some(values))
         .build()

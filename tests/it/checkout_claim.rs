@@ -1,0 +1,209 @@
+//! Claim before charge: a checkout submission takes the transaction in one conditional write
+//! before it calls the processor, so concurrent submissions charge once, a processor failure
+//! leaves the payment pending and uncharged, and a lapsed claim frees it.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use payrail::checkout::card::CardDetails;
+use payrail::checkout::processor::{ChargeOutcome, Processor, ProcessorError, Sandbox};
+use payrail::checkout::{PayOutcome, pay};
+use payrail::domain::{Money, Timestamp};
+use payrail::ids::TransactionId;
+use payrail::payments::PaymentStatus;
+use payrail::store::StoreError;
+use payrail::store::transactions::{self, FromState};
+use payrail_tests::{TestStack, payment};
+use serde_json::Value;
+
+/// Counts charges, answering as the sandbox does (or failing, when told to).
+#[derive(Default)]
+struct Counting {
+    charges: AtomicUsize,
+    unavailable: bool,
+}
+
+impl Processor for Counting {
+    async fn charge(
+        &self,
+        amount: Money,
+        reference: &TransactionId,
+        card: &CardDetails,
+    ) -> Result<ChargeOutcome, ProcessorError> {
+        self.charges.fetch_add(1, Ordering::SeqCst);
+        // Slow enough that the submissions overlap.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        if self.unavailable {
+            return Err(ProcessorError::Unavailable("connection reset".into()));
+        }
+        Sandbox.charge(amount, reference, card).await
+    }
+}
+
+async fn pending_payment(s: &TestStack, key: &str, order: &str) -> (String, String) {
+    let res = s
+        .post("/api/v1/payment-requests", key, payment(order))
+        .await;
+    res.expect(201);
+    let id = res.data()["transaction_id"].as_str().unwrap().to_owned();
+    let txn = transactions::get(&s.running.app, &TransactionId::parse(&id).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    (id, txn.checkout_token)
+}
+
+fn card_form(token: &str) -> payrail::http::JsonObject {
+    let body = format!(
+        "token={token}&card_number=4242424242424242&exp_month=12&exp_year=2031&cvc=123\
+         &cardholder_name=Ann+Lee"
+    );
+    payrail::http::parse_form_object(body.as_bytes())
+}
+
+async fn status_of(s: &TestStack, key: &str, id: &str) -> Value {
+    let res = s.get(&format!("/api/v1/transactions/{id}"), key).await;
+    res.expect(200);
+    res.data()["status"].clone()
+}
+
+async fn events_of(s: &TestStack, key: &str, kind: &str) -> usize {
+    let res = s.get(&format!("/api/v1/events?type={kind}"), key).await;
+    res.expect(200);
+    res.data()["items"].as_array().unwrap().len()
+}
+
+#[tokio::test]
+async fn twenty_concurrent_submissions_charge_the_card_once() {
+    let s = TestStack::start().await;
+    let (_, key) = s.merchant_with_key().await;
+    let (id, token) = pending_payment(&s, &key, "claim-20").await;
+    let processor = Counting::default();
+    let app = &s.running.app;
+    let form = card_form(&token);
+    let outcomes = join_all((0..20).map(|_| pay(app, &processor, &id, &form))).await;
+    let redirects = outcomes
+        .iter()
+        .filter(|o| matches!(o, Ok(PayOutcome::Redirect(_))))
+        .count();
+    let refused = outcomes
+        .iter()
+        .filter(|o| matches!(o, Ok(PayOutcome::NotPayable(_))))
+        .count();
+    assert_eq!((redirects, refused), (1, 19));
+    assert_eq!(
+        processor.charges.load(Ordering::SeqCst),
+        1,
+        "charged more than once"
+    );
+    assert_eq!(status_of(&s, &key, &id).await, "paid");
+    assert_eq!(events_of(&s, &key, "payment.succeeded").await, 1);
+}
+
+#[tokio::test]
+async fn a_processor_failure_leaves_the_payment_pending_and_payable() {
+    let s = TestStack::start().await;
+    let (_, key) = s.merchant_with_key().await;
+    let (id, token) = pending_payment(&s, &key, "claim-down").await;
+    let app = &s.running.app;
+    let down = Counting {
+        unavailable: true,
+        ..Default::default()
+    };
+    let outcome = pay(app, &down, &id, &card_form(&token)).await.unwrap();
+    assert!(matches!(outcome, PayOutcome::ProcessorFailed(_)));
+    assert_eq!(status_of(&s, &key, &id).await, "pending");
+    assert_eq!(events_of(&s, &key, "payment.succeeded").await, 0);
+    assert_eq!(events_of(&s, &key, "payment.declined").await, 0);
+
+    // The customer tries again once the processor is back.
+    let up = Counting::default();
+    let outcome = pay(app, &up, &id, &card_form(&token)).await.unwrap();
+    assert!(matches!(outcome, PayOutcome::Redirect(_)));
+    assert_eq!(status_of(&s, &key, &id).await, "paid");
+}
+
+#[tokio::test]
+async fn a_lapsed_claim_can_be_taken_over_and_only_the_holder_settles() {
+    let s = TestStack::start().await;
+    let (_, key) = s.merchant_with_key().await;
+    let (id, _) = pending_payment(&s, &key, "claim-lapse").await;
+    let app = &s.running.app;
+    let txn_id = TransactionId::parse(&id).unwrap();
+    let now = Timestamp::now();
+    let (first, first_claim) = transactions::claim(app, &txn_id, now, Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(first.status, PaymentStatus::Processing);
+    assert_eq!(status_of(&s, &key, &id).await, "processing");
+    // While held, nobody else may claim it.
+    let again = transactions::claim(app, &txn_id, now, Duration::from_secs(30)).await;
+    assert!(matches!(again, Err(StoreError::ConditionFailed)));
+    // Once the hold has lapsed, another submission may.
+    let later = now.plus(Duration::from_secs(2));
+    let (second, second_claim) = transactions::claim(app, &txn_id, later, Duration::from_secs(30))
+        .await
+        .unwrap();
+    let mut paid = second.clone();
+    paid.status = PaymentStatus::Paid;
+    paid.paid_at = Some(later);
+    let event = payrail::events::Event::for_transaction(
+        payrail::events::EventType::PaymentSucceeded,
+        &paid,
+        later,
+    );
+    let stale = transactions::finish(
+        app,
+        FromState::Claimed(&first_claim),
+        &first,
+        &paid,
+        &event,
+        later,
+    )
+    .await;
+    assert!(matches!(stale, Err(StoreError::ConditionFailed)));
+    transactions::finish(
+        app,
+        FromState::Claimed(&second_claim),
+        &second,
+        &paid,
+        &event,
+        later,
+    )
+    .await
+    .unwrap();
+    assert_eq!(status_of(&s, &key, &id).await, "paid");
+}
+
+#[tokio::test]
+async fn the_sweeper_expires_a_payment_whose_claim_lapsed_but_never_one_held() {
+    let s = TestStack::start_with(&[("PAYRAIL_CHECKOUT_TTL_SECONDS", "1")]).await;
+    let (_, key) = s.merchant_with_key().await;
+    let app = &s.running.app;
+    let (held, _) = pending_payment(&s, &key, "claim-held").await;
+    let (lapsed, _) = pending_payment(&s, &key, "claim-lapsed").await;
+    let now = Timestamp::now();
+    transactions::claim(
+        app,
+        &TransactionId::parse(&held).unwrap(),
+        now,
+        Duration::from_secs(600),
+    )
+    .await
+    .unwrap();
+    transactions::claim(
+        app,
+        &TransactionId::parse(&lapsed).unwrap(),
+        now,
+        Duration::ZERO,
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    payrail::payments::expiry::sweep(app, Timestamp::now())
+        .await
+        .unwrap();
+    assert_eq!(status_of(&s, &key, &held).await, "processing");
+    assert_eq!(status_of(&s, &key, &lapsed).await, "expired");
+}
