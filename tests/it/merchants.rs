@@ -161,3 +161,68 @@ async fn bad_merchant_input_is_rejected_with_field_errors() {
         .await
         .expect_error(400, Some("cursor"));
 }
+
+/// The `rate_limit_per_minute` copy a key item carries.
+async fn key_limit(s: &TestStack, key_id: &str) -> Option<String> {
+    let app = &s.running.app;
+    let out = app
+        .dynamodb
+        .get_item()
+        .table_name(&app.settings.keys_table)
+        .key(
+            "id",
+            aws_sdk_dynamodb::types::AttributeValue::S(key_id.to_owned()),
+        )
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap();
+    out.item?
+        .get("rate_limit_per_minute")
+        .and_then(|v| v.as_n().ok())
+        .cloned()
+}
+
+#[tokio::test]
+async fn a_rate_limit_change_is_all_or_nothing_across_the_merchant_and_its_keys() {
+    let s = TestStack::start().await;
+    let merchant = s.merchant("Acme").await;
+    let mut keys = Vec::new();
+    for label in ["a", "b", "c"] {
+        let key = s.key_object(&merchant, label, "full").await;
+        keys.push(key["id"].as_str().unwrap().to_owned());
+    }
+    let path = format!("/api/v1/merchants/{merchant}");
+
+    // Every key takes the new limit with the merchant.
+    s.patch(&path, s.admin(), json!({"rate_limit_per_minute": 600}))
+        .await
+        .expect(200);
+    for id in &keys {
+        assert_eq!(key_limit(&s, id).await.as_deref(), Some("600"));
+    }
+
+    // A change that fails part-way (here: an unreadable key item among the merchant's keys)
+    // changes nothing, neither the merchant nor any key.
+    let app = &s.running.app;
+    let broken = payrail::ids::KeyId::generate().to_string();
+    app.dynamodb
+        .put_item()
+        .table_name(&app.settings.keys_table)
+        .item("id", aws_sdk_dynamodb::types::AttributeValue::S(broken))
+        .item(
+            "merchant_id",
+            aws_sdk_dynamodb::types::AttributeValue::S(merchant.clone()),
+        )
+        .send()
+        .await
+        .unwrap();
+    s.patch(&path, s.admin(), json!({"rate_limit_per_minute": 900}))
+        .await
+        .expect_error(500, None);
+    let read = s.get(&path, s.admin()).await;
+    assert_eq!(read.data()["rate_limit_per_minute"], 600);
+    for id in &keys {
+        assert_eq!(key_limit(&s, id).await.as_deref(), Some("600"));
+    }
+}

@@ -76,13 +76,7 @@ pub async fn update(app: &App, raw_id: &str, body: &JsonObject) -> Result<Mercha
         errors.add("name", "give name or rate_limit_per_minute to change");
     }
     errors.into_result()?;
-    let merchant = store::merchants::update(app, &id, name.as_ref().map(|n| n.as_str()), rate)
+    store::merchants::update(app, &id, name.as_ref().map(|n| n.as_str()), rate)
         .await?
-        .ok_or_else(not_found)?;
-    if let Some(limit) = rate {
-        // Each key carries its merchant's limit so a request is authenticated and counted in
-        // one write; keep those copies in step.
-        store::keys::set_rate_limit(app, &merchant.id, limit).await?;
-    }
-    Ok(merchant)
+        .ok_or_else(not_found)
 }

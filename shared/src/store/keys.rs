@@ -147,30 +147,31 @@ pub async fn rotate(
     }
 }
 
-/// Copies a merchant's new rate limit onto each of its keys (a handful per merchant).
-pub async fn set_rate_limit(
+/// The writes that copy a merchant's new rate limit onto each of its active keys (a handful
+/// per merchant; revoked keys never authenticate again), for the caller's transaction.
+pub(crate) async fn rate_limit_updates(
     app: &App,
     merchant: &MerchantId,
     limit: u32,
-) -> Result<(), StoreError> {
+) -> Result<Vec<TransactWriteItem>, StoreError> {
+    let mut updates = Vec::new();
     let mut after: Option<KeyId> = None;
     loop {
         let page = list(app, merchant, 100, after.as_ref()).await?;
-        for key in &page.items {
-            app.dynamodb
-                .update_item()
+        for key in page.items.iter().filter(|k| k.status == KeyStatus::Active) {
+            let update = Update::builder()
                 .table_name(&app.settings.keys_table)
                 .key("id", s(key.id.to_string()))
                 .update_expression("SET rate_limit_per_minute = :l")
                 .condition_expression("attribute_exists(id)")
                 .expression_attribute_values(":l", n(limit))
-                .send()
-                .await
-                .map_err(classify)?;
+                .build()
+                .map_err(|e| StoreError::Dynamo(e.to_string()))?;
+            updates.push(TransactWriteItem::builder().update(update).build());
         }
         match (page.next_cursor, page.items.last()) {
             (Some(_), Some(last)) => after = Some(last.id.clone()),
-            _ => return Ok(()),
+            _ => return Ok(updates),
         }
     }
 }

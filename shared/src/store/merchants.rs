@@ -1,9 +1,11 @@
 //! Merchant items.
 
-use aws_sdk_dynamodb::types::AttributeValue;
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 
 use super::page::{NewestFirst, PageOf};
-use super::{StoreError, classify, from_item, get_item, put_item, to_item};
+use super::{StoreError, classify, get_item, put_item, to_item};
 use crate::App;
 use crate::ids::MerchantId;
 use crate::merchants::merchant::Merchant;
@@ -62,7 +64,16 @@ pub async fn list(
     .await
 }
 
+/// Items one DynamoDB transaction may write.
+const TRANSACTION_ITEMS: usize = 100;
+
 /// Changes name and/or rate limit; `None` when there is no such merchant.
+///
+/// A new rate limit is copied onto every active key (each key carries it, so a request is
+/// authenticated and counted in one write) in the same transaction as the merchant, so a
+/// failure changes nothing. A merchant with more keys than one transaction holds gets its keys
+/// in the earlier transactions and itself in the last: a failure part-way leaves the merchant
+/// unchanged, and repeating the request finishes the job.
 pub async fn update(
     app: &App,
     id: &MerchantId,
@@ -70,31 +81,51 @@ pub async fn update(
     rate_limit_per_minute: Option<u32>,
 ) -> Result<Option<Merchant>, StoreError> {
     let mut sets = Vec::new();
-    let mut req = app
-        .dynamodb
-        .update_item()
-        .table_name(&app.settings.merchants_table)
-        .key("id", AttributeValue::S(id.to_string()))
-        .condition_expression("attribute_exists(id)")
-        .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew);
+    let mut names = HashMap::new();
+    let mut values = HashMap::new();
     if let Some(name) = name {
         sets.push("#name = :name");
-        req = req
-            .expression_attribute_names("#name", "name")
-            .expression_attribute_values(":name", AttributeValue::S(name.into()));
+        names.insert("#name".to_owned(), "name".to_owned());
+        values.insert(":name".to_owned(), AttributeValue::S(name.into()));
     }
     if let Some(rate) = rate_limit_per_minute {
         sets.push("rate_limit_per_minute = :rate");
-        req = req.expression_attribute_values(":rate", AttributeValue::N(rate.to_string()));
+        values.insert(":rate".to_owned(), AttributeValue::N(rate.to_string()));
     }
-    match req
+    let merchant = Update::builder()
+        .table_name(&app.settings.merchants_table)
+        .key("id", AttributeValue::S(id.to_string()))
         .update_expression(format!("SET {}", sets.join(", ")))
-        .send()
-        .await
-        .map_err(classify)
-    {
-        Ok(out) => out.attributes.map(from_item).transpose(),
-        Err(StoreError::ConditionFailed) => Ok(None),
-        Err(e) => Err(e),
+        .condition_expression("attribute_exists(id)")
+        .set_expression_attribute_names((!names.is_empty()).then_some(names))
+        .set_expression_attribute_values(Some(values))
+        .build()
+        .map_err(|e| StoreError::Dynamo(e.to_string()))?;
+    let mut writes = match rate_limit_per_minute {
+        Some(rate) => super::keys::rate_limit_updates(app, id, rate).await?,
+        None => Vec::new(),
+    };
+    writes.push(TransactWriteItem::builder().update(merchant).build());
+    let chunks = writes.chunks(TRANSACTION_ITEMS).count();
+    for (i, chunk) in writes.chunks(TRANSACTION_ITEMS).enumerate() {
+        let result = app
+            .dynamodb
+            .transact_write_items()
+            .set_transact_items(Some(chunk.to_vec()))
+            .send()
+            .await;
+        if let Err(e) = result {
+            // The merchant's own write is the last item of the last transaction.
+            let merchant_missing = i + 1 == chunks
+                && super::transactions::cancellation_codes(&e)
+                    .last()
+                    .is_some_and(|code| code == "ConditionalCheckFailed");
+            return if merchant_missing {
+                Ok(None)
+            } else {
+                Err(classify(e))
+            };
+        }
     }
+    get(app, id).await
 }

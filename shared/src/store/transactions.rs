@@ -272,7 +272,7 @@ pub async fn insert(
 }
 
 /// The per-item reasons of a cancelled transaction, or nothing for any other error.
-fn cancellation_codes<R>(err: &SdkError<TransactWriteItemsError, R>) -> Vec<String> {
+pub(crate) fn cancellation_codes<R>(err: &SdkError<TransactWriteItemsError, R>) -> Vec<String> {
     match err.as_service_error() {
         Some(TransactWriteItemsError::TransactionCanceledException(e)) => e
             .cancellation_reasons()
