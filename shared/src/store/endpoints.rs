@@ -51,16 +51,7 @@ pub async fn replace(app: &App, endpoint: &WebhookEndpoint) -> Result<WebhookEnd
     Ok(next)
 }
 
-impl super::Owned for WebhookEndpoint {
-    type Id = EndpointId;
-    const NOUN: &'static str = "webhook endpoint";
-    fn owner(&self) -> &MerchantId {
-        &self.merchant_id
-    }
-    async fn fetch(app: &App, id: &EndpointId) -> Result<Option<Self>, StoreError> {
-        get(app, id).await
-    }
-}
+super::owned!(WebhookEndpoint, EndpointId, "webhook endpoint", merchant_id);
 
 pub async fn get(app: &App, id: &EndpointId) -> Result<Option<WebhookEndpoint>, StoreError> {
     get_item(

@@ -34,16 +34,7 @@ pub async fn put(app: &App, event: &Event) -> Result<(), StoreError> {
     .await
 }
 
-impl super::Owned for Event {
-    type Id = EventId;
-    const NOUN: &'static str = "event";
-    fn owner(&self) -> &MerchantId {
-        &self.merchant_id
-    }
-    async fn fetch(app: &App, id: &EventId) -> Result<Option<Self>, StoreError> {
-        get(app, id).await
-    }
-}
+super::owned!(Event, EventId, "event", merchant_id);
 
 pub async fn get(app: &App, id: &EventId) -> Result<Option<Event>, StoreError> {
     // Strongly consistent: deliveries read an event moments after its stream record.

@@ -51,16 +51,7 @@ pub async fn put(app: &App, key: &ApiKey, rate_limit: u32) -> Result<(), StoreEr
     .await
 }
 
-impl super::Owned for ApiKey {
-    type Id = KeyId;
-    const NOUN: &'static str = "API key";
-    fn owner(&self) -> &MerchantId {
-        &self.merchant_id
-    }
-    async fn fetch(app: &App, id: &KeyId) -> Result<Option<Self>, StoreError> {
-        get(app, id).await
-    }
-}
+super::owned!(ApiKey, KeyId, "API key", merchant_id);
 
 /// Reads a key with a strongly consistent read.
 pub async fn get(app: &App, id: &KeyId) -> Result<Option<ApiKey>, StoreError> {

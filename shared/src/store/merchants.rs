@@ -25,17 +25,8 @@ pub async fn put(app: &App, merchant: &Merchant) -> Result<(), StoreError> {
     .await
 }
 
-/// A merchant owns itself: only the admin token ([`crate::tenant::Tenant::Any`]) reads one by id.
-impl super::Owned for Merchant {
-    type Id = MerchantId;
-    const NOUN: &'static str = "merchant";
-    fn owner(&self) -> &MerchantId {
-        &self.id
-    }
-    async fn fetch(app: &App, id: &MerchantId) -> Result<Option<Self>, StoreError> {
-        get(app, id).await
-    }
-}
+// A merchant owns itself: only the admin token (`Tenant::Any`) reads one by id.
+super::owned!(Merchant, MerchantId, "merchant", id);
 
 pub async fn get(app: &App, id: &MerchantId) -> Result<Option<Merchant>, StoreError> {
     get_item(

@@ -78,6 +78,27 @@ pub trait Owned: Sized {
     ) -> impl Future<Output = Result<Option<Self>, StoreError>> + Send;
 }
 
+/// `owned!(Model, IdType, "noun", owner_field)` implements [`Owned`] in a store module whose
+/// `get(app, id)` reads the model.
+macro_rules! owned {
+    ($model:ty, $id:ty, $noun:literal, $owner:ident) => {
+        impl $crate::store::Owned for $model {
+            type Id = $id;
+            const NOUN: &'static str = $noun;
+            fn owner(&self) -> &$crate::ids::MerchantId {
+                &self.$owner
+            }
+            async fn fetch(
+                app: &$crate::App,
+                id: &$id,
+            ) -> Result<Option<Self>, $crate::store::StoreError> {
+                get(app, id).await
+            }
+        }
+    };
+}
+pub(crate) use owned;
+
 pub(crate) fn to_item<T: serde::Serialize>(
     value: &T,
 ) -> Result<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>, StoreError>

@@ -319,16 +319,7 @@ async fn read_guard(app: &App, guard: Guard, pk: &str) -> Result<Option<GuardHit
     }))
 }
 
-impl super::Owned for Transaction {
-    type Id = TransactionId;
-    const NOUN: &'static str = "transaction";
-    fn owner(&self) -> &MerchantId {
-        &self.merchant_id
-    }
-    async fn fetch(app: &App, id: &TransactionId) -> Result<Option<Self>, StoreError> {
-        get(app, id).await
-    }
-}
+super::owned!(Transaction, TransactionId, "transaction", merchant_id);
 
 /// A transaction by id (strongly consistent, so a create is visible to the next read).
 pub async fn get(app: &App, id: &TransactionId) -> Result<Option<Transaction>, StoreError> {
