@@ -242,6 +242,43 @@ impl TestStack {
     }
 
     /// A new key's whole answer (`data`) for `merchant_id`.
+    /// Pays transaction `id` on its hosted checkout page with test `card`, as a customer's
+    /// browser would post the form; answers the page's status (303 when it settled).
+    pub async fn pay(&self, id: &str, card: &str) -> u16 {
+        let txn_id = payrail::ids::TransactionId::parse(id).expect("a transaction id");
+        let token = payrail::store::transactions::get(&self.running.app, &txn_id)
+            .await
+            .unwrap()
+            .expect("the transaction exists")
+            .checkout_token;
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        client
+            .post(self.url(&format!("/checkout/{id}")))
+            .form(&[
+                ("token", token.as_str()),
+                ("card_number", card),
+                ("exp_month", "12"),
+                ("exp_year", "2031"),
+                ("cvc", "123"),
+                ("cardholder_name", "Ann Lee"),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
+    /// A new payment request's transaction id.
+    pub async fn payment_id(&self, key: &str, body: Value) -> String {
+        let res = self.post("/api/v1/payment-requests", key, body).await;
+        res.expect(201);
+        res.data()["transaction_id"].as_str().unwrap().to_owned()
+    }
+
     pub async fn key_object(&self, merchant_id: &str, label: &str, scope: &str) -> Value {
         let res = self
             .post(

@@ -29,6 +29,7 @@ const GATEWAY_MAX_BODY: usize = 10 * 1024 * 1024;
 pub const FUNCTIONS: &[&str] = &[
     "create-payment",
     "get-transaction",
+    "transaction-actions",
     "keys-admin",
     "checkout",
     "webhooks-admin",
@@ -40,6 +41,7 @@ async fn invoke(binary: &str, app: &App, req: Request) -> Response<Body> {
     match binary {
         "create-payment" => create_payment::handle(app, req).await,
         "get-transaction" => get_transaction::handle(app, req).await,
+        "transaction-actions" => transaction_actions::handle(app, req).await,
         "keys-admin" => keys_admin::handle(app, req).await,
         "checkout" => checkout::handle(app, req).await,
         "webhooks-admin" => webhooks_admin::handle(app, req).await,

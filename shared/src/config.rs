@@ -18,6 +18,7 @@ pub struct Settings {
     pub merchants_table: String,
     pub keys_table: String,
     pub transactions_table: String,
+    pub refunds_table: String,
     pub access_log_table: String,
     pub events_table: String,
     pub endpoints_table: String,
@@ -134,6 +135,7 @@ impl Settings {
             merchants_table: required("PAYRAIL_MERCHANTS_TABLE")?,
             keys_table: required("PAYRAIL_KEYS_TABLE")?,
             transactions_table: required("PAYRAIL_TRANSACTIONS_TABLE")?,
+            refunds_table: required("PAYRAIL_REFUNDS_TABLE")?,
             access_log_table: required("PAYRAIL_ACCESS_LOG_TABLE")?,
             events_table: required("PAYRAIL_EVENTS_TABLE")?,
             admin_token_secret: required("PAYRAIL_ADMIN_TOKEN_SECRET")?,
@@ -156,7 +158,7 @@ mod tests {
         move |k| map.get(k).cloned()
     }
 
-    const BASE: [(&str, &str); 11] = [
+    const BASE: [(&str, &str); 12] = [
         ("PAYRAIL_WEBHOOK_ENDPOINTS_TABLE", "w"),
         ("PAYRAIL_DELIVERIES_TABLE", "d"),
         ("PAYRAIL_DELIVERY_QUEUE_URL", "q"),
@@ -167,6 +169,7 @@ mod tests {
         ("PAYRAIL_MERCHANTS_TABLE", "m"),
         ("PAYRAIL_KEYS_TABLE", "k"),
         ("PAYRAIL_TRANSACTIONS_TABLE", "t"),
+        ("PAYRAIL_REFUNDS_TABLE", "r"),
         ("PAYRAIL_ADMIN_TOKEN_SECRET", "s"),
     ];
 

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::domain::Timestamp;
 use crate::ids::{EndpointId, EventId, MerchantId};
+use crate::payments::refund::Refund;
 use crate::payments::transaction::Transaction;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,16 +21,28 @@ pub enum EventType {
     PaymentDeclined,
     #[serde(rename = "payment.expired")]
     PaymentExpired,
+    #[serde(rename = "payment.canceled")]
+    PaymentCanceled,
+    #[serde(rename = "payment.refunded")]
+    PaymentRefunded,
+    #[serde(rename = "refund.succeeded")]
+    RefundSucceeded,
+    #[serde(rename = "refund.failed")]
+    RefundFailed,
     #[serde(rename = "webhook.test")]
     WebhookTest,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 5] = [
+    pub const ALL: [EventType; 9] = [
         Self::PaymentCreated,
         Self::PaymentSucceeded,
         Self::PaymentDeclined,
         Self::PaymentExpired,
+        Self::PaymentCanceled,
+        Self::PaymentRefunded,
+        Self::RefundSucceeded,
+        Self::RefundFailed,
         Self::WebhookTest,
     ];
 
@@ -39,12 +52,26 @@ impl EventType {
             Self::PaymentSucceeded => "payment.succeeded",
             Self::PaymentDeclined => "payment.declined",
             Self::PaymentExpired => "payment.expired",
+            Self::PaymentCanceled => "payment.canceled",
+            Self::PaymentRefunded => "payment.refunded",
+            Self::RefundSucceeded => "refund.succeeded",
+            Self::RefundFailed => "refund.failed",
             Self::WebhookTest => "webhook.test",
         }
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|t| t.as_str() == raw)
+    }
+
+    /// Every type's name, comma separated, for messages; `webhook.test` only if `with_test`.
+    pub fn names(with_test: bool) -> String {
+        Self::ALL
+            .iter()
+            .filter(|t| with_test || **t != Self::WebhookTest)
+            .map(|t| t.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -69,6 +96,26 @@ impl Event {
             "type": kind.as_str(),
             "timestamp": now.to_rfc3339(),
             "data": txn.to_json(now),
+        });
+        Self {
+            id: EventId::generate(),
+            merchant_id: txn.merchant_id.clone(),
+            kind,
+            created_at: now,
+            body: body.to_string(),
+            target_endpoint: None,
+        }
+    }
+
+    /// An event about a refund, with the refund as it is after the change and the transaction
+    /// it belongs to.
+    pub fn for_refund(kind: EventType, refund: &Refund, txn: &Transaction, now: Timestamp) -> Self {
+        let mut data = refund.to_json();
+        data["transaction"] = txn.to_json(now);
+        let body = json!({
+            "type": kind.as_str(),
+            "timestamp": now.to_rfc3339(),
+            "data": data,
         });
         Self {
             id: EventId::generate(),

@@ -100,6 +100,11 @@ prefixed_id!(
 );
 
 prefixed_id!(
+    /// A refund of (part of) a paid transaction.
+    RefundId,
+    "rfd_"
+);
+prefixed_id!(
     /// An event (`payment.succeeded`, …); the `webhook-id` of every delivery of it.
     EventId,
     "evt_"

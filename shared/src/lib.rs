@@ -22,6 +22,7 @@ pub mod logging;
 pub mod merchants;
 pub mod metrics;
 pub mod payments;
+pub mod processor;
 pub mod store;
 pub mod tenant;
 pub mod webhooks;

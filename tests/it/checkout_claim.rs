@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use futures_util::future::join_all;
 use payrail::checkout::card::CardDetails;
-use payrail::checkout::processor::{ChargeOutcome, Processor, ProcessorError, Sandbox};
 use payrail::checkout::{PayOutcome, pay};
 use payrail::domain::{Money, Timestamp};
 use payrail::ids::TransactionId;
 use payrail::payments::PaymentStatus;
+use payrail::processor::{ChargeOutcome, Processor, ProcessorError, RefundOutcome, Sandbox};
 use payrail::store::StoreError;
 use payrail::store::transactions::{self, FromState};
 use payrail_tests::{TestStack, payment};
@@ -38,6 +38,14 @@ impl Processor for Counting {
             return Err(ProcessorError::Unavailable("connection reset".into()));
         }
         Sandbox.charge(amount, reference, card).await
+    }
+
+    async fn refund(
+        &self,
+        payment: &payrail::payments::Transaction,
+        refund: &payrail::payments::refund::Refund,
+    ) -> Result<RefundOutcome, ProcessorError> {
+        Sandbox.refund(payment, refund).await
     }
 }
 

@@ -83,3 +83,28 @@ async fn get_transaction_events_read_and_list() {
     let res = get_transaction::handle(&s.running.app, request(&load("get-transaction.json"))).await;
     assert_eq!(res.status(), 401);
 }
+
+#[tokio::test]
+async fn transaction_actions_event_refunds_a_paid_payment() {
+    let s = TestStack::start().await;
+    let (_, key) = s.merchant_with_key().await;
+    let id = s.payment_id(&key, payment("ev-refund")).await;
+    assert_eq!(s.pay(&id, "4242424242424242").await, 303);
+
+    let mut event = with_token(load("transaction-actions.json"), &key);
+    let path = format!("/api/v1/transactions/{id}/refunds");
+    event["rawPath"] = json!(path);
+    event["requestContext"]["http"]["path"] = json!(path);
+    event["pathParameters"]["id"] = json!(id);
+    let res = transaction_actions::handle(&s.running.app, request(&event)).await;
+    assert_eq!(res.status(), 201, "{:?}", res.body());
+    let data = body_json(&res)["data"].clone();
+    assert_eq!(
+        (data["amount"].clone(), data["status"].clone()),
+        (json!("10.00"), json!("succeeded"))
+    );
+    // Its Idempotency-Key makes a second delivery of the same event answer the same refund.
+    let again = transaction_actions::handle(&s.running.app, request(&event)).await;
+    assert_eq!(again.status(), 200);
+    assert_eq!(body_json(&again)["data"]["id"], data["id"]);
+}

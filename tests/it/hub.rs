@@ -481,3 +481,106 @@ async fn the_operator_picks_a_merchant_and_changes_its_rate_limit() {
     assert_eq!(keys.data()["items"][0]["merchant_id"], json!(merchant));
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_merchant_refunds_and_cancels_payments_in_the_hub() {
+    let Some(browser) = Browser::launch(1280, 900).await else {
+        return;
+    };
+    let s = TestStack::start().await;
+    let (_, key) = s.merchant_with_key().await;
+    let mut body = payment("hub-refund");
+    body["total_amount"] = json!("40.00");
+    let paid = s.payment_id(&key, body).await;
+    assert_eq!(s.pay(&paid, "4242424242424242").await, 303);
+    let pending = s.payment_id(&key, payment("hub-cancel")).await;
+
+    sign_in(&browser, &s, &key).await;
+    browser
+        .until("document.querySelectorAll('#payments-table tbody tr').length === 2")
+        .await;
+
+    // Refund part of the paid one, then the rest.
+    let details = |id: &str| format!("#payments-table tr[data-transaction-id='{id}'] button");
+    browser.click(&details(&paid)).await;
+    browser
+        .until("document.querySelector('#refund-payment') && !document.querySelector('#refund-payment').disabled")
+        .await;
+    // More than was paid is refused in words, and nothing is refunded.
+    browser.click("#refund-payment").await;
+    browser
+        .until("document.querySelector('#dialog').open")
+        .await;
+    browser.fill("#refund-amount", "99.00").await;
+    browser.click("#confirm-refund").await;
+    browser
+        .until("document.querySelector('#payment-detail .alert')?.textContent.includes('more than is left')")
+        .await;
+    browser.click("#refund-payment").await;
+    browser
+        .until("document.querySelector('#dialog').open")
+        .await;
+    browser.fill("#refund-amount", "15.00").await;
+    browser.fill("#refund-reason", "one mug broken").await;
+    browser.click("#confirm-refund").await;
+    browser
+        .until("document.querySelector('#amount-refunded')?.textContent === '15.00 USD'")
+        .await;
+    assert!(
+        browser
+            .text("#refunds-table")
+            .await
+            .contains("one mug broken")
+    );
+    browser.screenshot("hub-refund").await;
+    browser.click("#refund-payment").await;
+    browser
+        .until("document.querySelector('#dialog').open")
+        .await;
+    browser.click("#confirm-refund").await;
+    browser
+        .until("document.querySelector('#amount-refunded')?.textContent === '40.00 USD'")
+        .await;
+    browser
+        .until("document.querySelector('#refund-payment').disabled")
+        .await;
+    assert_eq!(
+        browser
+            .text("#refunds-table tbody")
+            .await
+            .matches("succeeded")
+            .count(),
+        2
+    );
+
+    // A pending payment cannot be refunded, and can be canceled.
+    browser.click(&details(&pending)).await;
+    browser
+        .until("document.querySelector('#cancel-payment') && !document.querySelector('#cancel-payment').hidden")
+        .await;
+    assert!(
+        browser
+            .eval(
+                "return document.querySelector('#refund-payment').disabled",
+                vec![]
+            )
+            .await
+            .as_bool()
+            .unwrap()
+    );
+    browser.click("#cancel-payment").await;
+    browser
+        .until("document.querySelector('#dialog').open")
+        .await;
+    browser.click("#confirm").await;
+    browser
+        .until("document.querySelector('#payment-detail')?.textContent.includes('canceled')")
+        .await;
+    let t = s
+        .get(&format!("/api/v1/transactions/{pending}"), &key)
+        .await;
+    assert_eq!(t.data()["status"], "canceled");
+    let t = s.get(&format!("/api/v1/transactions/{paid}"), &key).await;
+    assert_eq!(t.data()["status"], "refunded");
+    browser.close().await;
+}

@@ -3,6 +3,7 @@
 
 mod access_log;
 mod browser;
+mod cancel_and_retry;
 mod checkout;
 mod checkout_claim;
 mod compat;
@@ -16,6 +17,7 @@ mod lambda_runtime;
 mod merchants;
 mod payments;
 mod rate_limit;
+mod refunds;
 mod tenancy;
 mod transactions;
 mod webhooks;

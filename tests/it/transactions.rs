@@ -105,7 +105,7 @@ async fn list_filters_by_order_uuid_and_status() {
     let paid = s.get("/api/v1/transactions?status=paid", &key).await;
     assert_eq!(paid.data()["items"], json!([]));
 
-    s.get("/api/v1/transactions?status=refunded", &key)
+    s.get("/api/v1/transactions?status=settled", &key)
         .await
         .expect_error(400, Some("status"));
     s.get("/api/v1/transactions?limit=101", &key)

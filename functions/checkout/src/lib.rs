@@ -4,10 +4,10 @@
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use payrail::checkout::page::{self, Echo};
-use payrail::checkout::processor::Sandbox;
 use payrail::checkout::{PayOutcome, pay, view};
 use payrail::error::FieldErrors;
 use payrail::http::{RequestCtx, parse_form_object};
+use payrail::processor::Sandbox;
 use payrail::{ApiError, App};
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {

@@ -9,6 +9,7 @@ use payrail::{ApiError, App};
 
 pub const GET_ROUTE: &str = "GET /api/v1/transactions/{id}";
 pub const LIST_ROUTE: &str = "GET /api/v1/transactions";
+pub const REFUNDS_ROUTE: &str = "GET /api/v1/transactions/{id}/refunds";
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     let ctx = RequestCtx::new(req);
@@ -35,7 +36,8 @@ async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
                         PaymentStatus::parse(s).ok_or_else(|| {
                             ApiError::bad_query(
                                 "status",
-                                "must be one of pending, processing, paid, declined, expired",
+                                "must be one of pending, processing, paid, declined, expired, \
+                                 canceled, refunded",
                             )
                         })
                     })
@@ -48,6 +50,15 @@ async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
             let list = payments::list(app, caller, &filter, &page).await?;
             let now = Timestamp::now();
             Ok(Reply::ok(list.to_json(|t| t.to_json(now)), "transactions"))
+        }
+        REFUNDS_ROUTE => {
+            let id = ctx.path_param("id").unwrap_or_default();
+            let refunds = payments::refunds::list(app, caller, id).await?;
+            let items: Vec<_> = refunds.iter().map(|r| r.to_json()).collect();
+            Ok(Reply::ok(
+                serde_json::json!({"items": items, "next_cursor": null}),
+                "refunds",
+            ))
         }
         other => Err(ApiError::NotFound(format!("no route {other}"))),
     }

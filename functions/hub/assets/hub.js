@@ -6,7 +6,10 @@
 
 const API = new URL("api/v1/", document.baseURI);
 const PAGE_SIZE = 20;
-const EVENT_TYPES = ["payment.created", "payment.succeeded", "payment.declined", "payment.expired"];
+const EVENT_TYPES = [
+  "payment.created", "payment.succeeded", "payment.declined", "payment.expired",
+  "payment.canceled", "payment.refunded", "refund.succeeded", "refund.failed",
+];
 const STORE = { credential: "payrail.credential", merchant: "payrail.merchant" };
 
 /** Who is signed in. The credential lives in this tab's sessionStorage only. */
@@ -319,16 +322,18 @@ const heading = (title, text, ...extra) =>
 // ---------------------------------------------------------------- tabs
 
 function renderPayments(panel) {
+  const detail = h("section", { id: "payment-detail", class: "detail", hidden: true });
   const filter = h(
     "select",
     { id: "payment-status", onchange: () => list.reset() },
     h("option", { value: "" }, "All statuses"),
-    ["pending", "processing", "paid", "declined", "expired"].map((s) => h("option", { value: s }, s)),
+    ["pending", "processing", "paid", "declined", "expired", "canceled", "refunded"].map((s) => h("option", { value: s }, s)),
   );
   const list = pagedTable({
     id: "payments-table",
     empty: "No payments here yet. Your server creates them with POST /api/v1/payment-requests.",
     load: (cursor) => api("GET", "transactions", { query: { limit: PAGE_SIZE, cursor, status: filter.value } }),
+    rowProps: (t) => ({ "data-transaction-id": t.transaction_id }),
     columns: [
       { title: "Transaction", cell: (t) => h("code", {}, t.transaction_id) },
       { title: "Order", cell: (t) => t.order_uuid },
@@ -341,12 +346,135 @@ function renderPayments(panel) {
         cell: (t) =>
           h("a", { href: t.url, target: "_blank", rel: "noopener noreferrer" }, t.status === "pending" ? "Open checkout" : "View page"),
       },
+      { title: "", class: "actions-cell", cell: (t) => h("button", { type: "button", class: "secondary", onclick: () => showPayment(t.transaction_id) }, "Details") },
     ],
   });
+
+  async function showPayment(id) {
+    detail.hidden = false;
+    detail.replaceChildren(h("p", { class: "list-status" }, "Loading…"));
+    const alert = alertBox();
+    const path = `transactions/${encodeURIComponent(id)}`;
+    let txn, refunds;
+    try {
+      [txn, refunds] = await Promise.all([api("GET", path), api("GET", `${path}/refunds`)]);
+    } catch (err) {
+      alert.show(err);
+      detail.replaceChildren(alert);
+      return;
+    }
+    const after = async (action, done) => {
+      alert.clear();
+      try {
+        await action();
+        toast(done);
+        list.reload();
+        await showPayment(id);
+      } catch (err) {
+        alert.show(err);
+      }
+    };
+    const refundable = txn.status === "paid";
+    const refund = writeButton("Refund", {
+      id: "refund-payment",
+      class: "primary",
+      disabled: !refundable,
+      title: refundable ? undefined : "Only a paid payment can be refunded.",
+      onclick: async (e) => {
+        const body = await refundDialog(txn);
+        if (!body) return;
+        await busy(e.target, () => after(() => api("POST", `${path}/refunds`, { body }), "Refund made."));
+      },
+    });
+    const cancel = writeButton("Cancel payment", {
+      id: "cancel-payment",
+      class: "danger",
+      hidden: txn.status !== "pending",
+      onclick: async (e) => {
+        const ok = await confirmDialog("Cancel this payment?", "The customer will no longer be able to pay it on its checkout page.", "Cancel payment");
+        if (!ok) return;
+        await busy(e.target, () => after(() => api("POST", `${path}/cancel`), "Payment canceled."));
+      },
+    });
+    const facts = [
+      ["Status", badge(txn.status)],
+      ["Amount", `${txn.total_amount} ${txn.currency}`],
+      ["Refunded", h("span", { id: "amount-refunded" }, `${txn.amount_refunded} ${txn.currency}`)],
+      ["Order", txn.order_uuid],
+      ["Customer", txn.email],
+      ["Card", txn.card ? `${txn.card.brand} ···· ${txn.card.last4}` : "—"],
+      ["Paid", txn.paid_at ? time(txn.paid_at) : "—"],
+    ];
+    detail.replaceChildren(
+      h(
+        "div",
+        { class: "panel-head" },
+        h("div", {}, h("h3", {}, txn.product_title ?? "Payment"), h("p", { class: "muted" }, h("code", {}, txn.transaction_id))),
+        h("div", { class: "row-actions" }, cancel, refund),
+      ),
+      alert,
+      h("dl", { class: "facts" }, facts.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
+      h("h4", {}, `Refunds (${refunds.items.length})`),
+      refunds.items.length
+        ? h(
+            "div",
+            { class: "table-wrap" },
+            h(
+              "table",
+              { id: "refunds-table" },
+              h("thead", {}, h("tr", {}, ["Refund", "Amount", "Status", "Reason", "Created"].map((t) => h("th", { scope: "col" }, t)))),
+              h(
+                "tbody",
+                {},
+                refunds.items.map((r) =>
+                  h(
+                    "tr",
+                    {},
+                    h("td", { "data-label": "Refund" }, h("code", {}, r.id)),
+                    h("td", { "data-label": "Amount", class: "num" }, `${r.amount} ${r.currency}`),
+                    h("td", { "data-label": "Status" }, badge(r.status), r.failure_reason ? ` ${r.failure_reason}` : ""),
+                    h("td", { "data-label": "Reason" }, r.reason ?? ""),
+                    h("td", { "data-label": "Created" }, time(r.created_at)),
+                  ),
+                ),
+              ),
+            ),
+          )
+        : h("p", { class: "muted" }, "No refunds."),
+    );
+    detail.scrollIntoView({ behavior: "smooth", block: "start" });
+  }
+
   panel.append(
     heading("Payments", "Payment requests, newest first, with their hosted checkout pages.", h("label", { class: "filter" }, "Status ", filter)),
     list,
+    detail,
   );
+}
+
+/** Asks how much to refund (empty: all that is left) and why; answers the request body. */
+async function refundDialog(txn) {
+  const amount = h("input", { id: "refund-amount", inputmode: "decimal", placeholder: "all that is left", autofocus: true });
+  const reason = h("input", { id: "refund-reason", maxlength: 500 });
+  const answer = await openDialog(
+    "Refund payment",
+    [
+      h("p", {}, `Paid ${txn.total_amount} ${txn.currency}; refunded so far ${txn.amount_refunded} ${txn.currency}.`),
+      h("label", { for: "refund-amount" }, `Amount (${txn.currency})`),
+      amount,
+      h("label", { for: "refund-reason" }, "Reason (optional)"),
+      reason,
+    ],
+    [
+      { label: "Cancel", value: "cancel" },
+      { label: "Refund", value: "refund", class: "primary", id: "confirm-refund" },
+    ],
+  );
+  if (answer !== "refund") return null;
+  const body = {};
+  if (amount.value.trim()) body.amount = amount.value.trim();
+  if (reason.value.trim()) body.reason = reason.value.trim();
+  return body;
 }
 
 function renderKeys(panel) {

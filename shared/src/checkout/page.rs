@@ -73,6 +73,8 @@ pub fn render(
         PaymentStatus::Paid => ("paid", "This payment is complete. Thank you!".to_owned()),
         PaymentStatus::Declined => ("declined", "This payment was declined.".to_owned()),
         PaymentStatus::Expired => ("expired", "This payment request has expired.".to_owned()),
+        PaymentStatus::Canceled => ("canceled", "This payment request was canceled.".to_owned()),
+        PaymentStatus::Refunded => ("paid", "This payment was refunded.".to_owned()),
     };
     let nonce = crate::auth::api_key::random_secret();
     let page = Page {

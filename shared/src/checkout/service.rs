@@ -4,13 +4,13 @@ use subtle::ConstantTimeEq;
 use url::Url;
 
 use super::card::CardDetails;
-use super::processor::{ChargeOutcome, Processor};
 use crate::App;
 use crate::domain::Timestamp;
 use crate::error::{ApiError, FieldErrors};
 use crate::events::{Event, EventType};
 use crate::http::JsonObject;
 use crate::payments::{PaymentStatus, Transaction};
+use crate::processor::{ChargeOutcome, Processor};
 use crate::store::transactions::{CLAIM_HOLD, FromState, claim, finish, release};
 use crate::store::{self, StoreError};
 use crate::tenant::Tenant;

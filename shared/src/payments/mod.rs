@@ -1,10 +1,12 @@
 //! Payment requests and the transactions they create.
 
 pub mod expiry;
+pub mod refund;
+pub mod refunds;
 mod request;
 mod service;
 pub mod transaction;
 
 pub use request::NewPayment;
-pub use service::{Created, IdempotencyKey, ListFilter, create, get, list};
+pub use service::{Created, IdempotencyKey, ListFilter, cancel, create, get, list};
 pub use transaction::{Card, PaymentStatus, Transaction};

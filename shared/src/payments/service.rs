@@ -4,10 +4,12 @@ use crate::App;
 use crate::auth::MerchantCaller;
 use crate::domain::{OrderUuid, Timestamp};
 use crate::error::ApiError;
+use crate::events::{Event, EventType};
 use crate::http::Page;
 use crate::ids::TransactionId;
+use crate::store::StoreError;
 use crate::store::page::PageOf;
-use crate::store::transactions::{self as store, Guard, Insert};
+use crate::store::transactions::{self as store, FromState, Guard, GuardHit, Insert};
 
 use super::{NewPayment, PaymentStatus, Transaction};
 
@@ -84,41 +86,76 @@ pub async fn create(
         decline_reason: None,
         fingerprint,
         checkout_token: crate::auth::api_key::random_secret(),
+        refunded_minor: 0,
+        refund_held_minor: 0,
     };
 
-    match store::insert(app, &txn, idempotency_key.map(IdempotencyKey::as_str)).await? {
-        Insert::Created => Ok(Created {
-            transaction: txn,
-            replayed: false,
-        }),
-        Insert::Duplicate(hits) => {
-            // Every guard that exists must point at a request identical to this one.
-            for hit in &hits {
-                if hit.fingerprint != txn.fingerprint {
-                    return Err(ApiError::Conflict(match hit.guard {
-                        Guard::Order => format!(
-                            "order_uuid '{}' was already used with different parameters",
-                            txn.order_uuid
-                        ),
-                        Guard::Idempotency => {
-                            "Idempotency-Key was already used with different parameters".into()
-                        }
-                    }));
-                }
+    let key = idempotency_key.map(IdempotencyKey::as_str);
+    let mut retry_of: Option<GuardHit> = None;
+    for _ in 0..ORDER_ATTEMPTS {
+        let hits = match store::insert(app, &txn, key, retry_of.as_ref()).await? {
+            Insert::Created => {
+                return Ok(Created {
+                    transaction: txn,
+                    replayed: false,
+                });
             }
-            let original = hits
-                .first()
-                .ok_or_else(|| ApiError::internal("duplicate reported without a guard"))?;
-            let transaction = store::get(app, &original.transaction_id)
-                .await?
-                .filter(|t| t.merchant_id == caller.merchant_id)
-                .ok_or_else(|| ApiError::internal("guard points at a missing transaction"))?;
-            Ok(Created {
-                transaction,
-                replayed: true,
-            })
+            Insert::Duplicate(hits) => hits,
+        };
+        // The same Idempotency-Key answers what it answered first, whatever became of it.
+        if let Some(hit) = hits.iter().find(|h| h.guard == Guard::Idempotency) {
+            if hit.fingerprint != txn.fingerprint {
+                return Err(ApiError::Conflict(
+                    "Idempotency-Key was already used with different parameters".into(),
+                ));
+            }
+            return replay(app, caller, &hit.transaction_id).await;
         }
+        let hit = hits
+            .into_iter()
+            .next()
+            .ok_or_else(|| ApiError::internal("duplicate reported without a guard"))?;
+        let previous = replay(app, caller, &hit.transaction_id).await?;
+        // An order whose last attempt ended unpaid may be tried again as a new transaction.
+        let state = previous.transaction.status_at(now);
+        if matches!(
+            state,
+            PaymentStatus::Declined | PaymentStatus::Expired | PaymentStatus::Canceled
+        ) {
+            retry_of = Some(hit);
+            continue;
+        }
+        if hit.fingerprint != txn.fingerprint {
+            return Err(ApiError::Conflict(format!(
+                "order_uuid '{}' was already used with different parameters",
+                txn.order_uuid
+            )));
+        }
+        return Ok(previous);
     }
+    Err(ApiError::Conflict(format!(
+        "order_uuid '{}' kept changing while this request ran; try again",
+        txn.order_uuid
+    )))
+}
+
+/// Times a create starts over when the order's guard changed under it.
+const ORDER_ATTEMPTS: usize = 4;
+
+/// The original transaction, answered for a repeat of its request.
+async fn replay(
+    app: &App,
+    caller: &MerchantCaller,
+    id: &TransactionId,
+) -> Result<Created, ApiError> {
+    let transaction = store::get(app, id)
+        .await?
+        .filter(|t| t.merchant_id == caller.merchant_id)
+        .ok_or_else(|| ApiError::internal("guard points at a missing transaction"))?;
+    Ok(Created {
+        transaction,
+        replayed: true,
+    })
 }
 
 /// One of the caller's transactions; another merchant's id is 404, like an unknown one.
@@ -145,12 +182,14 @@ pub async fn list(
 ) -> Result<PageOf<Transaction>, ApiError> {
     let now = Timestamp::now();
     if let Some(order_uuid) = &filter.order_uuid {
-        // order_uuid is unique per merchant: at most one match, found through its guard.
+        // An order's attempts are listed on its guard: a handful, newest first.
         let found = store::find_by_order(app, &caller.merchant_id, order_uuid)
             .await?
-            .filter(|t| filter.status.is_none_or(|s| t.status_at(now) == s));
+            .into_iter()
+            .filter(|t| filter.status.is_none_or(|s| t.status_at(now) == s))
+            .collect();
         return Ok(PageOf {
-            items: found.into_iter().collect(),
+            items: found,
             next_cursor: None,
         });
     }
@@ -163,4 +202,48 @@ pub async fn list(
         page.after.as_ref(),
     )
     .await?)
+}
+
+/// Cancels one of the caller's pending transactions, with its `payment.canceled` event; its
+/// checkout page takes no payment afterwards. Canceling a canceled transaction answers it
+/// again; any other state is 409 (a transaction being paid right now included: exactly one of
+/// the two wins).
+pub async fn cancel(
+    app: &App,
+    caller: &MerchantCaller,
+    raw_id: &str,
+) -> Result<Transaction, ApiError> {
+    let txn: Transaction = crate::tenant::find(app, caller, raw_id).await?;
+    let now = Timestamp::now();
+    if txn.status_at(now) != PaymentStatus::Pending {
+        return not_cancelable(txn, now);
+    }
+    let mut after = txn.clone();
+    after.status = PaymentStatus::Canceled;
+    let event = Event::for_transaction(EventType::PaymentCanceled, &after, now);
+    match store::finish(app, FromState::Payable, &txn, &after, &event, now).await {
+        Ok(()) => Ok(after),
+        // Claimed by a checkout submission, paid, canceled or expired meanwhile.
+        Err(StoreError::ConditionFailed) => {
+            let current = store::get(app, &txn.id)
+                .await?
+                .ok_or_else(|| ApiError::internal("transaction vanished during a cancel"))?;
+            not_cancelable(current, Timestamp::now())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn not_cancelable(txn: Transaction, now: Timestamp) -> Result<Transaction, ApiError> {
+    let state = txn.status_at(now);
+    let why = match state {
+        PaymentStatus::Canceled => return Ok(txn),
+        PaymentStatus::Processing => "is being paid right now".to_owned(),
+        PaymentStatus::Paid => "is paid; refund it instead".to_owned(),
+        other => format!("is {}", other.as_str()),
+    };
+    Err(ApiError::Conflict(format!(
+        "transaction '{}' {why} and cannot be canceled",
+        txn.id
+    )))
 }

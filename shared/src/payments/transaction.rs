@@ -15,6 +15,10 @@ pub enum PaymentStatus {
     Paid,
     Declined,
     Expired,
+    /// Canceled by the merchant before it was paid.
+    Canceled,
+    /// Paid, then refunded in full.
+    Refunded,
 }
 
 impl PaymentStatus {
@@ -25,6 +29,8 @@ impl PaymentStatus {
             "paid" => Some(Self::Paid),
             "declined" => Some(Self::Declined),
             "expired" => Some(Self::Expired),
+            "canceled" => Some(Self::Canceled),
+            "refunded" => Some(Self::Refunded),
             _ => None,
         }
     }
@@ -36,6 +42,8 @@ impl PaymentStatus {
             Self::Paid => "paid",
             Self::Declined => "declined",
             Self::Expired => "expired",
+            Self::Canceled => "canceled",
+            Self::Refunded => "refunded",
         }
     }
 }
@@ -74,6 +82,10 @@ pub struct Transaction {
     pub fingerprint: String,
     /// A random secret embedded in the checkout form, so only a form we served can pay.
     pub checkout_token: String,
+    /// Minor units refunded (succeeded refunds).
+    pub refunded_minor: i64,
+    /// Minor units held by refunds, succeeded or pending: what can never be refunded again.
+    pub refund_held_minor: i64,
 }
 
 impl Transaction {
@@ -84,6 +96,11 @@ impl Transaction {
             PaymentStatus::Pending if now >= self.expires_at => PaymentStatus::Expired,
             status => status,
         }
+    }
+
+    /// Minor units that can still be refunded.
+    pub fn refundable_minor(&self) -> i64 {
+        self.amount.minor() - self.refund_held_minor
     }
 
     /// Whether a customer can still pay it at `now`.
@@ -112,6 +129,12 @@ impl Transaction {
             "paid_at": self.paid_at,
             "card": self.card,
             "decline_reason": self.decline_reason,
+            "amount_refunded": major_text(self.refunded_minor, self.amount.currency()),
         })
     }
+}
+
+/// Minor units as major-unit text with the currency's decimals, zero included (`"0.00"`).
+pub fn major_text(minor: i64, currency: crate::domain::Currency) -> String {
+    rust_decimal::Decimal::from_i128_with_scale(i128::from(minor), currency.exponent()).to_string()
 }

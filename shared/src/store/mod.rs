@@ -15,6 +15,7 @@ pub mod events;
 pub mod keys;
 pub mod merchants;
 pub mod page;
+pub mod refunds;
 pub mod transactions;
 
 use std::future::Future;

@@ -56,6 +56,11 @@ struct TransactionItem {
     fingerprint: String,
     #[serde(default)]
     checkout_token: String,
+    /// Minor units refunded, and held by refunds (succeeded or pending); absent reads as 0.
+    #[serde(default)]
+    refunded_minor: i64,
+    #[serde(default)]
+    refund_held_minor: i64,
     /// While processing: the submission that holds the claim, and until when it holds it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     claim_id: Option<String>,
@@ -100,6 +105,8 @@ impl From<&Transaction> for TransactionItem {
             decline_reason: t.decline_reason.clone(),
             fingerprint: t.fingerprint.clone(),
             checkout_token: t.checkout_token.clone(),
+            refunded_minor: t.refunded_minor,
+            refund_held_minor: t.refund_held_minor,
             claim_id: None,
             claim_until_epoch: None,
             pending_shard: (t.status == PaymentStatus::Pending).then(|| pending_shard(&t.id)),
@@ -135,6 +142,8 @@ impl TryFrom<TransactionItem> for Transaction {
             decline_reason: i.decline_reason,
             fingerprint: i.fingerprint,
             checkout_token: i.checkout_token,
+            refunded_minor: i.refunded_minor,
+            refund_held_minor: i.refund_held_minor,
         })
     }
 }
@@ -156,6 +165,9 @@ pub struct GuardHit {
     pub guard: Guard,
     pub transaction_id: TransactionId,
     pub fingerprint: String,
+    /// For an order guard: every transaction made for the order, oldest first (the last is
+    /// `transaction_id`).
+    pub attempts: Vec<TransactionId>,
 }
 
 pub enum Insert {
@@ -181,10 +193,14 @@ fn n(v: i64) -> AttributeValue {
 }
 
 /// Writes the transaction and its guards in one DynamoDB transaction (one round trip).
+///
+/// `retry_of` is the order guard of an earlier transaction for the same order that ended
+/// unpaid: the guard then moves to the new transaction, only if it still points at that one.
 pub async fn insert(
     app: &App,
     txn: &Transaction,
     idempotency_key: Option<&str>,
+    retry_of: Option<&GuardHit>,
 ) -> Result<Insert, StoreError> {
     let table = &app.settings.transactions_table;
     let now = Timestamp::now();
@@ -195,10 +211,16 @@ pub async fn insert(
             ("fingerprint".to_owned(), s(txn.fingerprint.clone())),
         ])
     };
+    let mut order = guard(order_guard_key(&txn.merchant_id, &txn.order_uuid));
+    let mut attempts: Vec<AttributeValue> = retry_of
+        .map(|hit| hit.attempts.iter().map(|id| s(id.to_string())).collect())
+        .unwrap_or_default();
+    attempts.push(s(txn.id.to_string()));
+    order.insert("attempts".into(), AttributeValue::L(attempts));
     let mut guards = vec![(
         Guard::Order,
         order_guard_key(&txn.merchant_id, &txn.order_uuid),
-        guard(order_guard_key(&txn.merchant_id, &txn.order_uuid)),
+        order,
     )];
     if let Some(key) = idempotency_key {
         let pk = idempotency_guard_key(&txn.merchant_id, key);
@@ -209,10 +231,13 @@ pub async fn insert(
 
     let put = |item: HashMap<String, AttributeValue>, guard: Option<Guard>| {
         let mut put = Put::builder().table_name(table).set_item(Some(item));
-        put = match guard {
-            None | Some(Guard::Order) => put.condition_expression("attribute_not_exists(pk)"),
+        put = match (guard, retry_of) {
+            (Some(Guard::Order), Some(previous)) => put
+                .condition_expression("transaction_id = :previous")
+                .expression_attribute_values(":previous", s(previous.transaction_id.to_string())),
+            (None | Some(Guard::Order), _) => put.condition_expression("attribute_not_exists(pk)"),
             // An idempotency guard past its window counts as absent even before TTL deletes it.
-            Some(Guard::Idempotency) => put
+            (Some(Guard::Idempotency), _) => put
                 .condition_expression("attribute_not_exists(pk) OR #ttl < :now")
                 .expression_attribute_names("#ttl", "ttl")
                 .expression_attribute_values(":now", n(now.unix())),
@@ -311,11 +336,22 @@ async fn read_guard(app: &App, guard: Guard, pk: &str) -> Result<Option<GuardHit
             .cloned()
             .ok_or_else(|| StoreError::corrupt(pk, format!("guard without {name}")))
     };
+    let transaction_id = TransactionId::parse(&field("transaction_id")?)
+        .ok_or_else(|| StoreError::corrupt(pk, "guard with a bad transaction id"))?;
+    // Guards written before orders could be retried name one transaction only.
+    let attempts = match item.get("attempts").and_then(|v| v.as_l().ok()) {
+        Some(list) => list
+            .iter()
+            .map(|v| v.as_s().ok().and_then(|id| TransactionId::parse(id)))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| StoreError::corrupt(pk, "guard with a bad attempt"))?,
+        None => vec![transaction_id.clone()],
+    };
     Ok(Some(GuardHit {
         guard,
-        transaction_id: TransactionId::parse(&field("transaction_id")?)
-            .ok_or_else(|| StoreError::corrupt(pk, "guard with a bad transaction id"))?,
+        transaction_id,
         fingerprint: field("fingerprint")?,
+        attempts,
     }))
 }
 
@@ -335,17 +371,23 @@ pub async fn get(app: &App, id: &TransactionId) -> Result<Option<Transaction>, S
     out.item.map(decode).transpose()
 }
 
+/// Every transaction made for an order, newest first.
 pub async fn find_by_order(
     app: &App,
     merchant: &MerchantId,
     order_uuid: &OrderUuid,
-) -> Result<Option<Transaction>, StoreError> {
-    match read_guard(app, Guard::Order, &order_guard_key(merchant, order_uuid)).await? {
-        Some(hit) => Ok(get(app, &hit.transaction_id)
-            .await?
-            .filter(|t| &t.merchant_id == merchant)),
-        None => Ok(None),
+) -> Result<Vec<Transaction>, StoreError> {
+    let Some(hit) = read_guard(app, Guard::Order, &order_guard_key(merchant, order_uuid)).await?
+    else {
+        return Ok(Vec::new());
+    };
+    let mut found = Vec::with_capacity(hit.attempts.len());
+    for id in hit.attempts.iter().rev() {
+        if let Some(txn) = get(app, id).await?.filter(|t| &t.merchant_id == merchant) {
+            found.push(txn);
+        }
     }
+    Ok(found)
 }
 
 /// A merchant's transactions, newest first, from the `by_merchant` index. A status filter is
@@ -387,13 +429,23 @@ pub async fn list(
                     true,
                 ),
                 PaymentStatus::Processing => ("#st = :processing", false),
+                PaymentStatus::Canceled => ("#st = :canceled", false),
+                PaymentStatus::Refunded => ("#st = :refunded", false),
                 PaymentStatus::Paid => ("#st = :paid", false),
                 PaymentStatus::Declined => ("#st = :declined", false),
             };
             query = query
                 .filter_expression(expr)
                 .expression_attribute_names("#st", "status");
-            for st in ["pending", "processing", "expired", "paid", "declined"] {
+            for st in [
+                "pending",
+                "processing",
+                "expired",
+                "paid",
+                "declined",
+                "canceled",
+                "refunded",
+            ] {
                 if expr.contains(&format!(":{st}")) {
                     query = query.expression_attribute_values(format!(":{st}"), s(st));
                 }
@@ -495,6 +547,8 @@ pub async fn release(app: &App, id: &TransactionId, claim: &Claim) -> Result<(),
 /// The state a [`finish`] moves a transaction from.
 #[derive(Debug, Clone, Copy)]
 pub enum FromState<'a> {
+    /// Canceling: pending, unexpired and not claimed by a checkout submission.
+    Payable,
     /// Settling a charge: only the submission holding `claim` may.
     Claimed(&'a Claim),
     /// Expiring: pending (or held by a submission whose hold lapsed) and past `expires_at`.
@@ -543,6 +597,10 @@ pub async fn finish(
             values.insert(":processing".into(), s("processing"));
             values.insert(":claim".into(), s(claim.0.clone()));
             "#st = :processing AND claim_id = :claim"
+        }
+        FromState::Payable => {
+            values.insert(":pending".into(), s("pending"));
+            "#st = :pending AND expires_at_epoch > :now"
         }
         FromState::Due => {
             values.insert(":pending".into(), s("pending"));

@@ -126,10 +126,7 @@ impl EndpointInput {
                     match item.as_str().and_then(EventType::parse) {
                         Some(EventType::WebhookTest) | None => errors.add(
                             "events",
-                            format!(
-                                "unknown event type {item}; use payment.created, payment.succeeded, \
-                                 payment.declined, payment.expired"
-                            ),
+                            format!("unknown event type {item}; use {}", EventType::names(false)),
                         ),
                         Some(t) if !events.contains(&t) => events.push(t),
                         Some(_) => {}

@@ -240,10 +240,7 @@ pub async fn events(
     let kind = kind
         .map(|k| {
             EventType::parse(k).ok_or_else(|| {
-                ApiError::bad_query(
-                    "type",
-                    "must be payment.created, payment.succeeded, payment.declined, payment.expired or webhook.test",
-                )
+                ApiError::bad_query("type", format!("must be one of {}", EventType::names(true)))
             })
         })
         .transpose()?;

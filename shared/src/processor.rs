@@ -1,17 +1,27 @@
-//! Charging a card. [`Processor`] is what a real acquirer integration implements; the sandbox
-//! decides by test card number, so merchants can exercise every outcome.
+//! The seam to a payment processor: charging a card and refunding a payment. [`Processor`] is
+//! what a real processor's connector implements; the sandbox decides by test card number, so
+//! merchants can exercise every outcome.
 
 use std::future::Future;
 
-use super::card::CardDetails;
+use crate::checkout::card::CardDetails;
 use crate::domain::Money;
 use crate::ids::TransactionId;
+use crate::payments::refund::Refund;
+use crate::payments::transaction::Transaction;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChargeOutcome {
     Approved,
     /// Declined, with the reason kept on the transaction (`card_declined`, …).
     Declined(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefundOutcome {
+    Succeeded,
+    /// Refused, with the processor's reason kept on the refund.
+    Failed(String),
 }
 
 /// The processor could not give an outcome: nothing is known to be charged, and the
@@ -36,15 +46,25 @@ pub trait Processor: Send + Sync {
         reference: &TransactionId,
         card: &CardDetails,
     ) -> impl Future<Output = Result<ChargeOutcome, ProcessorError>> + Send;
+
+    /// Refunds `refund.amount` of `payment`. The refund id is the processor's idempotency
+    /// key, so a retry after an unknown outcome never refunds twice.
+    fn refund(
+        &self,
+        payment: &Transaction,
+        refund: &Refund,
+    ) -> impl Future<Output = Result<RefundOutcome, ProcessorError>> + Send;
 }
 
 /// Test cards: `4000000000000002` is declined (`card_declined`), `4000000000009995` is declined
-/// (`insufficient_funds`); any other valid number is approved.
+/// (`insufficient_funds`); any other valid number is approved. Refunds succeed at once, except
+/// for payments made with `4000000000005126`, whose refunds fail (`refund_failed`).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Sandbox;
 
 pub const DECLINED_CARD: &str = "4000000000000002";
 pub const INSUFFICIENT_FUNDS_CARD: &str = "4000000000009995";
+pub const REFUND_FAILS_CARD: &str = "4000000000005126";
 
 impl Processor for Sandbox {
     async fn charge(
@@ -57,6 +77,22 @@ impl Processor for Sandbox {
             DECLINED_CARD => ChargeOutcome::Declined("card_declined".into()),
             INSUFFICIENT_FUNDS_CARD => ChargeOutcome::Declined("insufficient_funds".into()),
             _ => ChargeOutcome::Approved,
+        })
+    }
+
+    async fn refund(
+        &self,
+        payment: &Transaction,
+        _refund: &Refund,
+    ) -> Result<RefundOutcome, ProcessorError> {
+        let refund_fails = payment
+            .card
+            .as_ref()
+            .is_some_and(|c| REFUND_FAILS_CARD.ends_with(c.last4.as_str()));
+        Ok(if refund_fails {
+            RefundOutcome::Failed("refund_failed".into())
+        } else {
+            RefundOutcome::Succeeded
         })
     }
 }

@@ -1,0 +1,62 @@
+//! `transaction-actions`: what a merchant does to a transaction after creating it: refund it
+//! (`POST /api/v1/transactions/{id}/refunds`) and cancel it (`POST …/{id}/cancel`). Reads stay
+//! in `get-transaction`, which needs no write access.
+
+use lambda_http::{Body, Request, Response};
+use payrail::auth::{self, Access};
+use payrail::domain::Timestamp;
+use payrail::http::{JsonObject, Reply, RequestCtx, render_envelope};
+use payrail::payments::{self, IdempotencyKey, refunds};
+use payrail::processor::Sandbox;
+use payrail::{ApiError, App};
+
+pub const REFUND_ROUTE: &str = "POST /api/v1/transactions/{id}/refunds";
+pub const CANCEL_ROUTE: &str = "POST /api/v1/transactions/{id}/cancel";
+
+pub async fn handle(app: &App, req: Request) -> Response<Body> {
+    let ctx = RequestCtx::new(req);
+    let result = route(app, &ctx).await;
+    render_envelope(app, &ctx, result)
+}
+
+async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
+    ctx.body()?;
+    let principal = auth::authenticate(app, ctx).await?;
+    let caller =
+        &auth::merchant_caller(app, &principal, ctx.query("merchant_id"), Access::Write).await?;
+    let id = ctx.path_param("id").unwrap_or_default();
+    match ctx.route.as_str() {
+        REFUND_ROUTE => {
+            let body = optional_json(ctx)?;
+            let idempotency_key = ctx
+                .header("idempotency-key")
+                .map(IdempotencyKey::parse)
+                .transpose()?;
+            let done =
+                refunds::create(app, caller, &Sandbox, id, &body, idempotency_key.as_ref()).await?;
+            let data = done.refund.to_json();
+            Ok(if done.replayed {
+                Reply::ok(data, "refund already made; returning the original")
+            } else {
+                Reply::created(data, "refund created")
+            })
+        }
+        CANCEL_ROUTE => {
+            let txn = payments::cancel(app, caller, id).await?;
+            Ok(Reply::ok(
+                txn.to_json(Timestamp::now()),
+                "transaction canceled",
+            ))
+        }
+        other => Err(ApiError::NotFound(format!("no route {other}"))),
+    }
+}
+
+/// A JSON body, or none at all (a full refund needs no fields).
+fn optional_json(ctx: &RequestCtx) -> Result<JsonObject, ApiError> {
+    if ctx.body()?.iter().all(u8::is_ascii_whitespace) {
+        Ok(JsonObject::default())
+    } else {
+        ctx.json_object()
+    }
+}

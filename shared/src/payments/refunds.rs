@@ -1,0 +1,197 @@
+//! Refunding a paid transaction, in full or in part, through the merchant's processor.
+//!
+//! The amount is held on the transaction before the processor is called (see
+//! [`crate::store::refunds`]), so concurrent refunds can never add up to more than was paid, and
+//! the processor is never asked for money that is not there.
+
+use super::refund::{NewRefund, Refund, RefundStatus};
+use super::service::IdempotencyKey;
+use super::transaction::{PaymentStatus, Transaction};
+use crate::App;
+use crate::auth::MerchantCaller;
+use crate::domain::Timestamp;
+use crate::error::ApiError;
+use crate::events::{Event, EventType};
+use crate::http::JsonObject;
+use crate::ids::RefundId;
+use crate::processor::{Processor, RefundOutcome};
+use crate::store::refunds::{self as store, Hold, Settle};
+use crate::store::transactions;
+use crate::tenant::find;
+
+/// Times a refund reads the transaction again after a concurrent change before giving up.
+const ATTEMPTS: usize = 8;
+
+/// A refund, and whether it is the original answered again for a repeated request.
+pub struct Refunded {
+    pub refund: Refund,
+    pub replayed: bool,
+}
+
+/// Refunds `amount` (default: all that is left) of one of the caller's paid transactions.
+pub async fn create(
+    app: &App,
+    caller: &MerchantCaller,
+    processor: &impl Processor,
+    raw_id: &str,
+    body: &JsonObject,
+    idempotency_key: Option<&IdempotencyKey>,
+) -> Result<Refunded, ApiError> {
+    let new = NewRefund::parse(body)?;
+    let mut txn: Transaction = find(app, caller, raw_id).await?;
+    let fingerprint = new.fingerprint(&txn.id);
+    let key = idempotency_key.map(IdempotencyKey::as_str);
+    if let Some(key) = key
+        && let Some(earlier) = store::replay_of(app, &caller.merchant_id, key).await?
+    {
+        return replay(app, earlier, &fingerprint).await;
+    }
+    for _ in 0..ATTEMPTS {
+        let now = Timestamp::now();
+        refundable(&txn, now)?;
+        let amount = new.amount(&txn, txn.refundable_minor())?;
+        let refund = Refund {
+            id: RefundId::generate(),
+            transaction_id: txn.id.clone(),
+            merchant_id: caller.merchant_id.clone(),
+            amount,
+            status: RefundStatus::Pending,
+            reason: new.reason.as_ref().map(|r| r.as_str().to_owned()),
+            failure_reason: None,
+            fingerprint: fingerprint.clone(),
+            created_at: now,
+        };
+        match store::hold(app, &txn, &refund, key, now).await? {
+            Hold::Held => {
+                let refund = settle(app, processor, &txn, refund).await?;
+                return Ok(Refunded {
+                    refund,
+                    replayed: false,
+                });
+            }
+            Hold::Duplicate(earlier) => return replay(app, earlier, &fingerprint).await,
+            Hold::Stale => {
+                txn = transactions::get(app, &txn.id)
+                    .await?
+                    .ok_or_else(|| ApiError::internal("transaction vanished during a refund"))?;
+            }
+        }
+    }
+    Err(ApiError::Conflict(
+        "the transaction kept changing while this refund was made; try again".into(),
+    ))
+}
+
+/// The refunds of one of the caller's transactions, newest first.
+pub async fn list(
+    app: &App,
+    caller: &MerchantCaller,
+    raw_id: &str,
+) -> Result<Vec<Refund>, ApiError> {
+    let txn: Transaction = find(app, caller, raw_id).await?;
+    Ok(store::of_transaction(app, &txn.id).await?)
+}
+
+/// Only a paid transaction can be refunded; a fully refunded one has nothing left (422 on
+/// `amount`, from the amount check).
+fn refundable(txn: &Transaction, now: Timestamp) -> Result<(), ApiError> {
+    match txn.status_at(now) {
+        PaymentStatus::Paid | PaymentStatus::Refunded => Ok(()),
+        state => Err(ApiError::Conflict(format!(
+            "transaction '{}' is {}; only a paid transaction can be refunded",
+            txn.id,
+            state.as_str()
+        ))),
+    }
+}
+
+/// The refund an `Idempotency-Key` made first, if this request is the same one.
+async fn replay(
+    app: &App,
+    earlier: store::Earlier,
+    fingerprint: &str,
+) -> Result<Refunded, ApiError> {
+    if earlier.fingerprint != fingerprint {
+        return Err(ApiError::Conflict(
+            "Idempotency-Key was already used with different parameters".into(),
+        ));
+    }
+    let refund = store::get(app, &earlier.transaction_id, &earlier.refund_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("refund guard points at a missing refund"))?;
+    Ok(Refunded {
+        refund,
+        replayed: true,
+    })
+}
+
+/// Asks the processor for a held refund and records its answer with the events it causes.
+/// Without an answer (processor unreachable) the refund stays pending with its amount held.
+async fn settle(
+    app: &App,
+    processor: &impl Processor,
+    txn: &Transaction,
+    refund: Refund,
+) -> Result<Refund, ApiError> {
+    let mut settled = refund.clone();
+    match processor.refund(txn, &refund).await {
+        Ok(RefundOutcome::Succeeded) => settled.status = RefundStatus::Succeeded,
+        Ok(RefundOutcome::Failed(reason)) => {
+            settled.status = RefundStatus::Failed;
+            settled.failure_reason = Some(reason);
+        }
+        Err(e) => {
+            tracing::warn!(refund_id = %refund.id, error = %e, "refund outcome unknown; left pending");
+            return Ok(refund);
+        }
+    }
+    let amount = settled.amount.minor();
+    for _ in 0..ATTEMPTS {
+        let now = Timestamp::now();
+        let current = transactions::get(app, &txn.id)
+            .await?
+            .ok_or_else(|| ApiError::internal("transaction vanished during a refund"))?;
+        let mut after = current.clone();
+        let mut events = Vec::new();
+        if settled.status == RefundStatus::Succeeded {
+            after.refunded_minor += amount;
+            if after.refunded_minor == after.amount.minor() {
+                after.status = PaymentStatus::Refunded;
+            }
+            events.push(Event::for_refund(
+                EventType::RefundSucceeded,
+                &settled,
+                &after,
+                now,
+            ));
+            if after.status == PaymentStatus::Refunded {
+                events.push(Event::for_transaction(
+                    EventType::PaymentRefunded,
+                    &after,
+                    now,
+                ));
+            }
+        } else {
+            after.refund_held_minor -= amount;
+            events.push(Event::for_refund(
+                EventType::RefundFailed,
+                &settled,
+                &after,
+                now,
+            ));
+        }
+        match store::settle(app, &current, &settled, &events).await? {
+            Settle::Settled => return Ok(settled),
+            // Another attempt settled it first: answer what it wrote.
+            Settle::Done => {
+                return store::get(app, &refund.transaction_id, &refund.id)
+                    .await?
+                    .ok_or_else(|| ApiError::internal("settled refund vanished"));
+            }
+            Settle::Stale => continue,
+        }
+    }
+    Err(ApiError::internal(
+        "refund could not be recorded after repeated concurrent changes",
+    ))
+}
