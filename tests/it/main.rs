@@ -9,6 +9,7 @@ mod compat;
 mod docs;
 mod endpoint_races;
 mod events;
+mod host_header;
 mod hub;
 mod key_lifecycle;
 mod keys;
