@@ -2,6 +2,7 @@
 //! Run with `make test`, which starts the emulator.
 
 mod access_log;
+mod aws_timeouts;
 mod browser;
 mod checkout;
 mod checkout_claim;
