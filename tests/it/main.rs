@@ -8,6 +8,7 @@ mod checkout;
 mod checkout_claim;
 mod compat;
 mod docs;
+mod endpoint_limit;
 mod endpoint_races;
 mod events;
 mod host_header;
