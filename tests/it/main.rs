@@ -17,6 +17,7 @@ mod key_lifecycle;
 mod keys;
 mod lambda_runtime;
 mod merchants;
+mod page_security;
 mod payments;
 mod rate_limit;
 mod tenancy;
