@@ -9,10 +9,11 @@ use crate::metrics::AwsCalls;
 
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_smithy_types::timeout::TimeoutConfig;
 use aws_types::SdkConfig;
 use aws_types::region::Region;
 
-use crate::config::ConfigError;
+use crate::config::{AwsTimeouts, ConfigError};
 
 /// AWS configuration as Lambda provides it: the region and the function role's credentials in
 /// environment variables. Read directly rather than through aws-config's provider chain (SSO,
@@ -43,6 +44,15 @@ pub fn lambda_aws_config() -> Result<SdkConfig, ConfigError> {
     Ok(config.build())
 }
 
+/// The SDK sets no timeouts by default: a stalled connection would wait for the function's.
+fn timeout_config(t: &AwsTimeouts) -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(t.connect)
+        .operation_attempt_timeout(t.attempt)
+        .operation_timeout(t.operation)
+        .build()
+}
+
 /// SDK clients and settings, built once per process and shared by every invocation. Holds no
 /// state another instance needs: the admin-token cache only saves Secrets Manager calls.
 pub struct App {
@@ -68,19 +78,23 @@ impl App {
 
     pub fn new(settings: Settings, aws: &SdkConfig) -> Self {
         let aws_calls = AwsCalls::default();
+        let timeouts = timeout_config(&settings.aws_timeouts);
         let dynamodb = aws_sdk_dynamodb::Client::from_conf(
             aws_sdk_dynamodb::config::Builder::from(aws)
                 .interceptor(aws_calls.clone())
+                .timeout_config(timeouts.clone())
                 .build(),
         );
         let secrets = aws_sdk_secretsmanager::Client::from_conf(
             aws_sdk_secretsmanager::config::Builder::from(aws)
                 .interceptor(aws_calls.clone())
+                .timeout_config(timeouts.clone())
                 .build(),
         );
         let sqs = aws_sdk_sqs::Client::from_conf(
             aws_sdk_sqs::config::Builder::from(aws)
                 .interceptor(aws_calls.clone())
+                .timeout_config(timeouts)
                 .build(),
         );
         let (access_log, receiver) = AccessLog::channel();

@@ -42,6 +42,39 @@ pub struct Settings {
     /// Origin of the hosted checkout (`https://pay.example.com`). When unset, the origin the
     /// request arrived on is used, which is the API's own domain behind API Gateway.
     pub public_base_url: Option<Url>,
+    /// How long an AWS call may take before the request fails instead of hanging.
+    pub aws_timeouts: AwsTimeouts,
+}
+
+/// Limits on one AWS SDK call, well inside the shortest function timeout (10 s), so a stalled
+/// dependency answers 5xx while the function can still say so, rather than Lambda killing it
+/// mid-request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AwsTimeouts {
+    /// Establishing a connection.
+    pub connect: Duration,
+    /// One attempt, from sending to the whole answer.
+    pub attempt: Duration,
+    /// The whole call, retries and their backoff included.
+    pub operation: Duration,
+}
+
+impl AwsTimeouts {
+    /// Each attempt may use half of the call's budget, so one retry still fits in it.
+    pub fn within(operation: Duration) -> Self {
+        let attempt = operation / 2;
+        Self {
+            connect: attempt.min(Duration::from_secs(1)),
+            attempt,
+            operation,
+        }
+    }
+}
+
+impl Default for AwsTimeouts {
+    fn default() -> Self {
+        Self::within(Duration::from_secs(5))
+    }
 }
 
 impl Settings {
@@ -83,6 +116,20 @@ impl Settings {
                 }
                 Some(url)
             }
+        };
+        let aws_timeouts = match lookup("PAYRAIL_AWS_TIMEOUT_SECONDS") {
+            None => AwsTimeouts::default(),
+            Some(raw) => match raw.trim().parse::<u64>() {
+                Ok(secs) if (1..=30).contains(&secs) => {
+                    AwsTimeouts::within(Duration::from_secs(secs))
+                }
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        name: "PAYRAIL_AWS_TIMEOUT_SECONDS",
+                        reason: "expected 1 to 30 seconds".into(),
+                    });
+                }
+            },
         };
         let retry_schedule = match lookup("PAYRAIL_RETRY_SCHEDULE").filter(|v| !v.trim().is_empty())
         {
@@ -141,6 +188,7 @@ impl Settings {
             admin_token_secret: required("PAYRAIL_ADMIN_TOKEN_SECRET")?,
             checkout_ttl,
             public_base_url,
+            aws_timeouts,
         })
     }
 }
@@ -196,6 +244,18 @@ mod tests {
         assert_eq!(s.webhook_schemes, ["https"]);
         assert!(!s.allow_private_targets);
         assert_eq!(s.retry_schedule.attempts(), 8);
+        assert_eq!(s.aws_timeouts.operation, Duration::from_secs(5));
+        assert_eq!(s.aws_timeouts.attempt, Duration::from_millis(2500));
+        assert_eq!(s.aws_timeouts.connect, Duration::from_secs(1));
+    }
+
+    #[test]
+    fn aws_timeout_is_bounded() {
+        for bad in ["0", "31", "soon"] {
+            let mut pairs = BASE.to_vec();
+            pairs.push(("PAYRAIL_AWS_TIMEOUT_SECONDS", bad));
+            assert!(Settings::from_lookup(env(&pairs)).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -2,19 +2,23 @@
 //! Run with `make test`, which starts the emulator.
 
 mod access_log;
+mod aws_timeouts;
 mod browser;
 mod cancel_and_retry;
 mod checkout;
 mod checkout_claim;
 mod compat;
 mod docs;
+mod endpoint_limit;
 mod endpoint_races;
 mod events;
+mod host_header;
 mod hub;
 mod key_lifecycle;
 mod keys;
 mod lambda_runtime;
 mod merchants;
+mod page_security;
 mod payments;
 mod rate_limit;
 mod refunds;

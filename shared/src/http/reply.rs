@@ -148,8 +148,14 @@ pub fn base_headers(headers: &mut HeaderMap, content_type: &'static str, request
 }
 
 /// Headers every HTML page carries beside [`base_headers`]: never framed, no referrer sent on
-/// from it, and its Content-Security-Policy.
+/// from it, its Content-Security-Policy, and HTTPS only from the first visit on (two years).
+/// Browsers heed `Strict-Transport-Security` only over HTTPS and never for an IP address, so
+/// the plain-HTTP local server on 127.0.0.1 is unaffected.
 pub fn page_headers(headers: &mut HeaderMap, csp: &str) {
+    headers.insert(
+        header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+    );
     headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
     headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
     if let Ok(v) = HeaderValue::from_str(csp) {

@@ -31,16 +31,20 @@ pub struct RequestCtx {
     caller: OnceLock<MerchantCaller>,
     /// Its rate-limit window, once counted.
     rate: OnceLock<RateWindow>,
+    /// The domain API Gateway received the request on (`requestContext.domainName`).
+    gateway_domain: Option<String>,
 }
 
 impl RequestCtx {
     pub fn new(req: Request) -> Self {
         let started = Instant::now();
-        let (route, request_id) = match req.request_context_ref() {
-            Some(RequestContext::ApiGatewayV2(ctx)) => {
-                (ctx.route_key.clone(), ctx.request_id.clone())
-            }
-            _ => (None, None),
+        let (route, request_id, gateway_domain) = match req.request_context_ref() {
+            Some(RequestContext::ApiGatewayV2(ctx)) => (
+                ctx.route_key.clone(),
+                ctx.request_id.clone(),
+                ctx.domain_name.clone(),
+            ),
+            _ => (None, None, None),
         };
         let query = req.query_string_parameters();
         let path_params = req.path_parameters();
@@ -68,6 +72,7 @@ impl RequestCtx {
             started,
             caller: OnceLock::new(),
             rate: OnceLock::new(),
+            gateway_domain: gateway_domain.filter(|d| !d.is_empty()),
         }
     }
 
@@ -173,9 +178,20 @@ impl RequestCtx {
         Ok(Page { limit, after })
     }
 
-    /// The host the client reached us on, for links back to this deployment.
+    /// The origin the client reached us on, for links back to this deployment; `None` when
+    /// there is no valid host to name.
+    ///
+    /// The domain comes from API Gateway's request context: it is the domain the API was
+    /// reached on (its execute-api domain or a custom domain mapped to it), which a client
+    /// cannot choose. `Host` and `X-Forwarded-Host` are whatever the client sent, so `Host` is
+    /// used only without a request context, and either way only a host name or IP address
+    /// (with an optional port) is accepted.
     pub fn origin(&self) -> Option<String> {
-        let host = self.header("x-forwarded-host").or(self.header("host"))?;
+        let raw = match &self.gateway_domain {
+            Some(domain) => domain.as_str(),
+            None => self.header("host")?,
+        };
+        let host = valid_authority(raw)?;
         let proto = self.header("x-forwarded-proto").unwrap_or("https");
         let proto = if proto.eq_ignore_ascii_case("http") {
             "http"
@@ -184,6 +200,60 @@ impl RequestCtx {
         };
         Some(format!("{proto}://{host}"))
     }
+}
+
+/// `host[:port]` normalised, if `raw` is a DNS host name, an IPv4 address or a bracketed IPv6
+/// address, with an optional decimal port: nothing that could smuggle markup, a path or
+/// credentials into a link.
+fn valid_authority(raw: &str) -> Option<String> {
+    let (host, port) = match raw.strip_prefix('[') {
+        Some(rest) => {
+            let (v6, after) = rest.split_once(']')?;
+            let port = match after {
+                "" => None,
+                _ => Some(after.strip_prefix(':')?),
+            };
+            (&raw[..v6.len() + 2], port)
+        }
+        None => match raw.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (raw, None),
+        },
+    };
+    let bracketed = host.starts_with('[');
+    if !bracketed
+        && !host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+    {
+        return None;
+    }
+    let host = url::Host::parse(host).ok()?;
+    if let url::Host::Domain(name) = &host
+        && !is_dns_name(name)
+    {
+        return None;
+    }
+    match port {
+        None => Some(host.to_string()),
+        Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(format!("{host}:{}", p.parse::<u16>().ok()?))
+        }
+        Some(_) => None,
+    }
+}
+
+/// Dot-separated labels of letters, digits and inner hyphens, 1–63 characters each.
+fn is_dns_name(name: &str) -> bool {
+    name.len() <= 253
+        && name.split('.').all(|label| {
+            (1..=63).contains(&label.len())
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
 }
 
 fn malformed_auth() -> ApiError {
@@ -198,4 +268,46 @@ const MAX_LIMIT: u32 = 100;
 pub struct Page<I> {
     pub limit: u32,
     pub after: Option<I>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_authority;
+
+    #[test]
+    fn host_names_and_addresses_with_ports_are_origins() {
+        for (raw, want) in [
+            (
+                "abc123.execute-api.eu-west-1.amazonaws.com",
+                "abc123.execute-api.eu-west-1.amazonaws.com",
+            ),
+            ("Pay.Example.COM", "pay.example.com"),
+            ("127.0.0.1:3000", "127.0.0.1:3000"),
+            ("[::1]:3000", "[::1]:3000"),
+            ("localhost", "localhost"),
+        ] {
+            assert_eq!(valid_authority(raw).as_deref(), Some(want), "{raw}");
+        }
+    }
+
+    #[test]
+    fn anything_else_is_refused() {
+        for raw in [
+            "",
+            "evil\"><script>alert(1)</script>",
+            "a\"b.example",
+            "user@evil.example",
+            "evil.example/path",
+            "evil.example:",
+            "evil.example:+80",
+            "evil.example:99999",
+            "-evil.example",
+            "evil..example",
+            "ex%61mple.com",
+            "[::1]x",
+            "evil.example?q",
+        ] {
+            assert_eq!(valid_authority(raw), None, "{raw}");
+        }
+    }
 }

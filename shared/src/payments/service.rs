@@ -56,9 +56,11 @@ pub async fn create(
     let base = match (&app.settings.public_base_url, origin) {
         (Some(url), _) => url.as_str().trim_end_matches('/').to_owned(),
         (None, Some(origin)) => origin.trim_end_matches('/').to_owned(),
+        // Behind API Gateway the origin is always known; only a request without a usable Host
+        // gets here, and nothing is stored for it.
         (None, None) => {
-            return Err(ApiError::internal(
-                "no PAYRAIL_PUBLIC_BASE_URL and no Host header to build the checkout URL",
+            return Err(ApiError::bad_request(
+                "the Host header must be a host name or IP address, with an optional port",
             ));
         }
     };

@@ -72,7 +72,14 @@ fn secret_of(master: &[u8; 32], endpoint: &WebhookEndpoint) -> String {
     ))
 }
 
+/// Endpoints one merchant may register: every event, and every resend, goes to each of them.
+pub const MAX_ENDPOINTS_PER_MERCHANT: usize = 20;
+
 /// Registers an endpoint; answers it with its signing secret.
+///
+/// The cap is counted before the write, on an index that can lag a write by a moment, so
+/// creates racing each other at the cap can each pass it: a merchant may end up a few over,
+/// never unboundedly.
 pub async fn create(
     app: &App,
     caller: &MerchantCaller,
@@ -87,6 +94,22 @@ pub async fn create(
     let url = input
         .url
         .ok_or_else(|| ApiError::validation("url", "is required"))?;
+    let existing = store::endpoints::list(
+        app,
+        &caller.merchant_id,
+        MAX_ENDPOINTS_PER_MERCHANT as u32,
+        None,
+    )
+    .await?;
+    if existing.items.len() >= MAX_ENDPOINTS_PER_MERCHANT {
+        return Err(ApiError::validation(
+            "url",
+            format!(
+                "a merchant can have at most {MAX_ENDPOINTS_PER_MERCHANT} webhook endpoints; \
+                 delete one to add another"
+            ),
+        ));
+    }
     guard_target(app, &url).await?;
     let master = secrets::master_key(app, &caller.merchant_id, true).await?;
     let now = Timestamp::now();
