@@ -125,6 +125,63 @@ async fn invalid_fields_are_all_reported_with_422() {
 }
 
 #[tokio::test]
+async fn amounts_must_be_plain_decimals() {
+    let s = TestStack::start().await;
+    let (_, key) = s.merchant_with_key().await;
+    for amount in [
+        "1_000", "0_0_1", "1.0_1", "5.", ".5", "1e2", "0x10", "1 000",
+    ] {
+        let mut body = payment("ord");
+        body["total_amount"] = json!(amount);
+        let res = s.post("/api/v1/payment-requests", &key, body).await;
+        res.expect_error(422, Some("total_amount"));
+        let message = &res.body["errors"]["total_amount"][0];
+        assert!(
+            message
+                .as_str()
+                .is_some_and(|m| m.contains("decimal number")),
+            "{amount}: {}",
+            res.body
+        );
+    }
+    let listed = s.get("/api/v1/transactions", &key).await;
+    assert_eq!(listed.data()["items"], json!([]), "nothing was written");
+}
+
+#[tokio::test]
+async fn json_numbers_keep_their_exponent_form_and_out_of_range_ones_are_422() {
+    let s = TestStack::start().await;
+    let (_, key) = s.merchant_with_key().await;
+    // Raw bodies: these numbers have no faithful f64, so `json!` cannot write them.
+    let send = |order: &str, amount: &str| {
+        let raw = format!(
+            r#"{{"order_uuid":"{order}","total_amount":{amount},"email":"a@b.io",
+                "success_url":"https://x.io/s","cancel_url":"https://x.io/c"}}"#
+        );
+        s.client
+            .post(s.url("/api/v1/payment-requests"))
+            .bearer_auth(&key)
+            .header("content-type", "application/json")
+            .body(raw)
+            .send()
+    };
+    for (i, (amount, text)) in [("1e2", "100.00"), ("2.5E1", "25.00"), ("1250e-2", "12.50")]
+        .into_iter()
+        .enumerate()
+    {
+        let res = TestStack::answer(send(&format!("exp-{i}"), amount).await.unwrap()).await;
+        res.expect(201);
+        assert_eq!(res.data()["total_amount"], text, "{amount}");
+    }
+    for amount in ["1e400", "-1e400", "1e-400"] {
+        let res = TestStack::answer(send("huge", amount).await.unwrap()).await;
+        res.expect_error(422, Some("total_amount"));
+    }
+    let listed = s.get("/api/v1/transactions", &key).await;
+    assert_eq!(listed.data()["items"].as_array().unwrap().len(), 3);
+}
+
+#[tokio::test]
 async fn malformed_oversized_and_mistyped_bodies_are_rejected() {
     let s = TestStack::start().await;
     let (_, key) = s.merchant_with_key().await;
