@@ -1,5 +1,6 @@
 use payrail_tests::{TestStack, payment};
 use reqwest::Method;
+use reqwest::header::HeaderValue;
 use serde_json::json;
 
 #[tokio::test]
@@ -266,6 +267,46 @@ async fn idempotency_key_replays_and_rejects_different_parameters() {
     bad.expect_error(400, None);
     let listed = s.get("/api/v1/transactions", &key).await;
     assert_eq!(listed.data()["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn an_idempotency_key_that_is_not_ascii_is_refused_not_ignored() {
+    let s = TestStack::start().await;
+    let (_, key) = s.merchant_with_key().await;
+    // "café" in UTF-8: not a header value that reads as text.
+    let idem = HeaderValue::from_bytes(b"caf\xc3\xa9").unwrap();
+    for order in ["a", "b"] {
+        let res = s
+            .client
+            .post(s.url("/api/v1/payment-requests"))
+            .bearer_auth(&key)
+            .header("idempotency-key", idem.clone())
+            .json(&payment(order))
+            .send()
+            .await
+            .unwrap();
+        let res = TestStack::answer(res).await;
+        res.expect_error(400, None);
+        assert_eq!(
+            res.body["message"],
+            "Idempotency-Key must be 1 to 255 visible ASCII characters"
+        );
+    }
+    let mut body = payment("c");
+    body["api_key"] = json!(key);
+    let res = s
+        .client
+        .post(s.url("/payment-request-api"))
+        .header("idempotency-key", idem)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let res = TestStack::answer(res).await;
+    assert_eq!(res.status, 400, "{}", res.body);
+    assert_eq!(res.body["status"], json!(false));
+    let listed = s.get("/api/v1/transactions", &key).await;
+    assert_eq!(listed.data()["items"], json!([]), "nothing was created");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
