@@ -1,5 +1,6 @@
 use payrail_tests::{TestStack, payment};
 use reqwest::Method;
+use reqwest::header::HeaderValue;
 use serde_json::json;
 
 #[tokio::test]
@@ -125,6 +126,63 @@ async fn invalid_fields_are_all_reported_with_422() {
 }
 
 #[tokio::test]
+async fn amounts_must_be_plain_decimals() {
+    let s = TestStack::start().await;
+    let (_, key) = s.merchant_with_key().await;
+    for amount in [
+        "1_000", "0_0_1", "1.0_1", "5.", ".5", "1e2", "0x10", "1 000",
+    ] {
+        let mut body = payment("ord");
+        body["total_amount"] = json!(amount);
+        let res = s.post("/api/v1/payment-requests", &key, body).await;
+        res.expect_error(422, Some("total_amount"));
+        let message = &res.body["errors"]["total_amount"][0];
+        assert!(
+            message
+                .as_str()
+                .is_some_and(|m| m.contains("decimal number")),
+            "{amount}: {}",
+            res.body
+        );
+    }
+    let listed = s.get("/api/v1/transactions", &key).await;
+    assert_eq!(listed.data()["items"], json!([]), "nothing was written");
+}
+
+#[tokio::test]
+async fn json_numbers_keep_their_exponent_form_and_out_of_range_ones_are_422() {
+    let s = TestStack::start().await;
+    let (_, key) = s.merchant_with_key().await;
+    // Raw bodies: these numbers have no faithful f64, so `json!` cannot write them.
+    let send = |order: &str, amount: &str| {
+        let raw = format!(
+            r#"{{"order_uuid":"{order}","total_amount":{amount},"email":"a@b.io",
+                "success_url":"https://x.io/s","cancel_url":"https://x.io/c"}}"#
+        );
+        s.client
+            .post(s.url("/api/v1/payment-requests"))
+            .bearer_auth(&key)
+            .header("content-type", "application/json")
+            .body(raw)
+            .send()
+    };
+    for (i, (amount, text)) in [("1e2", "100.00"), ("2.5E1", "25.00"), ("1250e-2", "12.50")]
+        .into_iter()
+        .enumerate()
+    {
+        let res = TestStack::answer(send(&format!("exp-{i}"), amount).await.unwrap()).await;
+        res.expect(201);
+        assert_eq!(res.data()["total_amount"], text, "{amount}");
+    }
+    for amount in ["1e400", "-1e400", "1e-400"] {
+        let res = TestStack::answer(send("huge", amount).await.unwrap()).await;
+        res.expect_error(422, Some("total_amount"));
+    }
+    let listed = s.get("/api/v1/transactions", &key).await;
+    assert_eq!(listed.data()["items"].as_array().unwrap().len(), 3);
+}
+
+#[tokio::test]
 async fn malformed_oversized_and_mistyped_bodies_are_rejected() {
     let s = TestStack::start().await;
     let (_, key) = s.merchant_with_key().await;
@@ -209,6 +267,46 @@ async fn idempotency_key_replays_and_rejects_different_parameters() {
     bad.expect_error(400, None);
     let listed = s.get("/api/v1/transactions", &key).await;
     assert_eq!(listed.data()["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn an_idempotency_key_that_is_not_ascii_is_refused_not_ignored() {
+    let s = TestStack::start().await;
+    let (_, key) = s.merchant_with_key().await;
+    // "café" in UTF-8: not a header value that reads as text.
+    let idem = HeaderValue::from_bytes(b"caf\xc3\xa9").unwrap();
+    for order in ["a", "b"] {
+        let res = s
+            .client
+            .post(s.url("/api/v1/payment-requests"))
+            .bearer_auth(&key)
+            .header("idempotency-key", idem.clone())
+            .json(&payment(order))
+            .send()
+            .await
+            .unwrap();
+        let res = TestStack::answer(res).await;
+        res.expect_error(400, None);
+        assert_eq!(
+            res.body["message"],
+            "Idempotency-Key must be 1 to 255 visible ASCII characters"
+        );
+    }
+    let mut body = payment("c");
+    body["api_key"] = json!(key);
+    let res = s
+        .client
+        .post(s.url("/payment-request-api"))
+        .header("idempotency-key", idem)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let res = TestStack::answer(res).await;
+    assert_eq!(res.status, 400, "{}", res.body);
+    assert_eq!(res.body["status"], json!(false));
+    let listed = s.get("/api/v1/transactions", &key).await;
+    assert_eq!(listed.data()["items"], json!([]), "nothing was created");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

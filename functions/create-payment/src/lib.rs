@@ -69,10 +69,13 @@ async fn create_core(
     caller: &MerchantCaller,
     body: &JsonObject,
 ) -> Result<Created, ApiError> {
-    let idempotency_key = ctx
-        .header("idempotency-key")
-        .map(IdempotencyKey::parse)
-        .transpose()?;
+    // A value that does not read as text is still a key, refused by the key's rule: ignoring it
+    // would let two different requests with the same bad key both create.
+    let idempotency_key = match ctx.header_text("idempotency-key") {
+        Ok(raw) => raw.map(IdempotencyKey::parse),
+        Err(unreadable) => Some(IdempotencyKey::parse(&unreadable.lossy)),
+    }
+    .transpose()?;
     let new = NewPayment::parse(body)?;
     payments::create(
         app,

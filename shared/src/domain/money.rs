@@ -1,8 +1,9 @@
 //! Exact money: integer minor units of an ISO 4217 currency, parsed from decimal text.
 //!
 //! Amounts arrive as JSON numbers or decimal strings in major units (`25`, `"25.00"`). Both are
-//! read from their source text into a [`rust_decimal::Decimal`], never through a float, and must
-//! not carry more decimals than the currency has.
+//! read digit by digit from their source text, never through a float, in one strict notation
+//! (`digits[.digits]`, and an exponent for JSON numbers), and must not carry more decimals than
+//! the currency has.
 
 use std::fmt;
 
@@ -80,21 +81,72 @@ pub enum MoneyError {
     UnsupportedCurrency(&'static str),
 }
 
-/// `-?digits[.digits][e[+-]digits]`, the shape of a JSON number.
-fn is_decimal_syntax(text: &str) -> bool {
-    let text = text.strip_prefix('-').unwrap_or(text);
-    let (mantissa, exponent) = match text.split_once(['e', 'E']) {
-        Some((m, e)) => (m, Some(e)),
-        None => (text, None),
-    };
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    let mantissa_ok = match mantissa.split_once('.') {
-        Some((int, frac)) => digits(int) && digits(frac),
-        None => digits(mantissa),
-    };
-    let exponent_ok = exponent.is_none_or(|e| digits(e.strip_prefix(['+', '-']).unwrap_or(e)));
-    mantissa_ok && exponent_ok
+/// An amount as a request wrote it; how it was written decides the notation it may use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecimalText {
+    /// A JSON number's exact source text, which may carry an exponent (`1e2`).
+    Number(String),
+    /// A JSON string or a form field.
+    Text(String),
 }
+
+/// Decimal text taken apart: `-12.50e1` is `negative`, `"12"`, `"50"`, exponent 1.
+struct DecimalParts<'a> {
+    negative: bool,
+    int: &'a str,
+    frac: &'a str,
+    exponent: i64,
+}
+
+impl<'a> DecimalParts<'a> {
+    /// `-?digits[.digits]`, plus `[eE][+-]?digits` when `exponent_allowed`. Nothing else: no `_`
+    /// separators, no bare `.5` or `5.`, no `+` sign, no spaces inside.
+    fn split(text: &'a str, exponent_allowed: bool) -> Option<Self> {
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        let (negative, text) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        let (mantissa, exponent) = match text.split_once(['e', 'E']) {
+            Some((m, e)) if exponent_allowed => (m, Some(e)),
+            Some(_) => return None,
+            None => (text, None),
+        };
+        let (int, frac) = match mantissa.split_once('.') {
+            Some((int, frac)) if digits(frac) => (int, frac),
+            Some(_) => return None,
+            None => (mantissa, ""),
+        };
+        if !digits(int) {
+            return None;
+        }
+        let exponent = match exponent {
+            None => 0,
+            Some(e) => {
+                let (sign, e) = match e.strip_prefix('-') {
+                    Some(rest) => (-1, rest),
+                    None => (1, e.strip_prefix('+').unwrap_or(e)),
+                };
+                if !digits(e) {
+                    return None;
+                }
+                // Saturating: an exponent beyond i64 is out of range whatever its exact value.
+                sign * e.bytes().fold(0i64, |n, b| {
+                    n.saturating_mul(10).saturating_add(i64::from(b - b'0'))
+                })
+            }
+        };
+        Some(Self {
+            negative,
+            int,
+            frac,
+            exponent,
+        })
+    }
+}
+
+/// Digits in [`MAX_MINOR`]: an amount with more significant digits than this is too large.
+const MAX_MINOR_DIGITS: i64 = 16;
 
 /// A positive amount of money, in minor units of its currency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,47 +156,43 @@ pub struct Money {
 }
 
 impl Money {
-    /// Parses decimal text in major units (`"25.5"`, `"1e2"`), exactly.
-    pub fn parse_major(text: &str, currency: Currency) -> Result<Self, MoneyError> {
-        let text = text.trim();
-        if text.is_empty() || text.starts_with('+') {
-            return Err(MoneyError::NotANumber);
+    /// Parses an amount in major units, exactly: `"25.5"` as text, and `1e2` too as a JSON
+    /// number. Surrounding whitespace is ignored.
+    pub fn parse_major(text: &DecimalText, currency: Currency) -> Result<Self, MoneyError> {
+        let parts = match text {
+            DecimalText::Number(n) => DecimalParts::split(n.trim(), true),
+            DecimalText::Text(t) => DecimalParts::split(t.trim(), false),
         }
-        let decimal = if text.contains(['e', 'E']) {
-            Decimal::from_scientific(text)
-        } else {
-            Decimal::from_str_exact(text)
-        }
-        .map_err(|_| {
-            // Well-formed digits that a Decimal cannot hold are simply too big.
-            if is_decimal_syntax(text) {
-                MoneyError::TooLarge
-            } else {
-                MoneyError::NotANumber
-            }
-        })?;
-        Self::from_decimal(decimal, currency)
-    }
-
-    fn from_decimal(amount: Decimal, currency: Currency) -> Result<Self, MoneyError> {
-        // Trailing zeros are not precision: "25.000" is a valid USD amount.
-        let amount = amount.normalize();
-        if amount.is_sign_negative() || amount.is_zero() {
+        .ok_or(MoneyError::NotANumber)?;
+        let digits = [parts.int, parts.frac].concat();
+        let digits = digits.trim_start_matches('0');
+        let significant = digits.trim_end_matches('0');
+        if significant.is_empty() || parts.negative {
             return Err(MoneyError::NotPositive);
         }
+        // Decimals the amount needs once trailing zeros are dropped ("25.50" needs 1); negative
+        // when zeros are implied ("25e1").
+        let trailing_zeros = (digits.len() - significant.len()) as i64;
+        let scale = (parts.frac.len() as i64)
+            .saturating_sub(parts.exponent)
+            .saturating_sub(trailing_zeros);
         let allowed = currency.exponent();
-        if amount.scale() > allowed {
+        if scale > i64::from(allowed) {
             return Err(MoneyError::TooManyDecimals {
                 currency: currency.code(),
                 allowed,
             });
         }
-        let factor = 10i128.pow(allowed - amount.scale());
-        let minor = amount
-            .mantissa()
-            .checked_mul(factor)
-            .and_then(|m| i64::try_from(m).ok())
-            .filter(|m| *m <= MAX_MINOR)
+        // Zeros to append to reach minor units.
+        let shift = i64::from(allowed).saturating_sub(scale);
+        if (significant.len() as i64).saturating_add(shift) > MAX_MINOR_DIGITS {
+            return Err(MoneyError::TooLarge);
+        }
+        // At most 16 digits in all, so this fits in an i64.
+        let minor = significant
+            .parse::<i64>()
+            .ok()
+            .and_then(|m| m.checked_mul(10i64.pow(shift as u32)))
             .ok_or(MoneyError::TooLarge)?;
         Self::from_minor(minor, currency)
     }
@@ -186,7 +234,16 @@ mod tests {
     use super::*;
 
     fn usd(text: &str) -> Result<Money, MoneyError> {
-        Money::parse_major(text, Currency::usd())
+        Money::parse_major(&DecimalText::Text(text.to_owned()), Currency::usd())
+    }
+
+    fn usd_number(text: &str) -> Result<Money, MoneyError> {
+        Money::parse_major(&DecimalText::Number(text.to_owned()), Currency::usd())
+    }
+
+    fn major(text: &str, currency: &str) -> Result<Money, MoneyError> {
+        let currency = Currency::parse(currency).unwrap();
+        Money::parse_major(&DecimalText::Text(text.to_owned()), currency)
     }
 
     #[test]
@@ -195,7 +252,8 @@ mod tests {
         assert_eq!(usd("25.5").unwrap().minor(), 2550);
         assert_eq!(usd("0.01").unwrap().minor(), 1);
         assert_eq!(usd("25.000").unwrap().minor(), 2500);
-        assert_eq!(usd("2.55e1").unwrap().minor(), 2550);
+        assert_eq!(usd("007.50").unwrap().minor(), 750);
+        assert_eq!(usd(" 25 ").unwrap().minor(), 2500);
         // The classic float trap: 0.1 + 0.2 style values stay exact.
         assert_eq!(usd("19.99").unwrap().minor(), 1999);
         assert_eq!(usd("1234567.89").unwrap().minor(), 123_456_789);
@@ -205,13 +263,8 @@ mod tests {
     fn major_string_has_the_currency_decimals() {
         assert_eq!(usd("25").unwrap().to_major_string(), "25.00");
         assert_eq!(usd("0.5").unwrap().to_major_string(), "0.50");
-        let jpy = Currency::parse("JPY").unwrap();
-        assert_eq!(
-            Money::parse_major("2500", jpy).unwrap().to_major_string(),
-            "2500"
-        );
-        let kwd = Currency::parse("kwd").unwrap();
-        let m = Money::parse_major("1.5", kwd).unwrap();
+        assert_eq!(major("2500", "JPY").unwrap().to_major_string(), "2500");
+        let m = major("1.5", "kwd").unwrap();
         assert_eq!((m.minor(), m.to_major_string().as_str()), (1500, "1.500"));
     }
 
@@ -221,8 +274,74 @@ mod tests {
             usd("25.001"),
             Err(MoneyError::TooManyDecimals { allowed: 2, .. })
         ));
-        let jpy = Currency::parse("JPY").unwrap();
-        assert!(Money::parse_major("10.5", jpy).is_err());
+        assert!(major("10.5", "JPY").is_err());
+        assert!(matches!(
+            usd("0.000000000000000000000000000001"),
+            Err(MoneyError::TooManyDecimals { .. })
+        ));
+        // Trailing zeros are not precision, however many there are.
+        let zeros = format!("25.{}", "0".repeat(40));
+        assert_eq!(usd(&zeros).unwrap().minor(), 2500);
+    }
+
+    #[test]
+    fn text_is_plain_digits_with_an_optional_fraction() {
+        let lenient = [
+            "1_000",
+            "0_0_1",
+            "1.0_1",
+            "5.",
+            ".5",
+            "-.5",
+            "1e2",
+            "2.55e1",
+            "1 000",
+            "1.",
+            "٣",
+            "1\u{a0}000",
+        ];
+        for bad in lenient {
+            assert_eq!(usd(bad), Err(MoneyError::NotANumber), "{bad}");
+        }
+    }
+
+    #[test]
+    fn json_numbers_may_carry_an_exponent() {
+        for (text, minor) in [
+            ("1e2", 10_000),
+            ("2.55e1", 2550),
+            ("2.5E+1", 2500),
+            ("1250e-2", 1250),
+            ("100e-2", 100),
+            ("25", 2500),
+            ("19.99", 1999),
+        ] {
+            assert_eq!(usd_number(text).map(Money::minor), Ok(minor), "{text}");
+        }
+        for bad in [
+            "1_000", ".5", "5.", "1e", "1e+", "e5", "1.5e2.0", "1e_2", "1ee2",
+        ] {
+            assert_eq!(usd_number(bad), Err(MoneyError::NotANumber), "{bad}");
+        }
+    }
+
+    #[test]
+    fn exponents_out_of_range_are_judged_not_overflowed() {
+        assert_eq!(usd_number("1e400"), Err(MoneyError::TooLarge));
+        assert_eq!(
+            usd_number("1e99999999999999999999999"),
+            Err(MoneyError::TooLarge)
+        );
+        assert!(matches!(
+            usd_number("1e-400"),
+            Err(MoneyError::TooManyDecimals { .. })
+        ));
+        assert!(matches!(
+            usd_number("1e-99999999999999999999999"),
+            Err(MoneyError::TooManyDecimals { .. })
+        ));
+        assert_eq!(usd_number("0e400"), Err(MoneyError::NotPositive));
+        assert_eq!(usd_number("-1e400"), Err(MoneyError::NotPositive));
     }
 
     #[test]
@@ -239,7 +358,11 @@ mod tests {
     fn amounts_beyond_exact_json_integers_are_rejected() {
         assert_eq!(usd("90071992547409.91").unwrap().minor(), MAX_MINOR);
         assert_eq!(usd("90071992547409.92"), Err(MoneyError::TooLarge));
-        assert_eq!(usd("1e30"), Err(MoneyError::TooLarge));
+        assert_eq!(usd_number("1e30"), Err(MoneyError::TooLarge));
+        assert_eq!(
+            usd_number("9007199254740991e-2").unwrap().minor(),
+            MAX_MINOR
+        );
         assert_eq!(
             usd("123456789012345678901234567890"),
             Err(MoneyError::TooLarge)

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use crate::domain::money::DecimalText;
 use crate::error::ApiError;
 
 /// A request body's top-level fields, each as its exact JSON text.
@@ -46,16 +47,16 @@ impl JsonObject {
     }
 
     /// A decimal amount: a JSON number's exact source text, or a string's content.
-    pub fn decimal_text(&self, name: &str) -> Result<Option<String>, String> {
+    pub fn decimal_text(&self, name: &str) -> Result<Option<DecimalText>, String> {
         match self.0.get(name) {
             None => Ok(None),
-            Some(Field::Text(t)) => Ok(Some(t.clone())),
+            Some(Field::Text(t)) => Ok(Some(DecimalText::Text(t.clone()))),
             Some(Field::Json(raw)) => {
                 let text = raw.get().trim();
                 match text.as_bytes().first() {
-                    Some(b'-' | b'0'..=b'9') => Ok(Some(text.to_owned())),
+                    Some(b'-' | b'0'..=b'9') => Ok(Some(DecimalText::Number(text.to_owned()))),
                     Some(b'"') => serde_json::from_str::<String>(text)
-                        .map(Some)
+                        .map(|s| Some(DecimalText::Text(s)))
                         .map_err(|_| "must be a decimal number".to_owned()),
                     _ if text == "null" => Ok(None),
                     _ => Err("must be a decimal number such as 25 or \"25.00\"".to_owned()),
@@ -96,13 +97,14 @@ pub fn parse_json_object(body: &[u8]) -> Result<JsonObject, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::bad_request("request body must be a JSON object"));
     }
-    let value: Value = serde_json::from_slice(body)
+    // Read as raw text, which checks the syntax but converts no number: a number no f64 can
+    // hold (`1e400`) is a bad value of its field (422 there), not a malformed body.
+    let whole: &RawValue = serde_json::from_slice(body)
         .map_err(|e| ApiError::bad_request(format!("request body is not valid JSON: {e}")))?;
-    if !value.is_object() {
+    if !whole.get().starts_with('{') {
         return Err(ApiError::bad_request("request body must be a JSON object"));
     }
-    // Parsed twice on purpose: once to check it is valid, once to keep each field's exact text.
-    let fields: BTreeMap<String, Box<RawValue>> = serde_json::from_slice(body)
+    let fields: BTreeMap<String, Box<RawValue>> = serde_json::from_str(whole.get())
         .map_err(|e| ApiError::bad_request(format!("request body is not valid JSON: {e}")))?;
     Ok(JsonObject(
         fields
@@ -128,11 +130,24 @@ mod tests {
     #[test]
     fn numbers_keep_their_exact_text() {
         let o = parse_json_object(br#"{"a": 0.1, "b": "25.00", "c": 1e2, "d": true}"#).unwrap();
-        assert_eq!(o.decimal_text("a").unwrap().as_deref(), Some("0.1"));
-        assert_eq!(o.decimal_text("b").unwrap().as_deref(), Some("25.00"));
-        assert_eq!(o.decimal_text("c").unwrap().as_deref(), Some("1e2"));
+        let number = |t: &str| Some(DecimalText::Number(t.to_owned()));
+        assert_eq!(o.decimal_text("a").unwrap(), number("0.1"));
+        assert_eq!(
+            o.decimal_text("b").unwrap(),
+            Some(DecimalText::Text("25.00".to_owned()))
+        );
+        assert_eq!(o.decimal_text("c").unwrap(), number("1e2"));
         assert!(o.decimal_text("d").is_err());
         assert_eq!(o.decimal_text("missing").unwrap(), None);
+    }
+
+    #[test]
+    fn numbers_beyond_f64_are_a_field_problem_not_a_broken_body() {
+        let o = parse_json_object(br#"{"a": 1e400, "b": -1e400, "m": {"x": 1e400}}"#).unwrap();
+        let number = |t: &str| Some(DecimalText::Number(t.to_owned()));
+        assert_eq!(o.decimal_text("a").unwrap(), number("1e400"));
+        assert_eq!(o.decimal_text("b").unwrap(), number("-1e400"));
+        assert!(o.value("m").is_err());
     }
 
     #[test]
@@ -146,7 +161,16 @@ mod tests {
 
     #[test]
     fn non_objects_and_broken_json_are_400() {
-        for body in [&b""[..], b"  ", b"[1]", b"\"x\"", b"{", b"{\"a\":}"] {
+        for body in [
+            &b""[..],
+            b"  ",
+            b"[1]",
+            b"\"x\"",
+            b"{",
+            b"{\"a\":}",
+            b"{} x",
+            b"1e400",
+        ] {
             let err = parse_json_object(body).unwrap_err();
             assert_eq!(
                 err.status().as_u16(),
@@ -162,8 +186,8 @@ mod tests {
         let o = parse_form_object(b"api_key=k&total_amount=25.5&email=a%40b.io");
         assert_eq!(o.string("email").unwrap().as_deref(), Some("a@b.io"));
         assert_eq!(
-            o.decimal_text("total_amount").unwrap().as_deref(),
-            Some("25.5")
+            o.decimal_text("total_amount").unwrap(),
+            Some(DecimalText::Text("25.5".to_owned()))
         );
     }
 }

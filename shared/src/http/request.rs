@@ -16,6 +16,14 @@ use crate::store::page::decode_cursor;
 /// API Gateway's payload limit is far larger; ours keeps a payment request small and cheap.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// A header that is present but is not visible ASCII text (bytes beyond ASCII, or controls).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("header value is not visible ASCII text")]
+pub struct UnreadableHeader {
+    /// The value with invalid UTF-8 replaced (U+FFFD), for validators that report it.
+    pub lossy: String,
+}
+
 pub struct RequestCtx {
     /// `METHOD /path/{param}` as declared in template.yaml; API Gateway names it per request.
     pub route: String,
@@ -93,8 +101,20 @@ impl RequestCtx {
         self.rate.get()
     }
 
+    /// The header as text; `None` when absent or not visible ASCII (see [`Self::header_text`]).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The header as text, `Ok(None)` when absent: for headers where a value that is not visible
+    /// ASCII must be refused rather than taken for no header at all.
+    pub fn header_text(&self, name: &str) -> Result<Option<&str>, UnreadableHeader> {
+        match self.headers.get(name) {
+            None => Ok(None),
+            Some(value) => value.to_str().map(Some).map_err(|_| UnreadableHeader {
+                lossy: String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            }),
+        }
     }
 
     /// The `Authorization: Bearer <token>` credential, if the header has that shape.
@@ -272,7 +292,9 @@ pub struct Page<I> {
 
 #[cfg(test)]
 mod tests {
-    use super::valid_authority;
+    use lambda_http::http::HeaderValue;
+
+    use super::*;
 
     #[test]
     fn host_names_and_addresses_with_ports_are_origins() {
@@ -309,5 +331,27 @@ mod tests {
         ] {
             assert_eq!(valid_authority(raw), None, "{raw}");
         }
+    }
+
+    #[test]
+    fn header_text_tells_an_absent_header_from_an_unreadable_one() {
+        let req = lambda_http::http::Request::builder()
+            .header(
+                "idempotency-key",
+                HeaderValue::from_bytes(b"caf\xc3\xa9").unwrap(),
+            )
+            .header("x-plain", "fine")
+            .body(Body::Empty)
+            .unwrap();
+        let ctx = RequestCtx::new(req);
+        assert_eq!(ctx.header("idempotency-key"), None);
+        assert_eq!(
+            ctx.header_text("idempotency-key"),
+            Err(UnreadableHeader {
+                lossy: "café".to_owned()
+            })
+        );
+        assert_eq!(ctx.header_text("x-plain"), Ok(Some("fine")));
+        assert_eq!(ctx.header_text("missing"), Ok(None));
     }
 }

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::transaction::Transaction;
+use crate::domain::money::DecimalText;
 use crate::domain::{BoundedText, Money, Timestamp};
 use crate::error::{ApiError, FieldErrorsBuilder};
 use crate::http::JsonObject;
@@ -67,7 +68,7 @@ impl Refund {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewRefund {
     /// `None`: everything not yet refunded.
-    pub amount_text: Option<String>,
+    pub amount_text: Option<DecimalText>,
     pub reason: Option<RefundReason>,
 }
 
@@ -115,9 +116,12 @@ impl NewRefund {
     /// Digest of what was asked, so a replay of the same `Idempotency-Key` can be told from a
     /// different request under it.
     pub fn fingerprint(&self, transaction: &TransactionId) -> String {
+        let amount = self.amount_text.as_ref().map(|a| match a {
+            DecimalText::Number(n) | DecimalText::Text(n) => n.as_str(),
+        });
         let canonical = json!({
             "transaction_id": transaction,
-            "amount": self.amount_text,
+            "amount": amount,
             "reason": self.reason.as_ref().map(|r| r.as_str()),
         });
         let digest = Sha256::digest(canonical.to_string().as_bytes());

@@ -70,19 +70,28 @@ pub struct Deliverer {
 
 impl Deliverer {
     pub fn new(app: &App) -> Self {
-        let client = reqwest::Client::builder()
-            .timeout(app.settings.webhook_timeout)
-            .connect_timeout(Duration::from_secs(5))
-            // A 3xx is a failure: following it could lead anywhere, including inside.
-            .redirect(reqwest::redirect::Policy::none())
-            .dns_resolver(Arc::new(GuardedResolver {
-                allow_private: app.settings.allow_private_targets,
-            }))
-            .user_agent("Payrail-Webhooks/1")
-            .build()
-            .expect("the delivery client builds");
-        Self { client }
+        Self {
+            client: client(
+                app.settings.webhook_timeout,
+                app.settings.allow_private_targets,
+            ),
+        }
     }
+}
+
+fn client(timeout: Duration, allow_private: bool) -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(Duration::from_secs(5))
+        // A 3xx is a failure: following it could lead anywhere, including inside.
+        .redirect(reqwest::redirect::Policy::none())
+        // No proxy from the environment (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY): a proxy connects
+        // to the target itself, past the guarded resolver.
+        .no_proxy()
+        .dns_resolver(Arc::new(GuardedResolver { allow_private }))
+        .user_agent("Payrail-Webhooks/1")
+        .build()
+        .expect("the delivery client builds")
 }
 
 /// What a POST produced.
@@ -327,4 +336,82 @@ async fn dead_letter(app: &App, msg: &Received) -> Result<(), ApiError> {
             ))
         })?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::process::Command;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+
+    const DIRECT: &str =
+        "webhooks::deliver::tests::delivers_directly_with_a_proxy_in_the_environment";
+
+    /// Proxy variables are process-wide, so the delivery runs in a child process of this test
+    /// binary started with them set, pointing at a closed port: through the proxy it would fail.
+    #[test]
+    fn environment_proxies_are_not_used() {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let proxy = format!("http://{}", closed.local_addr().unwrap());
+        drop(closed);
+        let mut child = Command::new(std::env::current_exe().unwrap());
+        child.args(["--exact", DIRECT, "--ignored", "--nocapture"]);
+        for var in [
+            "HTTP_PROXY",
+            "http_proxy",
+            "HTTPS_PROXY",
+            "https_proxy",
+            "ALL_PROXY",
+        ] {
+            child.env(var, &proxy);
+        }
+        let out = child
+            .env_remove("NO_PROXY")
+            .env_remove("no_proxy")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("1 passed"),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    #[tokio::test]
+    #[ignore = "run by environment_proxies_are_not_used, with a proxy in its environment"]
+    async fn delivers_directly_with_a_proxy_in_the_environment() {
+        assert!(
+            std::env::var_os("HTTP_PROXY").is_some(),
+            "proves nothing without a proxy: run environment_proxies_are_not_used"
+        );
+        let receiver = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = receiver.local_addr().unwrap();
+        let received = tokio::spawn(async move {
+            let (mut conn, _) = receiver.accept().await.unwrap();
+            let mut head = Vec::new();
+            let mut buf = [0; 1024];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                let n = conn.read(&mut buf).await.unwrap();
+                assert!(n > 0, "the request ended early");
+                head.extend_from_slice(&buf[..n]);
+            }
+            conn.write_all(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n")
+                .await
+                .unwrap();
+            String::from_utf8_lossy(&head).into_owned()
+        });
+        let res = client(Duration::from_secs(5), true)
+            .post(format!("http://{addr}/hook"))
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 204);
+        // Sent to a proxy, the request line would carry the absolute URL.
+        let head = received.await.unwrap();
+        assert!(head.starts_with("POST /hook HTTP/1.1"), "{head}");
+    }
 }
