@@ -17,6 +17,18 @@ pub struct Job {
     pub endpoint_id: EndpointId,
 }
 
+/// A job on the retry queue: a retry, or a delivery to an endpoint in a failure run. Each
+/// message is one attempt; a failed attempt queues the next as a new message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetryJob {
+    #[serde(flatten)]
+    pub job: Job,
+    /// Which attempt this message is for (1 is the first).
+    pub attempt: u32,
+    /// Unix seconds before which it is not attempted.
+    pub due: i64,
+}
+
 /// Queues the deliveries of new events: to every enabled endpoint of the merchant subscribed
 /// to the type, or for a test event to its one endpoint. Answers how many jobs were queued.
 /// A failure fails the whole batch, which the stream delivers again (at-least-once; receivers
