@@ -1,5 +1,8 @@
 //! From events to delivery jobs: one SQS message per (event, endpoint that should receive it).
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
 use aws_sdk_sqs::error::DisplayErrorContext;
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use serde::{Deserialize, Serialize};
@@ -7,8 +10,9 @@ use serde::{Deserialize, Serialize};
 use crate::App;
 use crate::error::ApiError;
 use crate::events::Event;
-use crate::ids::{EndpointId, EventId};
+use crate::ids::{EndpointId, EventId, MerchantId};
 use crate::store;
+use crate::webhooks::WebhookEndpoint;
 
 /// A delivery job: the body of a message on the deliveries queue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,6 +38,8 @@ pub struct RetryJob {
 /// A failure fails the whole batch, which the stream delivers again (at-least-once; receivers
 /// de-duplicate by `webhook-id`).
 pub async fn dispatch(app: &App, events: &[Event]) -> Result<usize, ApiError> {
+    // A busy merchant has many events in a batch: its endpoints are read once for all of them.
+    let mut endpoints_of: HashMap<MerchantId, Vec<WebhookEndpoint>> = HashMap::new();
     let mut jobs = Vec::new();
     for event in events {
         let targets = match &event.target_endpoint {
@@ -42,11 +48,18 @@ pub async fn dispatch(app: &App, events: &[Event]) -> Result<usize, ApiError> {
                 .filter(|e| e.merchant_id == event.merchant_id)
                 .into_iter()
                 .collect(),
-            None => store::endpoints::all_of(app, &event.merchant_id)
-                .await?
-                .into_iter()
-                .filter(|e| e.enabled && e.subscribes(event.kind))
-                .collect::<Vec<_>>(),
+            None => {
+                let all = match endpoints_of.entry(event.merchant_id.clone()) {
+                    Entry::Occupied(known) => known.into_mut(),
+                    Entry::Vacant(slot) => {
+                        slot.insert(store::endpoints::all_of(app, &event.merchant_id).await?)
+                    }
+                };
+                all.iter()
+                    .filter(|e| e.enabled && e.subscribes(event.kind))
+                    .cloned()
+                    .collect::<Vec<_>>()
+            }
         };
         jobs.extend(targets.into_iter().map(|e| Job {
             event_id: event.id.clone(),
