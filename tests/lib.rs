@@ -334,6 +334,8 @@ mod receiver {
         pub url: String,
         seen: Arc<Mutex<Vec<Delivery>>>,
         script: Arc<Mutex<Script>>,
+        /// The status (0 hangs) and delay of answers once the script has run out.
+        otherwise: Arc<Mutex<(u16, Duration)>>,
     }
 
     impl Receiver {
@@ -343,16 +345,25 @@ mod receiver {
             let url = format!("http://{}/hooks", listener.local_addr().unwrap());
             let seen = Arc::new(Mutex::new(Vec::new()));
             let script: Arc<Mutex<Script>> = Arc::default();
-            let (s, sc) = (seen.clone(), script.clone());
+            let otherwise = Arc::new(Mutex::new((200, Duration::ZERO)));
+            let (s, sc, ot) = (seen.clone(), script.clone(), otherwise.clone());
             tokio::spawn(async move {
                 while let Ok((mut stream, _)) = listener.accept().await {
-                    let (s, sc) = (s.clone(), sc.clone());
+                    let (s, sc, ot) = (s.clone(), sc.clone(), ot.clone());
                     tokio::spawn(async move {
                         let Some(delivery) = read_request(&mut stream).await else {
                             return;
                         };
                         s.lock().unwrap().push(delivery);
-                        let (status, extra) = sc.lock().unwrap().pop_front().unwrap_or((200, ""));
+                        let scripted = sc.lock().unwrap().pop_front();
+                        let (status, extra, delay) = match scripted {
+                            Some((status, extra)) => (status, extra, Duration::ZERO),
+                            None => {
+                                let (status, delay) = *ot.lock().unwrap();
+                                (status, "", delay)
+                            }
+                        };
+                        tokio::time::sleep(delay).await;
                         if status == 0 {
                             // Hang: hold the connection without answering.
                             tokio::time::sleep(Duration::from_secs(60)).await;
@@ -365,13 +376,23 @@ mod receiver {
                     });
                 }
             });
-            Self { url, seen, script }
+            Self {
+                url,
+                seen,
+                script,
+                otherwise,
+            }
         }
 
         /// The next answers, in order (`extra` is header lines ending in CRLF, or ""); status 0
         /// hangs without answering.
         pub fn answer(&self, answers: &[(u16, &'static str)]) {
             self.script.lock().unwrap().extend(answers.iter().copied());
+        }
+
+        /// Once the scripted answers are used up, answers `status` (0 hangs) after `delay`.
+        pub fn otherwise(&self, status: u16, delay: Duration) {
+            *self.otherwise.lock().unwrap() = (status, delay);
         }
 
         pub fn deliveries(&self) -> Vec<Delivery> {

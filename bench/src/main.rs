@@ -140,6 +140,7 @@ async fn main() {
     };
     let baseline = read_json(&opts.baseline);
     let steps = read_json(&opts.baseline.with_file_name("steps.json"));
+    let isolation = read_json(&opts.baseline.with_file_name("isolation.json"));
     if std::env::var("BENCH_RENDER_ONLY").as_deref() == Ok("1") {
         // Re-renders the report from the last results, e.g. after measuring a new baseline.
         let results: Value = serde_json::from_str(
@@ -148,7 +149,12 @@ async fn main() {
         .unwrap();
         std::fs::write(
             &opts.markdown_out,
-            report::markdown(&results, baseline.as_ref(), steps.as_ref()),
+            report::markdown(
+                &results,
+                baseline.as_ref(),
+                steps.as_ref(),
+                isolation.as_ref(),
+            ),
         )
         .unwrap();
         return;
@@ -601,6 +607,7 @@ async fn main() {
     };
     let baseline = read_json(&opts.baseline);
     let steps = read_json(&opts.baseline.with_file_name("steps.json"));
+    let isolation = read_json(&opts.baseline.with_file_name("isolation.json"));
     std::fs::write(
         &opts.json_out,
         serde_json::to_string_pretty(&results).unwrap() + "\n",
@@ -609,7 +616,12 @@ async fn main() {
     if opts.label == "release" {
         std::fs::write(
             &opts.markdown_out,
-            report::markdown(&results, baseline.as_ref(), steps.as_ref()),
+            report::markdown(
+                &results,
+                baseline.as_ref(),
+                steps.as_ref(),
+                isolation.as_ref(),
+            ),
         )
         .unwrap();
         eprintln!(

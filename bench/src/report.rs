@@ -459,7 +459,58 @@ fn steps_table(md: &mut String, r: &Value, baseline: Option<&Value>, steps: Opti
     }
 }
 
-pub fn markdown(r: &Value, baseline: Option<&Value>, steps: Option<&Value>) -> String {
+/// Recorded runs of `scripts/delivery-isolation.sh` (bench/isolation.json).
+fn isolation_table(md: &mut String, iso: &Value) {
+    let _ = writeln!(md, "### Failing endpoints beside a healthy one\n");
+    let _ = writeln!(
+        md,
+        "One merchant with three endpoints on loopback: a healthy receiver, one answering 500 \
+         after a second, one that never answers. Payments are created as fast as the local API \
+         answers, with the deployed delivery settings (15 s timeout, the Standard Webhooks \
+         schedule), on a local stack running its consumers. Recorded in `bench/isolation.json`, \
+         not rerun by `make bench`; to reproduce: `{}`.\n",
+        iso["command"].as_str().unwrap_or_default()
+    );
+    let _ = writeln!(
+        md,
+        "| run | payments | reached the healthy endpoint | all of them after | requests to the \
+         500 / hanging endpoints | jobs queued at the end |\n|---|---|---|---|---|---|"
+    );
+    for run in iso["runs"].as_array().into_iter().flatten() {
+        let all_in = match run["healthy_all_in_s"].as_f64() {
+            Some(s) => format!("{s:.1} s"),
+            None => format!("not within {} s", run["limit_s"]),
+        };
+        let queued: Vec<String> = run["jobs_queued"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(queue, n)| format!("{queue} {n}"))
+            .collect();
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} / {} | {} |",
+            run["label"].as_str().unwrap_or_default(),
+            run["payments"],
+            run["healthy_received"],
+            all_in,
+            run["slow_500_requests"],
+            run["hanging_requests"],
+            queued.join(", ")
+        );
+    }
+    if let Some(note) = iso["note"].as_str() {
+        let _ = writeln!(md, "\n{note}");
+    }
+    let _ = writeln!(md);
+}
+
+pub fn markdown(
+    r: &Value,
+    baseline: Option<&Value>,
+    steps: Option<&Value>,
+    isolation: Option<&Value>,
+) -> String {
     let mut md = String::new();
     let f = r["functions"].as_object().cloned().unwrap_or_default();
     let _ = writeln!(md, "# Benchmarks\n");
@@ -707,6 +758,9 @@ pub fn markdown(r: &Value, baseline: Option<&Value>, steps: Option<&Value>) -> S
         num(&wh["commit_to_receipt_ms"]["p50"]),
         num(&wh["commit_to_receipt_ms"]["p90"]),
     );
+    if let Some(iso) = isolation {
+        isolation_table(&mut md, iso);
+    }
 
     // Before and after.
     let _ = writeln!(md, "## Before and after tuning\n");

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use aws_sdk_sqs::operation::receive_message::ReceiveMessageError;
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName};
 use payrail::App;
 use payrail::events::Event;
@@ -54,64 +55,93 @@ pub fn spawn_all(
     Ok(tasks)
 }
 
+/// Batches a queue's consumer has in hand at once. Lambda's SQS poller starts with five
+/// concurrent batches and adds more while messages wait; a fixed few locally keep up with the
+/// local API, and a batch waiting on its slowest delivery does not stop the next.
+const CONCURRENT_BATCHES: usize = 8;
+
 async fn run_queue(url: String, app: Arc<App>, deliverer: Arc<Deliverer>) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(CONCURRENT_BATCHES));
     loop {
-        let received = app
-            .sqs
-            .receive_message()
-            .queue_url(&url)
-            .max_number_of_messages(10)
-            .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
-            .send()
-            .await;
-        let messages = match received {
-            Ok(out) => out.messages.unwrap_or_default(),
+        let slot = slots
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the semaphore is never closed");
+        let jobs = match receive(&app, &url).await {
+            Ok(jobs) => jobs,
             Err(e) => {
                 tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(&e), "receiving deliveries");
                 tokio::time::sleep(IDLE).await;
                 continue;
             }
         };
-        if messages.is_empty() {
+        if jobs.is_empty() {
             tokio::time::sleep(IDLE).await;
             continue;
         }
-        let jobs: Vec<Received> = messages
-            .iter()
-            .map(|m| Received {
-                message_id: m.message_id.clone().unwrap_or_default(),
-                receipt_handle: m.receipt_handle.clone().unwrap_or_default(),
-                receive_count: m
-                    .attributes
-                    .as_ref()
-                    .and_then(|a| a.get(&MessageSystemAttributeName::ApproximateReceiveCount))
-                    .and_then(|c| c.parse().ok())
-                    .unwrap_or(1),
-                body: m.body.clone().unwrap_or_default(),
-            })
-            .collect();
-        let keep = webhook_fanout::handle(&app, &deliverer, jobs.clone()).await;
-        let done: Vec<DeleteMessageBatchRequestEntry> = jobs
-            .iter()
-            .filter(|j| !keep.contains(&j.message_id))
-            .enumerate()
-            .filter_map(|(i, j)| {
-                DeleteMessageBatchRequestEntry::builder()
-                    .id(i.to_string())
-                    .receipt_handle(&j.receipt_handle)
-                    .build()
-                    .ok()
-            })
-            .collect();
-        if !done.is_empty() {
-            let _ = app
-                .sqs
-                .delete_message_batch()
-                .queue_url(&url)
-                .set_entries(Some(done))
-                .send()
-                .await;
-        }
+        let (app, deliverer, url) = (app.clone(), deliverer.clone(), url.clone());
+        tokio::spawn(async move {
+            let keep = webhook_fanout::handle(&app, &deliverer, jobs.clone()).await;
+            delete_done(&app, &url, &jobs, &keep).await;
+            drop(slot);
+        });
+    }
+}
+
+/// Up to ten messages, as Lambda's SQS integration hands them to the function.
+async fn receive(
+    app: &App,
+    url: &str,
+) -> Result<Vec<Received>, aws_sdk_sqs::error::SdkError<ReceiveMessageError>> {
+    let out = app
+        .sqs
+        .receive_message()
+        .queue_url(url)
+        .max_number_of_messages(10)
+        .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
+        .send()
+        .await?;
+    Ok(out
+        .messages
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| Received {
+            receive_count: m
+                .attributes
+                .as_ref()
+                .and_then(|a| a.get(&MessageSystemAttributeName::ApproximateReceiveCount))
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(1),
+            message_id: m.message_id.unwrap_or_default(),
+            receipt_handle: m.receipt_handle.unwrap_or_default(),
+            body: m.body.unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// Deletes the batch's messages the handler did not ask to keep.
+async fn delete_done(app: &App, url: &str, jobs: &[Received], keep: &[String]) {
+    let done: Vec<DeleteMessageBatchRequestEntry> = jobs
+        .iter()
+        .filter(|j| !keep.contains(&j.message_id))
+        .enumerate()
+        .filter_map(|(i, j)| {
+            DeleteMessageBatchRequestEntry::builder()
+                .id(i.to_string())
+                .receipt_handle(&j.receipt_handle)
+                .build()
+                .ok()
+        })
+        .collect();
+    if !done.is_empty() {
+        let _ = app
+            .sqs
+            .delete_message_batch()
+            .queue_url(url)
+            .set_entries(Some(done))
+            .send()
+            .await;
     }
 }
 

@@ -418,7 +418,10 @@ mod tests {
             .unwrap();
         assert_eq!(
             fanout.event_sources,
-            [EventSource::Queue("DeliveriesQueue".into())]
+            [
+                EventSource::Queue("DeliveriesQueue".into()),
+                EventSource::Queue("DeliveryRetriesQueue".into())
+            ]
         );
         let dispatch = t
             .functions

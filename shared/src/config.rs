@@ -25,6 +25,8 @@ pub struct Settings {
     pub deliveries_table: String,
     /// The SQS queue of delivery jobs, and its dead-letter queue.
     pub delivery_queue_url: String,
+    /// The queue of retries and of deliveries to endpoints in a failure run.
+    pub delivery_retry_queue_url: String,
     pub delivery_dlq_url: String,
     /// Secrets Manager names of merchants' webhook keys start with this (`<stack>/webhooks`).
     pub webhook_secret_prefix: String,
@@ -157,6 +159,7 @@ impl Settings {
             endpoints_table: required("PAYRAIL_WEBHOOK_ENDPOINTS_TABLE")?,
             deliveries_table: required("PAYRAIL_DELIVERIES_TABLE")?,
             delivery_queue_url: required("PAYRAIL_DELIVERY_QUEUE_URL")?,
+            delivery_retry_queue_url: required("PAYRAIL_DELIVERY_RETRY_QUEUE_URL")?,
             delivery_dlq_url: required("PAYRAIL_DELIVERY_DLQ_URL")?,
             webhook_secret_prefix: required("PAYRAIL_WEBHOOK_SECRET_PREFIX")?,
             webhook_schemes,
@@ -206,10 +209,11 @@ mod tests {
         move |k| map.get(k).cloned()
     }
 
-    const BASE: [(&str, &str); 12] = [
+    const BASE: [(&str, &str); 13] = [
         ("PAYRAIL_WEBHOOK_ENDPOINTS_TABLE", "w"),
         ("PAYRAIL_DELIVERIES_TABLE", "d"),
         ("PAYRAIL_DELIVERY_QUEUE_URL", "q"),
+        ("PAYRAIL_DELIVERY_RETRY_QUEUE_URL", "rq"),
         ("PAYRAIL_DELIVERY_DLQ_URL", "dlq"),
         ("PAYRAIL_WEBHOOK_SECRET_PREFIX", "p/webhooks"),
         ("PAYRAIL_EVENTS_TABLE", "e"),

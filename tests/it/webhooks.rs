@@ -66,6 +66,30 @@ async fn assert_disabled_by_delivery(s: &TestStack, key: &str, id: &str, reason:
     assert!(why.contains(reason), "{why}");
 }
 
+/// Records, as failed deliveries would, that every attempt at the endpoint has failed since
+/// `since` (unix seconds).
+async fn set_failing_since(s: &TestStack, endpoint_id: &str, since: i64) {
+    s.running
+        .app
+        .dynamodb
+        .update_item()
+        .table_name(&s.running.app.settings.endpoints_table)
+        .key(
+            "id",
+            aws_sdk_dynamodb::types::AttributeValue::S(endpoint_id.into()),
+        )
+        .update_expression("SET failing_since = :t")
+        .expression_attribute_values(
+            ":t",
+            aws_sdk_dynamodb::types::AttributeValue::S(
+                payrail::domain::Timestamp::from_unix(since).to_rfc3339(),
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
 async fn deliveries_of(s: &TestStack, key: &str, endpoint_id: &str, n: usize) -> Vec<Value> {
     for _ in 0..100 {
         let res = s
@@ -560,22 +584,7 @@ async fn an_endpoint_failing_for_five_days_is_disabled() {
     let id = ep["id"].as_str().unwrap();
     // Every attempt has failed since six days ago.
     let six_days_ago = payrail::domain::Timestamp::now().unix() - 6 * 24 * 3600;
-    s.running
-        .app
-        .dynamodb
-        .update_item()
-        .table_name(&s.running.app.settings.endpoints_table)
-        .key("id", aws_sdk_dynamodb::types::AttributeValue::S(id.into()))
-        .update_expression("SET failing_since = :t")
-        .expression_attribute_values(
-            ":t",
-            aws_sdk_dynamodb::types::AttributeValue::S(
-                payrail::domain::Timestamp::from_unix(six_days_ago).to_rfc3339(),
-            ),
-        )
-        .send()
-        .await
-        .unwrap();
+    set_failing_since(&s, id, six_days_ago).await;
     s.post("/api/v1/payment-requests", &key, payment("five-days"))
         .await
         .expect(201);
@@ -645,4 +654,98 @@ async fn a_target_that_turns_internal_after_registration_is_refused_at_connect_t
         receiver.deliveries().is_empty(),
         "nothing reached the internal address"
     );
+}
+
+#[tokio::test]
+async fn failing_endpoints_do_not_delay_a_healthy_one() {
+    // Three endpoints each: more deliveries than the local consumer has in hand at once.
+    const PAYMENTS: usize = 30;
+    let s = TestStack::start_with_webhooks(&[("PAYRAIL_WEBHOOK_TIMEOUT_SECONDS", "10")]).await;
+    let (_, key) = s.merchant_with_key().await;
+    let healthy = Receiver::start().await;
+    let failing = Receiver::start().await;
+    failing.otherwise(500, Duration::from_millis(500));
+    let hanging = Receiver::start().await;
+    hanging.otherwise(0, Duration::ZERO);
+    let ep = endpoint(&s, &key, &healthy.url, None).await;
+    let secret = ep["secret"].as_str().unwrap();
+    let failing_id = endpoint(&s, &key, &failing.url, None).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let hanging_id = endpoint(&s, &key, &hanging.url, None).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let now = payrail::domain::Timestamp::now().unix();
+    for id in [&failing_id, &hanging_id] {
+        set_failing_since(&s, id, now).await;
+    }
+
+    let started = tokio::time::Instant::now();
+    let mut txns = std::collections::BTreeSet::new();
+    for i in 0..PAYMENTS {
+        let created = s
+            .post(
+                "/api/v1/payment-requests",
+                &key,
+                payment(&format!("iso-{i}")),
+            )
+            .await;
+        created.expect(201);
+        txns.insert(
+            created.data()["transaction_id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+
+    // Well before an attempt at the hanging endpoint times out.
+    let deadline = started + Duration::from_secs(7);
+    let mut got = Vec::new();
+    while tokio::time::Instant::now() < deadline {
+        got = healthy.deliveries();
+        if got.len() >= PAYMENTS {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let received: std::collections::BTreeSet<String> = got
+        .iter()
+        .filter(|d| verifies(d, secret))
+        .map(|d| {
+            d.json()["data"]["transaction_id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        received.len(),
+        PAYMENTS,
+        "every event verified at the healthy endpoint within 7 s ({} requests)",
+        got.len()
+    );
+    assert_eq!(received, txns);
+
+    // Meanwhile the failing endpoint is retried, with the same webhook-id, and logged.
+    let mut retried = None;
+    for _ in 0..100 {
+        let attempts = deliveries_of(&s, &key, &failing_id, 1).await;
+        retried = attempts.into_iter().find(|a| a["attempt"] == 2);
+        if retried.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let retried = retried.expect("a second attempt at the failing endpoint is logged");
+    assert_eq!(retried["status_code"], 500);
+    let event_id = retried["event_id"].as_str().unwrap();
+    let sent = failing
+        .deliveries()
+        .iter()
+        .filter(|d| d.header("webhook-id") == Some(event_id))
+        .count();
+    assert!(sent >= 2, "the retry carried the same webhook-id");
 }

@@ -1,5 +1,10 @@
 //! Delivering one job: sign exactly the bytes sent, POST them, record the attempt, and decide
 //! what happens next (done, retry later, or the dead-letter queue).
+//!
+//! Two queues keep a failing endpoint from delaying a healthy one. Fresh jobs arrive on the
+//! deliveries queue; a failed attempt queues the next on the retry queue, and so does a fresh
+//! job for an endpoint already in a failure run, without trying it there: such an endpoint may
+//! hang until the timeout, and a batch is done only when its slowest delivery is.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -8,9 +13,9 @@ use aws_sdk_sqs::error::DisplayErrorContext;
 use reqwest::dns::{Name, Resolve, Resolving};
 
 use super::attempt::Attempt;
-use super::dispatch::Job;
+use super::dispatch::{Job, RetryJob};
 use super::endpoint::{FAILING_LIMIT, WebhookEndpoint};
-use super::retry::{jitter, parse_retry_after};
+use super::retry::{MAX_DELAY, jitter, parse_retry_after};
 use super::{secrets, signing, ssrf};
 use crate::App;
 use crate::domain::Timestamp;
@@ -21,7 +26,10 @@ use crate::store;
 /// How much of a response body is kept in the delivery log.
 pub const RESPONSE_EXCERPT: usize = 1024;
 
-/// A message from the deliveries queue.
+/// The longest SQS delays a new message; a longer wait is hidden again when received.
+const MAX_SEND_DELAY: Duration = Duration::from_secs(900);
+
+/// A message from the deliveries queue or the retry queue.
 #[derive(Debug, Clone)]
 pub struct Received {
     pub message_id: String,
@@ -36,7 +44,7 @@ pub struct Received {
 pub enum Disposition {
     /// Delivered, given up on (and kept on the dead-letter queue), or nothing to deliver.
     Done,
-    /// Leave it: it is hidden until its next attempt.
+    /// Leave it: it is hidden until its attempt is due.
     Retry,
 }
 
@@ -170,9 +178,15 @@ pub async fn process(
     deliverer: &Deliverer,
     msg: &Received,
 ) -> Result<Disposition, ApiError> {
-    let Ok(job) = serde_json::from_str::<Job>(&msg.body) else {
-        tracing::error!(message_id = %msg.message_id, "unreadable delivery job dropped");
-        return Ok(Disposition::Done);
+    let (job, retry) = match serde_json::from_str::<RetryJob>(&msg.body) {
+        Ok(r) => (r.job, Some((r.attempt, r.due))),
+        Err(_) => match serde_json::from_str::<Job>(&msg.body) {
+            Ok(job) => (job, None),
+            Err(_) => {
+                tracing::error!(message_id = %msg.message_id, "unreadable delivery job dropped");
+                return Ok(Disposition::Done);
+            }
+        },
     };
     let Some(endpoint) = store::endpoints::get(app, &job.endpoint_id).await? else {
         return Ok(Disposition::Done); // deleted since
@@ -180,6 +194,20 @@ pub async fn process(
     if !endpoint.enabled {
         return Ok(Disposition::Done);
     }
+    let now = Timestamp::now();
+    let number = match retry {
+        // Tried on the retry path, where waiting on this endpoint holds up no healthy one.
+        None if endpoint.failing_since.is_some() => {
+            queue_attempt(app, &job, msg.receive_count, now, Duration::ZERO).await?;
+            return Ok(Disposition::Done);
+        }
+        None => msg.receive_count,
+        Some((_, due)) if due > now.unix() => {
+            hide_until_due(app, msg, Duration::from_secs((due - now.unix()) as u64)).await?;
+            return Ok(Disposition::Retry);
+        }
+        Some((attempt, _)) => attempt,
+    };
     // Events are never deleted: a missing one is a read that came too early or a fault, so
     // the job comes back after the queue's visibility timeout rather than being dropped.
     let event = store::events::get(app, &job.event_id)
@@ -187,7 +215,6 @@ pub async fn process(
         .ok_or_else(|| ApiError::internal(format!("event {} not found", job.event_id)))?;
 
     let master = secrets::master_key(app, &endpoint.merchant_id, false).await?;
-    let now = Timestamp::now();
     let keys: Vec<[u8; 32]> = endpoint
         .signing_generations(now)
         .into_iter()
@@ -214,7 +241,7 @@ pub async fn process(
         event_id: event.id.clone(),
         merchant_id: endpoint.merchant_id.clone(),
         event_type: event.kind,
-        attempt: msg.receive_count,
+        attempt: number,
         outcome: String::new(),
         status_code: None,
         duration_ms: started.elapsed().as_millis() as u64,
@@ -258,14 +285,14 @@ pub async fn process(
             None
         }
     };
-    failed(app, &endpoint, msg, attempt, retry_after, now).await
+    failed(app, &endpoint, &job, attempt, retry_after, now).await
 }
 
-/// A failed attempt: schedule the next one, or give up.
+/// A failed attempt: queue the next one, or give up.
 async fn failed(
     app: &App,
     endpoint: &WebhookEndpoint,
-    msg: &Received,
+    job: &Job,
     mut attempt: Attempt,
     retry_after: Option<Duration>,
     now: Timestamp,
@@ -281,52 +308,76 @@ async fn failed(
             Some("every delivery attempt failed for 5 days"),
         )
         .await?;
-        dead_letter(app, msg).await?;
+        dead_letter(app, job).await?;
         return Ok(Disposition::Done);
     }
-    let next =
-        app.settings
-            .retry_schedule
-            .delay_before(msg.receive_count + 1, retry_after, jitter());
-    match next {
-        Some(delay) => {
-            attempt.outcome = "retrying".into();
-            attempt.next_attempt_at = Some(now.plus(delay));
-            store::deliveries::record(app, &attempt).await?;
-            app.sqs
-                .change_message_visibility()
-                .queue_url(&app.settings.delivery_queue_url)
-                .receipt_handle(&msg.receipt_handle)
-                .visibility_timeout(delay.as_secs().max(1) as i32)
-                .send()
-                .await
-                .map_err(|e| {
-                    ApiError::internal(format!("scheduling a retry: {}", DisplayErrorContext(&e)))
-                })?;
-        }
-        None => {
-            attempt.outcome = "failed".into();
-            store::deliveries::record(app, &attempt).await?;
-            dead_letter(app, msg).await?;
-        }
-    }
+    let next = app
+        .settings
+        .retry_schedule
+        .delay_before(attempt.attempt + 1, retry_after, jitter());
+    attempt.outcome = if next.is_some() { "retrying" } else { "failed" }.into();
+    attempt.next_attempt_at = next.map(|delay| now.plus(delay));
+    store::deliveries::record(app, &attempt).await?;
+    // Before the next attempt is queued: an error after it would be retried and queue another.
     if endpoint.failing_since.is_none() {
         store::endpoints::set_health(app, &endpoint.id, Some(failing_since), None).await?;
     }
-    Ok(if next.is_some() {
-        Disposition::Retry
-    } else {
-        Disposition::Done
-    })
+    match next {
+        Some(delay) => queue_attempt(app, job, attempt.attempt + 1, now, delay).await?,
+        None => dead_letter(app, job).await?,
+    }
+    Ok(Disposition::Done)
+}
+
+/// Queues attempt `number` of `job` on the retry queue, due `delay` after `now`.
+async fn queue_attempt(
+    app: &App,
+    job: &Job,
+    number: u32,
+    now: Timestamp,
+    delay: Duration,
+) -> Result<(), ApiError> {
+    let delay_secs = delay.as_secs_f64().ceil() as u64;
+    let message = RetryJob {
+        job: job.clone(),
+        attempt: number,
+        due: now.unix() + delay_secs as i64,
+    };
+    app.sqs
+        .send_message()
+        .queue_url(&app.settings.delivery_retry_queue_url)
+        .message_body(serde_json::to_string(&message).expect("a job serialises"))
+        .delay_seconds(delay_secs.min(MAX_SEND_DELAY.as_secs()) as i32)
+        .send()
+        .await
+        .map_err(|e| {
+            ApiError::internal(format!("queueing a retry: {}", DisplayErrorContext(&e)))
+        })?;
+    Ok(())
+}
+
+/// Hides a retry received before it is due (its delay was longer than SQS delays a message).
+async fn hide_until_due(app: &App, msg: &Received, wait: Duration) -> Result<(), ApiError> {
+    app.sqs
+        .change_message_visibility()
+        .queue_url(&app.settings.delivery_retry_queue_url)
+        .receipt_handle(&msg.receipt_handle)
+        .visibility_timeout(wait.min(MAX_DELAY).as_secs() as i32)
+        .send()
+        .await
+        .map_err(|e| {
+            ApiError::internal(format!("delaying a retry: {}", DisplayErrorContext(&e)))
+        })?;
+    Ok(())
 }
 
 /// Keeps a job that will not be retried on the dead-letter queue, from where it can be
-/// replayed (SQS redrive, or `POST /events/{id}/resend`).
-async fn dead_letter(app: &App, msg: &Received) -> Result<(), ApiError> {
+/// replayed (SQS redrive, or `POST /events/{id}/resend`) as a fresh job.
+async fn dead_letter(app: &App, job: &Job) -> Result<(), ApiError> {
     app.sqs
         .send_message()
         .queue_url(&app.settings.delivery_dlq_url)
-        .message_body(&msg.body)
+        .message_body(serde_json::to_string(job).expect("a job serialises"))
         .send()
         .await
         .map_err(|e| {
