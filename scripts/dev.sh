@@ -11,16 +11,22 @@ cargo build --quiet -p payrail-local
 
 mkdir -p .payrail
 port=${PAYRAIL_EMULATOR_PORT:-$(free_port)}
-trap stop_emulator EXIT
+trap 'stop_emulator; stop_localstripe' EXIT
 trap 'exit 130' INT TERM
 start_emulator "$port" .payrail/emulator.log
 echo "AWS emulator on http://127.0.0.1:$port (log: .payrail/emulator.log)"
 emulator_env "$port"
+
+# Stripe: localstripe, unless PAYRAIL_STRIPE_API_BASE already names a Stripe to use.
+if [ -z "${PAYRAIL_STRIPE_API_BASE:-}" ]; then
+  start_localstripe "$(free_port)" .payrail/localstripe.log
+  echo "Stripe stand-in (localstripe) on $PAYRAIL_STRIPE_API_BASE (log: .payrail/localstripe.log)"
+fi
 
 # Local mode: webhook receivers on loopback, over plain HTTP, are allowed.
 export PAYRAIL_ALLOW_PRIVATE_TARGETS=${PAYRAIL_ALLOW_PRIVATE_TARGETS:-1}
 export PAYRAIL_WEBHOOK_SCHEMES=${PAYRAIL_WEBHOOK_SCHEMES:-http,https}
 target/debug/payrail-local &
 server=$!
-trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; stop_emulator' EXIT
+trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; stop_emulator; stop_localstripe' EXIT
 wait $server

@@ -46,3 +46,39 @@ stop_emulator() {
     wait "$EMULATOR_PID" 2>/dev/null || true
   fi
 }
+
+# Starts localstripe (Stripe's API and Stripe.js, stand-in) on port $1, logging to $2, waits
+# until it answers, and points Payrail at it. Sets LOCALSTRIPE_PID.
+start_localstripe() {
+  local port=$1 log=$2
+  .venv/bin/python scripts/stripe-standin.py --port "$port" >"$log" 2>&1 &
+  LOCALSTRIPE_PID=$!
+  for _ in $(seq 1 150); do
+    if .venv/bin/python - "$port" <<'PY' 2>/dev/null; then
+import sys, urllib.request, urllib.error
+try:
+    urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/js.stripe.com/v3/", timeout=1)
+except urllib.error.HTTPError:
+    pass
+PY
+      export PAYRAIL_STRIPE_API_BASE="http://127.0.0.1:$port"
+      export PAYRAIL_STRIPE_JS_URL="http://127.0.0.1:$port/js.stripe.com/v3/"
+      return 0
+    fi
+    if ! kill -0 "$LOCALSTRIPE_PID" 2>/dev/null; then
+      echo "localstripe exited; its log:" >&2
+      cat "$log" >&2
+      return 1
+    fi
+    sleep 0.2
+  done
+  echo "localstripe did not answer on port $port within 30 s" >&2
+  return 1
+}
+
+stop_localstripe() {
+  if [ -n "${LOCALSTRIPE_PID:-}" ] && kill -0 "$LOCALSTRIPE_PID" 2>/dev/null; then
+    kill "$LOCALSTRIPE_PID" 2>/dev/null || true
+    wait "$LOCALSTRIPE_PID" 2>/dev/null || true
+  fi
+}

@@ -24,9 +24,10 @@ cargo test --workspace --no-run --quiet
 
 mkdir -p .payrail
 port=$(free_port)
-trap stop_emulator EXIT
+trap 'stop_emulator; stop_localstripe' EXIT
 start_emulator "$port" .payrail/emulator-test.log
 emulator_env "$port"
+start_localstripe "$(free_port)" .payrail/localstripe-test.log
 export PAYRAIL_ALLOW_PRIVATE_TARGETS=1
 
 results=.payrail/cargo-test.log

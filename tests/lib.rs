@@ -107,9 +107,15 @@ impl TestStack {
                 no_schedules: true,
                 no_event_sources: !event_sources,
                 port: 0,
-                overrides: overrides
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                // The Stripe stand-in `make test` started, then the test's own settings.
+                overrides: ["PAYRAIL_STRIPE_API_BASE", "PAYRAIL_STRIPE_JS_URL"]
+                    .into_iter()
+                    .filter_map(|k| std::env::var(k).ok().map(|v| (k.to_owned(), v)))
+                    .chain(
+                        overrides
+                            .iter()
+                            .map(|(k, v)| (k.to_string(), v.to_string())),
+                    )
                     .collect::<BTreeMap<_, _>>(),
             },
         )

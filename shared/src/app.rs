@@ -66,6 +66,7 @@ pub struct App {
     access_log_receiver: Mutex<Option<AccessLogReceiver>>,
     pub(crate) admin_token: AdminTokenCache,
     pub(crate) webhook_keys: crate::webhooks::secrets::KeyCache,
+    pub(crate) processor_secrets: crate::processor::settings::SecretCache,
 }
 
 impl App {
@@ -108,6 +109,7 @@ impl App {
             access_log_receiver: Mutex::new(Some(receiver)),
             admin_token: AdminTokenCache::default(),
             webhook_keys: Default::default(),
+            processor_secrets: Default::default(),
         }
     }
 

@@ -44,6 +44,15 @@ pub struct Settings {
     /// Origin of the hosted checkout (`https://pay.example.com`). When unset, the origin the
     /// request arrived on is used, which is the API's own domain behind API Gateway.
     pub public_base_url: Option<Url>,
+    /// Secrets Manager names of merchants' processor credentials start with this
+    /// (`<stack>/processor`).
+    pub processor_secret_prefix: String,
+    /// Whether merchants may take payments through the sandbox (no real money); off for a
+    /// production stage, where only a connected processor collects.
+    pub allow_sandbox: bool,
+    /// Stripe's API and Stripe.js: Stripe's own unless pointed at a stand-in for local work.
+    pub stripe_api_base: Url,
+    pub stripe_js_url: Url,
     /// How long an AWS call may take before the request fails instead of hanging.
     pub aws_timeouts: AwsTimeouts,
 }
@@ -155,7 +164,38 @@ impl Settings {
                 reason: "expected https, or http,https".into(),
             });
         }
+        let url_setting = |name: &'static str, default: &str| {
+            let raw = lookup(name).filter(|v| !v.trim().is_empty());
+            let url = Url::parse(raw.as_deref().unwrap_or(default)).map_err(|e| {
+                ConfigError::Invalid {
+                    name,
+                    reason: e.to_string(),
+                }
+            })?;
+            if matches!(url.scheme(), "http" | "https") {
+                Ok(url)
+            } else {
+                Err(ConfigError::Invalid {
+                    name,
+                    reason: "expected an http(s) URL".into(),
+                })
+            }
+        };
+        let allow_sandbox = match lookup("PAYRAIL_ALLOW_SANDBOX").as_deref().map(str::trim) {
+            None | Some("" | "1" | "true" | "yes") => true,
+            Some("0" | "false" | "no") => false,
+            Some(_) => {
+                return Err(ConfigError::Invalid {
+                    name: "PAYRAIL_ALLOW_SANDBOX",
+                    reason: "expected 1 or 0".into(),
+                });
+            }
+        };
         Ok(Self {
+            processor_secret_prefix: required("PAYRAIL_PROCESSOR_SECRET_PREFIX")?,
+            allow_sandbox,
+            stripe_api_base: url_setting("PAYRAIL_STRIPE_API_BASE", "https://api.stripe.com")?,
+            stripe_js_url: url_setting("PAYRAIL_STRIPE_JS_URL", "https://js.stripe.com/v3/")?,
             endpoints_table: required("PAYRAIL_WEBHOOK_ENDPOINTS_TABLE")?,
             deliveries_table: required("PAYRAIL_DELIVERIES_TABLE")?,
             delivery_queue_url: required("PAYRAIL_DELIVERY_QUEUE_URL")?,
@@ -209,7 +249,8 @@ mod tests {
         move |k| map.get(k).cloned()
     }
 
-    const BASE: [(&str, &str); 13] = [
+    const BASE: [(&str, &str); 14] = [
+        ("PAYRAIL_PROCESSOR_SECRET_PREFIX", "p/processor"),
         ("PAYRAIL_WEBHOOK_ENDPOINTS_TABLE", "w"),
         ("PAYRAIL_DELIVERIES_TABLE", "d"),
         ("PAYRAIL_DELIVERY_QUEUE_URL", "q"),

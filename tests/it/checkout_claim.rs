@@ -6,16 +6,19 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures_util::future::join_all;
-use payrail::checkout::card::CardDetails;
-use payrail::checkout::{PayOutcome, pay};
-use payrail::domain::{Money, Timestamp};
+use payrail::checkout::{PayOutcome, pay_with, view};
+use payrail::domain::Timestamp;
 use payrail::ids::TransactionId;
-use payrail::payments::PaymentStatus;
-use payrail::processor::{ChargeOutcome, Processor, ProcessorError, RefundOutcome, Sandbox};
+use payrail::payments::{PaymentStatus, Transaction};
+use payrail::processor::{
+    ChargeOutcome, Instrument, Processor, ProcessorError, ProcessorKind, RefundOutcome, Sandbox,
+};
 use payrail::store::StoreError;
 use payrail::store::transactions::{self, FromState};
 use payrail_tests::{TestStack, payment};
 use serde_json::Value;
+
+const SANDBOX: (ProcessorKind, bool) = (ProcessorKind::Sandbox, false);
 
 /// Counts charges, answering as the sandbox does (or failing, when told to).
 #[derive(Default)]
@@ -25,11 +28,18 @@ struct Counting {
 }
 
 impl Processor for Counting {
+    fn kind(&self) -> ProcessorKind {
+        ProcessorKind::Sandbox
+    }
+
+    fn livemode(&self) -> bool {
+        false
+    }
+
     async fn charge(
         &self,
-        amount: Money,
-        reference: &TransactionId,
-        card: &CardDetails,
+        txn: &Transaction,
+        instrument: Instrument<'_>,
     ) -> Result<ChargeOutcome, ProcessorError> {
         self.charges.fetch_add(1, Ordering::SeqCst);
         // Slow enough that the submissions overlap.
@@ -37,12 +47,20 @@ impl Processor for Counting {
         if self.unavailable {
             return Err(ProcessorError::Unavailable("connection reset".into()));
         }
-        Sandbox.charge(amount, reference, card).await
+        Sandbox.charge(txn, instrument).await
+    }
+
+    async fn outcome(
+        &self,
+        txn: &Transaction,
+        payment_id: &str,
+    ) -> Result<ChargeOutcome, ProcessorError> {
+        Sandbox.outcome(txn, payment_id).await
     }
 
     async fn refund(
         &self,
-        payment: &payrail::payments::Transaction,
+        payment: &Transaction,
         refund: &payrail::payments::refund::Refund,
     ) -> Result<RefundOutcome, ProcessorError> {
         Sandbox.refund(payment, refund).await
@@ -90,7 +108,11 @@ async fn twenty_concurrent_submissions_charge_the_card_once() {
     let processor = Counting::default();
     let app = &s.running.app;
     let form = card_form(&token);
-    let outcomes = join_all((0..20).map(|_| pay(app, &processor, &id, &form))).await;
+    let outcomes =
+        join_all((0..20).map(|_| async {
+            pay_with(app, &processor, view(app, &id).await.unwrap(), &form).await
+        }))
+        .await;
     let redirects = outcomes
         .iter()
         .filter(|o| matches!(o, Ok(PayOutcome::Redirect(_))))
@@ -119,7 +141,14 @@ async fn a_processor_failure_leaves_the_payment_pending_and_payable() {
         unavailable: true,
         ..Default::default()
     };
-    let outcome = pay(app, &down, &id, &card_form(&token)).await.unwrap();
+    let outcome = pay_with(
+        app,
+        &down,
+        view(app, &id).await.unwrap(),
+        &card_form(&token),
+    )
+    .await
+    .unwrap();
     assert!(matches!(outcome, PayOutcome::ProcessorFailed(_)));
     assert_eq!(status_of(&s, &key, &id).await, "pending");
     assert_eq!(events_of(&s, &key, "payment.succeeded").await, 0);
@@ -127,7 +156,9 @@ async fn a_processor_failure_leaves_the_payment_pending_and_payable() {
 
     // The customer tries again once the processor is back.
     let up = Counting::default();
-    let outcome = pay(app, &up, &id, &card_form(&token)).await.unwrap();
+    let outcome = pay_with(app, &up, view(app, &id).await.unwrap(), &card_form(&token))
+        .await
+        .unwrap();
     assert!(matches!(outcome, PayOutcome::Redirect(_)));
     assert_eq!(status_of(&s, &key, &id).await, "paid");
 }
@@ -140,19 +171,20 @@ async fn a_lapsed_claim_can_be_taken_over_and_only_the_holder_settles() {
     let app = &s.running.app;
     let txn_id = TransactionId::parse(&id).unwrap();
     let now = Timestamp::now();
-    let (first, first_claim) = transactions::claim(app, &txn_id, now, Duration::ZERO)
+    let (first, first_claim) = transactions::claim(app, &txn_id, now, Duration::ZERO, SANDBOX)
         .await
         .unwrap();
     assert_eq!(first.status, PaymentStatus::Processing);
     assert_eq!(status_of(&s, &key, &id).await, "processing");
     // While held, nobody else may claim it.
-    let again = transactions::claim(app, &txn_id, now, Duration::from_secs(30)).await;
+    let again = transactions::claim(app, &txn_id, now, Duration::from_secs(30), SANDBOX).await;
     assert!(matches!(again, Err(StoreError::ConditionFailed)));
     // Once the hold has lapsed, another submission may.
     let later = now.plus(Duration::from_secs(2));
-    let (second, second_claim) = transactions::claim(app, &txn_id, later, Duration::from_secs(30))
-        .await
-        .unwrap();
+    let (second, second_claim) =
+        transactions::claim(app, &txn_id, later, Duration::from_secs(30), SANDBOX)
+            .await
+            .unwrap();
     let mut paid = second.clone();
     paid.status = PaymentStatus::Paid;
     paid.paid_at = Some(later);
@@ -186,17 +218,19 @@ async fn a_lapsed_claim_can_be_taken_over_and_only_the_holder_settles() {
 
 #[tokio::test]
 async fn the_sweeper_expires_a_payment_whose_claim_lapsed_but_never_one_held() {
-    let s = TestStack::start_with(&[("PAYRAIL_CHECKOUT_TTL_SECONDS", "1")]).await;
+    let s = TestStack::start().await;
     let (_, key) = s.merchant_with_key().await;
     let app = &s.running.app;
     let (held, _) = pending_payment(&s, &key, "claim-held").await;
     let (lapsed, _) = pending_payment(&s, &key, "claim-lapsed").await;
     let now = Timestamp::now();
+    let hour = Duration::from_secs(3600);
     transactions::claim(
         app,
         &TransactionId::parse(&held).unwrap(),
         now,
-        Duration::from_secs(600),
+        3 * hour,
+        SANDBOX,
     )
     .await
     .unwrap();
@@ -205,11 +239,12 @@ async fn the_sweeper_expires_a_payment_whose_claim_lapsed_but_never_one_held() {
         &TransactionId::parse(&lapsed).unwrap(),
         now,
         Duration::ZERO,
+        SANDBOX,
     )
     .await
     .unwrap();
-    tokio::time::sleep(Duration::from_millis(2100)).await;
-    payrail::payments::expiry::sweep(app, Timestamp::now())
+    // The sweep of two hours later: both are past `expires_at` (30 minutes); one is still held.
+    payrail::payments::expiry::sweep(app, now.plus(2 * hour))
         .await
         .unwrap();
     assert_eq!(status_of(&s, &key, &held).await, "processing");

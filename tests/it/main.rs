@@ -22,6 +22,7 @@ mod page_security;
 mod payments;
 mod rate_limit;
 mod refunds;
+mod stripe;
 mod tenancy;
 mod transactions;
 mod webhooks;

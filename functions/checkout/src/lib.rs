@@ -1,14 +1,17 @@
 //! `checkout`: the hosted payment page (`GET /checkout/{transaction_id}`) and its form
-//! (`POST`), charged through the sandbox processor.
+//! (`POST`), charged through the merchant's processor (the sandbox, or Stripe with the card
+//! tokenised by Stripe.js in the browser), and the page's script (`GET /checkout/assets/…`).
 
-use lambda_http::http::StatusCode;
+use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
-use payrail::checkout::page::{self, Echo};
+use payrail::checkout::page::{self, BankStep, Echo};
 use payrail::checkout::{PayOutcome, pay, view};
 use payrail::error::FieldErrors;
-use payrail::http::{RequestCtx, parse_form_object};
-use payrail::processor::Sandbox;
+use payrail::http::{RequestCtx, base_headers, parse_form_object};
 use payrail::{ApiError, App};
+
+/// The script of the Stripe page; the sandbox page has none.
+const CHECKOUT_JS: &str = include_str!("../assets/checkout.js");
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     let ctx = RequestCtx::new(req);
@@ -19,6 +22,7 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
     let result = match ctx.route.as_str() {
         "GET /checkout/{transaction_id}" => show(app, &ctx, &id).await,
         "POST /checkout/{transaction_id}" => submit(app, &ctx, &id).await,
+        "GET /checkout/assets/{asset}" => Ok(asset(&ctx)),
         other => Err(ApiError::NotFound(format!("no route {other}"))),
     };
     match result {
@@ -32,10 +36,22 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
     }
 }
 
+fn asset(ctx: &RequestCtx) -> Response<Body> {
+    if ctx.path_param("asset") != Some("checkout.js") {
+        return page::not_found(ctx);
+    }
+    let mut res = Response::new(Body::Text(CHECKOUT_JS.to_owned()));
+    let h = res.headers_mut();
+    base_headers(h, "text/javascript; charset=utf-8", &ctx.request_id);
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    res
+}
+
 async fn show(app: &App, ctx: &RequestCtx, id: &str) -> Result<Response<Body>, ApiError> {
     let view = view(app, id).await?;
     Ok(page::render(
         ctx,
+        &app.settings,
         StatusCode::OK,
         &view,
         &FieldErrors::new(),
@@ -55,39 +71,54 @@ async fn submit(app: &App, ctx: &RequestCtx, id: &str) -> Result<Response<Body>,
             .flatten()
             .unwrap_or_default(),
     };
-    Ok(match pay(app, &Sandbox, id, &form).await? {
+    let render = |status, view, alert: &str, echo: &Echo| {
+        page::render(
+            ctx,
+            &app.settings,
+            status,
+            view,
+            &FieldErrors::new(),
+            alert,
+            echo,
+        )
+    };
+    Ok(match pay(app, id, &form).await? {
         PayOutcome::Redirect(location) => page::redirect(ctx, &location),
         PayOutcome::Invalid(view, errors) => page::render(
             ctx,
+            &app.settings,
             StatusCode::UNPROCESSABLE_ENTITY,
             &view,
             &errors,
             "Please correct the highlighted fields.",
             &echo,
         ),
-        PayOutcome::BadToken(view) => page::render(
-            ctx,
+        PayOutcome::BadToken(view) => render(
             StatusCode::FORBIDDEN,
             &view,
-            &FieldErrors::new(),
             "This form has expired or did not come from this page. Please try again.",
             &Echo::default(),
         ),
-        PayOutcome::ProcessorFailed(view) => page::render(
-            ctx,
+        PayOutcome::ProcessorFailed(view) => render(
             StatusCode::SERVICE_UNAVAILABLE,
             &view,
-            &FieldErrors::new(),
             "The payment could not be completed right now and you were not charged. Please try again.",
             &echo,
         ),
-        PayOutcome::NotPayable(view) => page::render(
+        PayOutcome::NotPayable(view) => render(StatusCode::CONFLICT, &view, "", &Echo::default()),
+        PayOutcome::Processing(view) => render(StatusCode::ACCEPTED, &view, "", &Echo::default()),
+        PayOutcome::BankStep {
+            view,
+            client_secret,
+            payment_id,
+        } => page::render_bank_step(
             ctx,
-            StatusCode::CONFLICT,
+            &app.settings,
             &view,
-            &FieldErrors::new(),
-            "",
-            &Echo::default(),
+            BankStep {
+                client_secret: &client_secret,
+                payment_intent: &payment_id,
+            },
         ),
     })
 }

@@ -71,11 +71,7 @@ async fn create_core(
 ) -> Result<Created, ApiError> {
     // A value that does not read as text is still a key, refused by the key's rule: ignoring it
     // would let two different requests with the same bad key both create.
-    let idempotency_key = match ctx.header_text("idempotency-key") {
-        Ok(raw) => raw.map(IdempotencyKey::parse),
-        Err(unreadable) => Some(IdempotencyKey::parse(&unreadable.lossy)),
-    }
-    .transpose()?;
+    let idempotency_key = IdempotencyKey::of_request(ctx)?;
     let new = NewPayment::parse(body)?;
     payments::create(
         app,

@@ -7,7 +7,7 @@ use payrail::auth::{self, Access};
 use payrail::domain::Timestamp;
 use payrail::http::{JsonObject, Reply, RequestCtx, render_envelope};
 use payrail::payments::{self, IdempotencyKey, refunds};
-use payrail::processor::Sandbox;
+use payrail::processor::connect_merchant;
 use payrail::{ApiError, App};
 
 pub const REFUND_ROUTE: &str = "POST /api/v1/transactions/{id}/refunds";
@@ -28,12 +28,11 @@ async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
     match ctx.route.as_str() {
         REFUND_ROUTE => {
             let body = optional_json(ctx)?;
-            let idempotency_key = ctx
-                .header("idempotency-key")
-                .map(IdempotencyKey::parse)
-                .transpose()?;
+            let idempotency_key = IdempotencyKey::of_request(ctx)?;
+            let processor = connect_merchant(app, &caller.merchant_id).await?;
             let done =
-                refunds::create(app, caller, &Sandbox, id, &body, idempotency_key.as_ref()).await?;
+                refunds::create(app, caller, &processor, id, &body, idempotency_key.as_ref())
+                    .await?;
             let data = done.refund.to_json();
             Ok(if done.replayed {
                 Reply::ok(data, "refund already made; returning the original")

@@ -5,4 +5,4 @@ pub mod card;
 pub mod page;
 pub mod service;
 
-pub use service::{PayOutcome, pay, view};
+pub use service::{PayOutcome, pay, pay_with, view};

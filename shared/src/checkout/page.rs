@@ -6,6 +6,7 @@ use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Response};
 
 use super::service::{CheckoutView, return_url};
+use crate::config::Settings;
 use crate::domain::Timestamp;
 use crate::error::FieldErrors;
 use crate::http::{RequestCtx, base_headers, page_headers};
@@ -35,6 +36,14 @@ struct Page<'a> {
     exp_year_error: Option<&'a str>,
     cvc_error: Option<&'a str>,
     cardholder_name_error: Option<&'a str>,
+    /// With Stripe: its publishable key and where Stripe.js comes from; the card is entered
+    /// in Stripe's element and only a PaymentMethod id is posted here.
+    stripe_key: Option<&'a str>,
+    stripe_js: String,
+    payment_method_error: Option<&'a str>,
+    /// The bank step (3-D Secure): what Stripe.js confirms, and the PaymentIntent to post back.
+    client_secret: &'a str,
+    payment_intent: &'a str,
 }
 
 /// What the form held, to show back with its errors (never the card number or CVC).
@@ -52,19 +61,66 @@ fn first<'a>(errors: &'a FieldErrors, field: &str) -> Option<&'a str> {
         .map(String::as_str)
 }
 
-/// Renders the page for `view`: the form while payable, else its final state.
+/// The customer's bank step: what the page hands Stripe.js.
+pub struct BankStep<'a> {
+    pub client_secret: &'a str,
+    pub payment_intent: &'a str,
+}
+
+/// Renders the page for `view`: the form while payable, else its state.
 pub fn render(
     ctx: &RequestCtx,
+    settings: &Settings,
     status: StatusCode,
     view: &CheckoutView,
     errors: &FieldErrors,
     alert: &str,
     echo: &Echo,
 ) -> Response<Body> {
+    build(ctx, settings, status, view, errors, alert, echo, None)
+}
+
+/// Renders the bank step of a Stripe payment: the page confirms with Stripe.js, then posts
+/// the PaymentIntent back.
+pub fn render_bank_step(
+    ctx: &RequestCtx,
+    settings: &Settings,
+    view: &CheckoutView,
+    step: BankStep<'_>,
+) -> Response<Body> {
+    let errors = FieldErrors::new();
+    build(
+        ctx,
+        settings,
+        StatusCode::OK,
+        view,
+        &errors,
+        "",
+        &Echo::default(),
+        Some(step),
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build(
+    ctx: &RequestCtx,
+    settings: &Settings,
+    status: StatusCode,
+    view: &CheckoutView,
+    errors: &FieldErrors,
+    alert: &str,
+    echo: &Echo,
+    bank: Option<BankStep<'_>>,
+) -> Response<Body> {
     let txn = &view.txn;
     let now = Timestamp::now();
     let state = txn.status_at(now);
+    let stripe_key = view.stripe_key();
     let (state_name, message) = match state {
+        _ if bank.is_some() => (
+            "bank",
+            "Your bank asks you to confirm this payment…".to_owned(),
+        ),
         PaymentStatus::Pending => ("form", String::new()),
         PaymentStatus::Processing => (
             "processing",
@@ -111,6 +167,11 @@ pub fn render(
         exp_year_error: first(errors, "exp_year"),
         cvc_error: first(errors, "cvc"),
         cardholder_name_error: first(errors, "cardholder_name"),
+        stripe_key,
+        stripe_js: settings.stripe_js_url.to_string(),
+        payment_method_error: first(errors, "payment_method"),
+        client_secret: bank.as_ref().map_or("", |b| b.client_secret),
+        payment_intent: bank.as_ref().map_or("", |b| b.payment_intent),
     };
     // The form may post only to us, and the redirect after it only to the merchant's pages.
     let form_action = [txn.success_url.as_url(), txn.cancel_url.as_url()]
@@ -118,8 +179,21 @@ pub fn render(
         .map(|u| u.origin().ascii_serialization())
         .collect::<Vec<_>>()
         .join(" ");
+    // With Stripe, exactly Stripe.js's origins: its script and frames, and its API.
+    let stripe_sources = if stripe_key.is_some() {
+        let js = settings.stripe_js_url.origin().ascii_serialization();
+        let api = settings.stripe_api_base.origin().ascii_serialization();
+        let frames = if js == "https://js.stripe.com" {
+            format!("{js} https://hooks.stripe.com")
+        } else {
+            js.clone()
+        };
+        format!("script-src 'self' {js}; frame-src {frames}; connect-src {api}; ")
+    } else {
+        String::new()
+    };
     let csp = format!(
-        "default-src 'none'; style-src 'nonce-{nonce}'; img-src 'self' data:; \
+        "default-src 'none'; {stripe_sources}style-src 'nonce-{nonce}'; img-src 'self' data:; \
          form-action 'self' {form_action}; frame-ancestors 'none'; base-uri 'none'"
     );
     html(ctx, status, page.render().unwrap_or_default(), &csp)
@@ -155,6 +229,11 @@ pub fn not_found(ctx: &RequestCtx) -> Response<Body> {
         exp_year_error: None,
         cvc_error: None,
         cardholder_name_error: None,
+        stripe_key: None,
+        stripe_js: String::new(),
+        payment_method_error: None,
+        client_secret: "",
+        payment_intent: "",
     };
     let csp = format!(
         "default-src 'none'; style-src 'nonce-{nonce}'; frame-ancestors 'none'; base-uri 'none'"

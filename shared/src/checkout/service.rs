@@ -10,8 +10,9 @@ use crate::error::{ApiError, FieldErrors};
 use crate::events::{Event, EventType};
 use crate::http::JsonObject;
 use crate::payments::{PaymentStatus, Transaction};
-use crate::processor::{ChargeOutcome, Processor};
-use crate::store::transactions::{CLAIM_HOLD, FromState, claim, finish, release};
+use crate::processor::settings::ProcessorConfig;
+use crate::processor::{ChargeOutcome, Instrument, Processor, ProcessorKind};
+use crate::store::transactions::{CLAIM_HOLD, FromState, await_bank, claim, finish, release};
 use crate::store::{self, StoreError};
 use crate::tenant::Tenant;
 
@@ -20,6 +21,18 @@ use crate::tenant::Tenant;
 pub struct CheckoutView {
     pub txn: Transaction,
     pub merchant_name: String,
+    /// The merchant's processor settings (the page a Stripe merchant's customer sees differs).
+    pub processor: Option<ProcessorConfig>,
+}
+
+impl CheckoutView {
+    /// The publishable key when the merchant collects through Stripe.
+    pub fn stripe_key(&self) -> Option<&str> {
+        self.processor
+            .as_ref()
+            .filter(|p| p.kind == ProcessorKind::Stripe)
+            .and_then(|p| p.publishable_key.as_deref())
+    }
 }
 
 pub enum PayOutcome {
@@ -35,16 +48,29 @@ pub enum PayOutcome {
     /// The processor gave no outcome; the payment is pending again and nothing is known to be
     /// charged (503).
     ProcessorFailed(CheckoutView),
+    /// The customer's bank asks them to confirm: the page runs the processor's script with
+    /// `client_secret`, then posts `payment_intent` back (200).
+    BankStep {
+        view: CheckoutView,
+        client_secret: String,
+        payment_id: String,
+    },
+    /// Submitted; the processor has not decided yet, and will say so by its webhook (202).
+    Processing(CheckoutView),
 }
 
-/// The transaction and its merchant's name; 404 for an unknown id.
+/// The transaction and its merchant's name and processor; 404 for an unknown id.
 pub async fn view(app: &App, raw_id: &str) -> Result<CheckoutView, ApiError> {
     let txn: Transaction = crate::tenant::find(app, Tenant::Any, raw_id).await?;
-    let merchant_name = store::merchants::get(app, &txn.merchant_id)
-        .await?
-        .map(|m| m.name)
-        .unwrap_or_default();
-    Ok(CheckoutView { txn, merchant_name })
+    let merchant = store::merchants::get(app, &txn.merchant_id).await?;
+    Ok(CheckoutView {
+        txn,
+        merchant_name: merchant
+            .as_ref()
+            .map(|m| m.name.clone())
+            .unwrap_or_default(),
+        processor: merchant.and_then(|m| m.processor),
+    })
 }
 
 /// Where the customer goes next: `success_url` when paid, else `cancel_url`, with the
@@ -66,22 +92,30 @@ fn today(now: Timestamp) -> (u16, u8) {
     (t.year() as u16, u8::from(t.month()))
 }
 
-/// Validates the card form, claims the transaction, charges it once, and settles it as `paid`
-/// or `declined` together with its event, whatever the concurrency: only the submission that
-/// won the claim calls the processor, so concurrent submissions never charge twice.
+/// Takes the payment posted from the checkout page through the merchant's processor.
+pub async fn pay(app: &App, raw_id: &str, form: &JsonObject) -> Result<PayOutcome, ApiError> {
+    let view = view(app, raw_id).await?;
+    let processor = crate::processor::connect_merchant(app, &view.txn.merchant_id).await?;
+    pay_with(app, &processor, view, form).await
+}
+
+/// Validates the form, claims the transaction, charges it once, and settles it as `paid` or
+/// `declined` together with its event, whatever the concurrency: only the submission that won
+/// the claim calls the processor, so concurrent submissions never charge twice. A form that
+/// returns from the customer's bank step (`payment_intent`) settles what the processor says
+/// now.
 ///
-/// A declined transaction is final: the customer returns to the merchant's `cancel_url`, and
-/// the merchant creates a new payment request to try again. Every transaction has exactly one
-/// outcome, which keeps webhooks and reconciliation simple.
-pub async fn pay(
+/// A declined transaction stays declined: the customer returns to the merchant's
+/// `cancel_url`, and the merchant may try the same order again as a new transaction.
+pub async fn pay_with(
     app: &App,
     processor: &impl Processor,
-    raw_id: &str,
+    view: CheckoutView,
     form: &JsonObject,
 ) -> Result<PayOutcome, ApiError> {
-    let view = view(app, raw_id).await?;
     let now = Timestamp::now();
-    if !view.txn.payable_at(now) {
+    let bank_return = form.string("payment_intent").ok().flatten();
+    if bank_return.is_none() && !view.txn.payable_at(now) {
         return Ok(PayOutcome::NotPayable(view));
     }
     let token = form.string("token").ok().flatten().unwrap_or_default();
@@ -92,62 +126,186 @@ pub async fn pay(
     {
         return Ok(PayOutcome::BadToken(view));
     }
-    let card = match CardDetails::parse(form, today(now)) {
-        Ok(card) => card,
-        Err(errors) => return Ok(PayOutcome::Invalid(view, errors)),
+    if let Some(payment_id) = bank_return {
+        return after_bank_step(app, processor, view, &payment_id).await;
+    }
+    let card;
+    let method;
+    let instrument = match processor.kind() {
+        ProcessorKind::Sandbox => match CardDetails::parse(form, today(now)) {
+            Ok(parsed) => {
+                card = parsed;
+                Instrument::Card(&card)
+            }
+            Err(errors) => return Ok(PayOutcome::Invalid(view, errors)),
+        },
+        ProcessorKind::Stripe => match payment_method(form) {
+            Some(id) => {
+                method = id;
+                Instrument::PaymentMethod(&method)
+            }
+            None => {
+                let errors = FieldErrors::from([(
+                    "payment_method".to_owned(),
+                    vec!["Enter your card details".to_owned()],
+                )]);
+                return Ok(PayOutcome::Invalid(view, errors));
+            }
+        },
     };
 
-    let (before, claim) = match claim(app, &view.txn.id, now, CLAIM_HOLD).await {
+    let through = (processor.kind(), processor.livemode());
+    let (before, claim) = match claim(app, &view.txn.id, now, CLAIM_HOLD, through).await {
         Ok(claimed) => claimed,
         // Another submission holds it, or it was paid, declined or expired meanwhile.
         Err(StoreError::ConditionFailed) => {
-            return Ok(PayOutcome::NotPayable(self::view(app, raw_id).await?));
+            return Ok(PayOutcome::NotPayable(again(app, &view).await?));
         }
         Err(e) => return Err(e.into()),
     };
-    let charged = match processor.charge(before.amount, &before.id, &card).await {
+    let charged = match processor.charge(&before, instrument).await {
         Ok(outcome) => outcome,
         Err(e) => {
             tracing::warn!(transaction_id = %before.id, error = %e, "charge failed; payment released");
             release(app, &before.id, &claim).await?;
-            return Ok(PayOutcome::ProcessorFailed(self::view(app, raw_id).await?));
+            return Ok(PayOutcome::ProcessorFailed(again(app, &view).await?));
         }
     };
-    let mut after = before.clone();
-    after.card = Some(card.summary());
-    let kind = match charged {
-        ChargeOutcome::Approved => {
-            after.status = PaymentStatus::Paid;
-            after.paid_at = Some(now);
-            EventType::PaymentSucceeded
+    if let ChargeOutcome::RequiresAction { payment_id, .. }
+    | ChargeOutcome::Pending { payment_id } = &charged
+    {
+        await_bank(
+            app,
+            &before.id,
+            &claim,
+            payment_id,
+            now.plus(BANK_STEP_HOLD),
+        )
+        .await?;
+    }
+    settle(app, FromState::Claimed(&claim), view, before, charged, now).await
+}
+
+/// How long a payment waiting on the customer's bank (3-D Secure) is kept from other
+/// submissions and from the sweeper.
+const BANK_STEP_HOLD: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// A `pm_…` id made by the processor's script in the customer's browser.
+fn payment_method(form: &JsonObject) -> Option<String> {
+    let raw = form.string("payment_method").ok().flatten()?;
+    let ok = raw.starts_with("pm_")
+        && raw.len() <= 255
+        && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    ok.then_some(raw)
+}
+
+/// Back from the bank step: the processor's answer for the payment this transaction awaits.
+async fn after_bank_step(
+    app: &App,
+    processor: &impl Processor,
+    view: CheckoutView,
+    payment_id: &str,
+) -> Result<PayOutcome, ApiError> {
+    let awaiting = view.txn.status == PaymentStatus::Processing
+        && view.txn.processor_payment_id.as_deref() == Some(payment_id);
+    if !awaiting {
+        return Ok(PayOutcome::NotPayable(view));
+    }
+    let outcome = match processor.outcome(&view.txn, payment_id).await {
+        Ok(outcome) => outcome,
+        // The money may have moved: keep waiting; the processor's webhook settles it.
+        Err(e) => {
+            tracing::warn!(transaction_id = %view.txn.id, error = %e, "outcome unknown after the bank step");
+            return Ok(PayOutcome::Processing(view));
         }
-        ChargeOutcome::Declined(reason) => {
-            after.status = PaymentStatus::Declined;
-            after.decline_reason = Some(reason);
-            EventType::PaymentDeclined
+    };
+    let before = view.txn.clone();
+    settle(
+        app,
+        FromState::AwaitingBank(payment_id),
+        view,
+        before,
+        outcome,
+        Timestamp::now(),
+    )
+    .await
+}
+
+/// Writes a charge's outcome with its event, conditional on `from`.
+async fn settle(
+    app: &App,
+    from: FromState<'_>,
+    view: CheckoutView,
+    before: Transaction,
+    charged: ChargeOutcome,
+    now: Timestamp,
+) -> Result<PayOutcome, ApiError> {
+    let (after, kind) = match settled(&before, charged, now) {
+        Ok(done) => done,
+        Err(ChargeOutcome::RequiresAction {
+            client_secret,
+            payment_id,
+            ..
+        }) => {
+            let mut view = view;
+            view.txn.processor_payment_id = Some(payment_id.clone());
+            view.txn.status = PaymentStatus::Processing;
+            return Ok(PayOutcome::BankStep {
+                view,
+                client_secret,
+                payment_id,
+            });
         }
+        Err(_) => return Ok(PayOutcome::Processing(again(app, &view).await?)),
     };
     tracing::info!(
         transaction_id = %after.id, status = after.status.as_str(),
-        card_brand = card.brand(), card_last4 = card.last4(), "checkout charged"
+        card_brand = after.card.as_ref().map(|c| c.brand.as_str()),
+        card_last4 = after.card.as_ref().map(|c| c.last4.as_str()), "checkout settled"
     );
-    drop(card);
     let event = Event::for_transaction(kind, &after, now);
-    match finish(
-        app,
-        FromState::Claimed(&claim),
-        &before,
-        &after,
-        &event,
-        now,
-    )
-    .await
-    {
+    match finish(app, from, &before, &after, &event, now).await {
         Ok(()) => Ok(PayOutcome::Redirect(return_url(&after))),
-        // Our hold lapsed and another submission took over: it settles, we show its result.
-        Err(StoreError::ConditionFailed) => {
-            Ok(PayOutcome::NotPayable(self::view(app, raw_id).await?))
-        }
+        // Settled meanwhile (another submission whose hold took over, or the processor's
+        // webhook): show what happened.
+        Err(StoreError::ConditionFailed) => Ok(PayOutcome::NotPayable(again(app, &view).await?)),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The transaction once `charged` decided it, and the event that says so; an outcome that
+/// decides nothing yet (the bank step, pending) comes back as it was.
+pub(crate) fn settled(
+    before: &Transaction,
+    charged: ChargeOutcome,
+    now: Timestamp,
+) -> Result<(Transaction, EventType), ChargeOutcome> {
+    let mut after = before.clone();
+    let kind = match charged {
+        ChargeOutcome::Approved { card, payment_id } => {
+            after.status = PaymentStatus::Paid;
+            after.paid_at = Some(now);
+            after.card = card.or(after.card);
+            after.processor_payment_id = payment_id.or(after.processor_payment_id);
+            EventType::PaymentSucceeded
+        }
+        ChargeOutcome::Declined {
+            reason,
+            card,
+            payment_id,
+        } => {
+            after.status = PaymentStatus::Declined;
+            after.decline_reason = Some(reason);
+            after.card = card.or(after.card);
+            after.processor_payment_id = payment_id.or(after.processor_payment_id);
+            EventType::PaymentDeclined
+        }
+        undecided => return Err(undecided),
+    };
+    Ok((after, kind))
+}
+
+/// The page's state read again, after a concurrent change.
+async fn again(app: &App, view: &CheckoutView) -> Result<CheckoutView, ApiError> {
+    self::view(app, view.txn.id.as_str()).await
 }

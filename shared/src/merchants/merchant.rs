@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use crate::domain::{BoundedText, Timestamp};
 use crate::ids::MerchantId;
+use crate::processor::settings::ProcessorConfig;
 
 /// Requests per minute per API key unless the merchant's setting says otherwise.
 pub const DEFAULT_RATE_LIMIT: u32 = 120;
@@ -18,6 +19,9 @@ pub struct Merchant {
     pub name: String,
     pub rate_limit_per_minute: u32,
     pub created_at: Timestamp,
+    /// The processor it collects through; `None` until one is chosen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub processor: Option<ProcessorConfig>,
 }
 
 impl Merchant {

@@ -52,6 +52,7 @@ pub async fn create(app: &App, body: &JsonObject) -> Result<Merchant, ApiError> 
         name: name.into_string(),
         rate_limit_per_minute: rate.unwrap_or(DEFAULT_RATE_LIMIT),
         created_at: Timestamp::now(),
+        processor: None,
     };
     store::merchants::put(app, &merchant).await?;
     Ok(merchant)

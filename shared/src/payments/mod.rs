@@ -1,6 +1,7 @@
 //! Payment requests and the transactions they create.
 
 pub mod expiry;
+pub mod processor_events;
 pub mod refund;
 pub mod refunds;
 mod request;

@@ -140,6 +140,9 @@ async fn settle(
             settled.status = RefundStatus::Failed;
             settled.failure_reason = Some(reason);
         }
+        // Decided later (the processor's webhook), or unknown: it stays pending, its amount
+        // held, so it can never be refunded twice.
+        Ok(RefundOutcome::Pending) => return Ok(refund),
         Err(e) => {
             tracing::warn!(refund_id = %refund.id, error = %e, "refund outcome unknown; left pending");
             return Ok(refund);

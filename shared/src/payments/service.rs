@@ -32,6 +32,16 @@ impl IdempotencyKey {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The request's `Idempotency-Key`, if it sent one; a header that is not visible ASCII is
+    /// refused (400) rather than ignored, so two different requests are never both created.
+    pub fn of_request(ctx: &crate::http::RequestCtx) -> Result<Option<Self>, ApiError> {
+        match ctx.header_text("idempotency-key") {
+            Ok(raw) => raw.map(Self::parse),
+            Err(unreadable) => Some(Self::parse(&unreadable.lossy)),
+        }
+        .transpose()
+    }
 }
 
 /// The outcome of a create: a new transaction, or the original one for a replay.
@@ -90,6 +100,9 @@ pub async fn create(
         checkout_token: crate::auth::api_key::random_secret(),
         refunded_minor: 0,
         refund_held_minor: 0,
+        processor: None,
+        processor_payment_id: None,
+        livemode: None,
     };
 
     let key = idempotency_key.map(IdempotencyKey::as_str);

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use crate::domain::{Email, Metadata, Money, OrderUuid, Timestamp, WebUrl};
 use crate::ids::{MerchantId, TransactionId};
+use crate::processor::ProcessorKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -86,6 +87,12 @@ pub struct Transaction {
     pub refunded_minor: i64,
     /// Minor units held by refunds, succeeded or pending: what can never be refunded again.
     pub refund_held_minor: i64,
+    /// The processor a payment attempt went through, from the first attempt on.
+    pub processor: Option<ProcessorKind>,
+    /// The processor's id of the payment (`pi_…` at Stripe).
+    pub processor_payment_id: Option<String>,
+    /// Whether real money moves (a live processor key).
+    pub livemode: Option<bool>,
 }
 
 impl Transaction {
@@ -130,6 +137,9 @@ impl Transaction {
             "card": self.card,
             "decline_reason": self.decline_reason,
             "amount_refunded": major_text(self.refunded_minor, self.amount.currency()),
+            "processor": self.processor.map(ProcessorKind::as_str),
+            "processor_payment_id": self.processor_payment_id,
+            "livemode": self.livemode,
         })
     }
 }

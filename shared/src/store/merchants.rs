@@ -9,6 +9,7 @@ use super::{StoreError, classify, get_item, put_item, to_item};
 use crate::App;
 use crate::ids::MerchantId;
 use crate::merchants::merchant::Merchant;
+use crate::processor::settings::ProcessorConfig;
 
 /// Every merchant shares this `kind` so the `by_created` index can list them in id order.
 const KIND: &str = "merchant";
@@ -119,4 +120,30 @@ pub async fn update(
         }
     }
     get(app, id).await
+}
+
+/// Records the merchant's processor choice; `None` when there is no such merchant.
+pub async fn set_processor(
+    app: &App,
+    id: &MerchantId,
+    config: &ProcessorConfig,
+) -> Result<Option<()>, StoreError> {
+    let value = serde_dynamo::to_attribute_value(config)
+        .map_err(|e| StoreError::Dynamo(format!("serialising processor: {e}")))?;
+    let result = app
+        .dynamodb
+        .update_item()
+        .table_name(&app.settings.merchants_table)
+        .key("id", AttributeValue::S(id.to_string()))
+        .update_expression("SET processor = :p")
+        .condition_expression("attribute_exists(id)")
+        .expression_attribute_values(":p", value)
+        .send()
+        .await
+        .map_err(classify);
+    match result {
+        Ok(_) => Ok(Some(())),
+        Err(StoreError::ConditionFailed) => Ok(None),
+        Err(e) => Err(e),
+    }
 }

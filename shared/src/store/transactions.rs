@@ -15,6 +15,7 @@ use crate::domain::{Currency, Email, Metadata, Money, OrderUuid, Timestamp, WebU
 use crate::events::{Event, EventType};
 use crate::ids::{MerchantId, TransactionId};
 use crate::payments::transaction::{Card, PaymentStatus, Transaction};
+use crate::processor::ProcessorKind;
 
 /// How long an `Idempotency-Key` is remembered.
 const IDEMPOTENCY_WINDOW: Duration = Duration::from_secs(24 * 3600);
@@ -61,6 +62,12 @@ struct TransactionItem {
     refunded_minor: i64,
     #[serde(default)]
     refund_held_minor: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    processor: Option<ProcessorKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    processor_payment_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    livemode: Option<bool>,
     /// While processing: the submission that holds the claim, and until when it holds it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     claim_id: Option<String>,
@@ -107,6 +114,9 @@ impl From<&Transaction> for TransactionItem {
             checkout_token: t.checkout_token.clone(),
             refunded_minor: t.refunded_minor,
             refund_held_minor: t.refund_held_minor,
+            processor: t.processor,
+            processor_payment_id: t.processor_payment_id.clone(),
+            livemode: t.livemode,
             claim_id: None,
             claim_until_epoch: None,
             pending_shard: (t.status == PaymentStatus::Pending).then(|| pending_shard(&t.id)),
@@ -144,6 +154,9 @@ impl TryFrom<TransactionItem> for Transaction {
             checkout_token: i.checkout_token,
             refunded_minor: i.refunded_minor,
             refund_held_minor: i.refund_held_minor,
+            processor: i.processor,
+            processor_payment_id: i.processor_payment_id,
+            livemode: i.livemode,
         })
     }
 }
@@ -496,6 +509,7 @@ pub async fn claim(
     id: &TransactionId,
     now: Timestamp,
     hold: Duration,
+    through: (ProcessorKind, bool),
 ) -> Result<(Transaction, Claim), StoreError> {
     let claim = Claim(crate::auth::api_key::random_secret());
     let out = app
@@ -503,7 +517,10 @@ pub async fn claim(
         .update_item()
         .table_name(&app.settings.transactions_table)
         .key("pk", s(id.to_string()))
-        .update_expression("SET #st = :processing, claim_id = :claim, claim_until_epoch = :until")
+        .update_expression(
+            "SET #st = :processing, claim_id = :claim, claim_until_epoch = :until, \
+             processor = :processor, livemode = :live",
+        )
         .condition_expression(
             "expires_at_epoch > :now AND (#st = :pending \
              OR (#st = :processing AND claim_until_epoch < :now))",
@@ -514,11 +531,39 @@ pub async fn claim(
         .expression_attribute_values(":claim", s(claim.0.clone()))
         .expression_attribute_values(":until", n(now.plus(hold).unix()))
         .expression_attribute_values(":now", n(now.unix()))
+        .expression_attribute_values(":processor", s(through.0.as_str()))
+        .expression_attribute_values(":live", AttributeValue::Bool(through.1))
         .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
         .send()
         .await
         .map_err(classify)?;
     Ok((decode(out.attributes.unwrap_or_default())?, claim))
+}
+
+/// Keeps a claimed transaction processing while the customer's bank asks them to confirm (and
+/// the sweeper away from it), recording the processor's payment id that will settle it.
+pub async fn await_bank(
+    app: &App,
+    id: &TransactionId,
+    claim: &Claim,
+    payment_id: &str,
+    until: Timestamp,
+) -> Result<(), StoreError> {
+    app.dynamodb
+        .update_item()
+        .table_name(&app.settings.transactions_table)
+        .key("pk", s(id.to_string()))
+        .update_expression("SET processor_payment_id = :pid, claim_until_epoch = :until")
+        .condition_expression("#st = :processing AND claim_id = :claim")
+        .expression_attribute_names("#st", "status")
+        .expression_attribute_values(":processing", s("processing"))
+        .expression_attribute_values(":claim", s(claim.0.clone()))
+        .expression_attribute_values(":pid", s(payment_id))
+        .expression_attribute_values(":until", n(until.unix()))
+        .send()
+        .await
+        .map_err(classify)?;
+    Ok(())
 }
 
 /// Gives a claimed transaction back (pending) when the processor could not charge, so the
@@ -549,6 +594,11 @@ pub async fn release(app: &App, id: &TransactionId, claim: &Claim) -> Result<(),
 pub enum FromState<'a> {
     /// Canceling: pending, unexpired and not claimed by a checkout submission.
     Payable,
+    /// Settling after the customer's bank step: processing, awaiting this processor payment.
+    AwaitingBank(&'a str),
+    /// Settling from the processor's own report (its webhook) about this payment: any state
+    /// before an outcome; a success is recorded even past expiry, since the money has moved.
+    Reported { payment_id: &'a str, paid: bool },
     /// Settling a charge: only the submission holding `claim` may.
     Claimed(&'a Claim),
     /// Expiring: pending (or held by a submission whose hold lapsed) and past `expires_at`.
@@ -567,10 +617,7 @@ pub async fn finish(
     now: Timestamp,
 ) -> Result<(), StoreError> {
     let mut names = HashMap::from([("#st".to_owned(), "status".to_owned())]);
-    let mut values = HashMap::from([
-        (":new".to_owned(), s(after.status.as_str())),
-        (":now".to_owned(), n(now.unix())),
-    ]);
+    let mut values = HashMap::from([(":new".to_owned(), s(after.status.as_str()))]);
     let mut sets = vec!["#st = :new"];
     if let Some(paid_at) = after.paid_at {
         sets.push("paid_at = :paid_at");
@@ -586,6 +633,18 @@ pub async fn finish(
             ])),
         );
     }
+    if let Some(payment_id) = &after.processor_payment_id {
+        sets.push("processor_payment_id = :payment_id");
+        values.insert(":payment_id".into(), s(payment_id.clone()));
+    }
+    if let Some(processor) = after.processor {
+        sets.push("processor = :processor");
+        values.insert(":processor".into(), s(processor.as_str()));
+    }
+    if let Some(live) = after.livemode {
+        sets.push("livemode = :live");
+        values.insert(":live".into(), AttributeValue::Bool(live));
+    }
     if let Some(reason) = &after.decline_reason {
         sets.push("decline_reason = :reason");
         values.insert(":reason".into(), s(reason.clone()));
@@ -598,11 +657,31 @@ pub async fn finish(
             values.insert(":claim".into(), s(claim.0.clone()));
             "#st = :processing AND claim_id = :claim"
         }
+        FromState::AwaitingBank(payment_id) => {
+            values.insert(":processing".into(), s("processing"));
+            values.insert(":pid".into(), s(payment_id));
+            "#st = :processing AND processor_payment_id = :pid"
+        }
+        FromState::Reported { payment_id, paid } => {
+            values.insert(":pending".into(), s("pending"));
+            values.insert(":processing".into(), s("processing"));
+            values.insert(":pid".into(), s(payment_id));
+            if paid {
+                values.insert(":expired".into(), s("expired"));
+                "(#st = :pending OR #st = :processing OR #st = :expired) \
+                 AND (attribute_not_exists(processor_payment_id) OR processor_payment_id = :pid)"
+            } else {
+                "(#st = :pending OR #st = :processing) \
+                 AND (attribute_not_exists(processor_payment_id) OR processor_payment_id = :pid)"
+            }
+        }
         FromState::Payable => {
+            values.insert(":now".into(), n(now.unix()));
             values.insert(":pending".into(), s("pending"));
             "#st = :pending AND expires_at_epoch > :now"
         }
         FromState::Due => {
+            values.insert(":now".into(), n(now.unix()));
             values.insert(":pending".into(), s("pending"));
             values.insert(":processing".into(), s("processing"));
             "expires_at_epoch <= :now AND (#st = :pending \

@@ -1,0 +1,42 @@
+//! `processor-settings`: which processor a merchant collects through (`GET`/`PUT
+//! /api/v1/processor`): the sandbox, or Stripe with its keys, checked with Stripe once and kept
+//! in Secrets Manager.
+
+use lambda_http::{Body, Request, Response};
+use payrail::auth::{self, Access};
+use payrail::http::{Reply, RequestCtx, render_envelope};
+use payrail::processor::settings;
+use payrail::{ApiError, App};
+
+pub async fn handle(app: &App, req: Request) -> Response<Body> {
+    let ctx = RequestCtx::new(req);
+    let result = route(app, &ctx).await;
+    render_envelope(app, &ctx, result)
+}
+
+async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
+    ctx.body()?;
+    let principal = auth::authenticate(app, ctx).await?;
+    match ctx.route.as_str() {
+        "GET /api/v1/processor" => {
+            let caller =
+                auth::merchant_caller(app, &principal, ctx.query("merchant_id"), Access::Read)
+                    .await?;
+            Ok(Reply::ok(
+                settings::get(app, &caller.merchant_id).await?,
+                "payment processor",
+            ))
+        }
+        "PUT /api/v1/processor" => {
+            let caller =
+                auth::merchant_caller(app, &principal, ctx.query("merchant_id"), Access::Write)
+                    .await?;
+            let body = ctx.json_object()?;
+            Ok(Reply::ok(
+                settings::put(app, &caller.merchant_id, &body).await?,
+                "payment processor connected",
+            ))
+        }
+        other => Err(ApiError::NotFound(format!("no route {other}"))),
+    }
+}
