@@ -108,3 +108,54 @@ async fn transaction_actions_event_refunds_a_paid_payment() {
     assert_eq!(again.status(), 200);
     assert_eq!(body_json(&again)["data"]["id"], data["id"]);
 }
+
+#[tokio::test]
+async fn processor_settings_event_reads_the_processor() {
+    let s = TestStack::start().await;
+    let (_, key) = s.merchant_with_key().await;
+    let event = with_token(load("processor-settings.json"), &key);
+    let res = processor_settings::handle(&s.running.app, request(&event)).await;
+    assert_eq!(res.status(), 200, "{:?}", res.body());
+    assert_eq!(body_json(&res)["data"]["type"], "sandbox");
+}
+
+#[tokio::test]
+async fn stripe_hooks_event_is_refused_until_signed_by_the_merchants_secret() {
+    let s = TestStack::start().await;
+    // The sample names a merchant that does not exist here: 404, nothing read further.
+    let res = stripe_hooks::handle(&s.running.app, request(&load("stripe-hooks.json"))).await;
+    assert_eq!(res.status(), 404);
+
+    // For a merchant connected to Stripe, the sample with a real signature settles nothing
+    // unknown (its transaction is not this merchant's) and is acknowledged.
+    let (merchant, key) = s.merchant_with_key().await;
+    let secret = "whsec_events_test_secret_0001";
+    let put = s
+        .call(
+            reqwest::Method::PUT,
+            "/api/v1/processor",
+            Some(&key),
+            Some(json!({"type": "stripe", "secret_key": "sk_test_events0001",
+                        "publishable_key": "pk_test_events0001", "webhook_secret": secret})),
+        )
+        .await;
+    put.expect(200);
+    let mut event = load("stripe-hooks.json");
+    let path = format!("/hooks/stripe/{merchant}");
+    event["rawPath"] = json!(path);
+    event["requestContext"]["http"]["path"] = json!(path);
+    event["pathParameters"]["merchant_id"] = json!(merchant);
+    let res = stripe_hooks::handle(&s.running.app, request(&event)).await;
+    assert_eq!(
+        res.status(),
+        400,
+        "the sample's placeholder signature is refused"
+    );
+    let body = event["body"].as_str().unwrap().to_owned();
+    let now = payrail::domain::Timestamp::now().unix();
+    let signature = payrail::processor::stripe_signature::sign(secret, now, body.as_bytes());
+    event["headers"]["stripe-signature"] = json!(format!("t={now},v1={signature}"));
+    let res = stripe_hooks::handle(&s.running.app, request(&event)).await;
+    assert_eq!(res.status(), 200, "{:?}", res.body());
+    assert_eq!(body_json(&res)["data"]["result"], "ignored");
+}
