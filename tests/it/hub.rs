@@ -447,6 +447,11 @@ async fn the_operator_picks_a_merchant_and_changes_its_rate_limit() {
     assert!(browser.text("#who").await.contains(&merchant));
 
     open_tab(&browser, "settings").await;
+    // Stripe's webhook URL names the merchant the operator acts for.
+    assert_eq!(
+        browser.value("#stripe-webhook-url").await,
+        s.url(&format!("/hooks/stripe/{merchant}"))
+    );
     browser.fill("#rate-limit", "0").await;
     browser.click("#save-rate-limit").await;
     browser
@@ -454,7 +459,7 @@ async fn the_operator_picks_a_merchant_and_changes_its_rate_limit() {
         .await;
     assert!(
         browser
-            .text("#panel .alert")
+            .text("#panel .alert:not([hidden])")
             .await
             .contains("rate limit per minute")
     );
