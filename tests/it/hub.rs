@@ -447,6 +447,11 @@ async fn the_operator_picks_a_merchant_and_changes_its_rate_limit() {
     assert!(browser.text("#who").await.contains(&merchant));
 
     open_tab(&browser, "settings").await;
+    // Stripe's webhook URL names the merchant the operator acts for.
+    assert_eq!(
+        browser.value("#stripe-webhook-url").await,
+        s.url(&format!("/hooks/stripe/{merchant}"))
+    );
     browser.fill("#rate-limit", "0").await;
     browser.click("#save-rate-limit").await;
     browser
@@ -454,7 +459,7 @@ async fn the_operator_picks_a_merchant_and_changes_its_rate_limit() {
         .await;
     assert!(
         browser
-            .text("#panel .alert")
+            .text("#panel .alert:not([hidden])")
             .await
             .contains("rate limit per minute")
     );
@@ -479,6 +484,227 @@ async fn the_operator_picks_a_merchant_and_changes_its_rate_limit() {
     let keys = s.get("/api/v1/keys", &issued).await;
     keys.expect(200);
     assert_eq!(keys.data()["items"][0]["merchant_id"], json!(merchant));
+    browser.close().await;
+}
+
+/// Fresh Stripe test keys (secret, publishable, webhook secret), as copied from Stripe's
+/// dashboard; the local Stripe stand-in takes any of this shape.
+fn stripe_keys() -> (String, String, String) {
+    let tag = payrail_tests::payrail_local::random_token("").replace(['-', '_'], "");
+    (
+        format!("sk_test_{}", &tag[..16]),
+        format!("pk_test_{}", &tag[..16]),
+        format!("whsec_{}", &tag[..24]),
+    )
+}
+
+/// Everything on the page a secret could show up in: its text and every field's value.
+const PAGE_TEXT: &str = "return document.body.innerText + \
+     [...document.querySelectorAll('input')].map(i => i.value).join(' ')";
+
+#[tokio::test]
+async fn a_merchant_connects_stripe_in_the_hub_settings() {
+    let Some(browser) = Browser::launch(1280, 1000).await else {
+        return;
+    };
+    let s = TestStack::start().await;
+    let (merchant, key) = s.merchant_with_key().await;
+    let (sk, pk, whsec) = stripe_keys();
+
+    sign_in(&browser, &s, &key).await;
+    open_tab(&browser, "settings").await;
+    browser
+        .until("document.querySelector('#processor-type')?.textContent === 'Sandbox'")
+        .await;
+    assert_eq!(browser.text("#processor-mode").await, "test mode");
+    assert_eq!(
+        browser.value("#stripe-webhook-url").await,
+        s.url(&format!("/hooks/stripe/{merchant}"))
+    );
+
+    // A key Stripe refuses is shown in words beside its field, and nothing changes.
+    browser.fill("#stripe-secret-key", "rk_test_abcdefgh").await;
+    browser.fill("#stripe-publishable-key", &pk).await;
+    browser.fill("#stripe-webhook-secret", &whsec).await;
+    browser.click("#connect-stripe").await;
+    browser
+        .until("!document.querySelector('#stripe-secret-key-error').hidden")
+        .await;
+    assert!(
+        browser
+            .text("#stripe-secret-key-error")
+            .await
+            .contains("Stripe refused this key"),
+        "{}",
+        browser.text("#stripe-secret-key-error").await
+    );
+    assert!(
+        browser
+            .text("#stripe-connect .alert")
+            .await
+            .contains("Validation failed")
+    );
+    assert_eq!(browser.value("#stripe-secret-key").await, "");
+    assert_eq!(browser.value("#stripe-webhook-secret").await, "");
+    assert_eq!(browser.text("#processor-type").await, "Sandbox");
+    browser.screenshot("hub-processor-refused").await;
+    let shown = s.get("/api/v1/processor", &key).await;
+    assert_eq!(shown.data()["type"], "sandbox");
+
+    // Good test keys connect Stripe in test mode; the secrets are not kept on the page.
+    browser.fill("#stripe-secret-key", &sk).await;
+    browser.fill("#stripe-publishable-key", &pk).await;
+    browser.fill("#stripe-webhook-secret", &whsec).await;
+    browser.click("#connect-stripe").await;
+    browser
+        .until("document.querySelector('#processor-type')?.textContent === 'Stripe'")
+        .await;
+    let last4 = &sk[sk.len() - 4..];
+    assert_eq!(browser.text("#processor-mode").await, "test mode");
+    assert_eq!(
+        browser.text("#processor-secret-key").await,
+        format!("sk_…••••{last4}")
+    );
+    assert_eq!(browser.text("#processor-publishable-key").await, pk);
+    browser
+        .until("document.querySelector('#toast').textContent.includes('Stripe connected in test mode')")
+        .await;
+    assert!(
+        browser
+            .eval(
+                "return document.querySelector('#stripe-secret-key-error').hidden \
+                 && [...document.querySelectorAll('#processor .alert')].every(a => a.hidden)",
+                vec![]
+            )
+            .await
+            .as_bool()
+            .unwrap()
+    );
+    let page = browser.eval(PAGE_TEXT, vec![]).await;
+    let page = page.as_str().unwrap();
+    assert!(!page.contains(&sk) && !page.contains(&whsec), "{page}");
+    browser.eval("window.scrollTo(0, 0)", vec![]).await;
+    browser.screenshot("hub-processor").await;
+    let shown = s.get("/api/v1/processor", &key).await;
+    shown.expect(200);
+    assert_eq!(shown.data()["type"], "stripe");
+    assert_eq!(shown.data()["livemode"], false);
+    assert_eq!(shown.data()["publishable_key"], json!(pk));
+    assert_eq!(shown.data()["secret_key_last4"], json!(last4));
+
+    // Back to the sandbox, after confirming.
+    browser.click("#use-sandbox").await;
+    browser
+        .until("document.querySelector('#dialog').open")
+        .await;
+    browser.click("#confirm").await;
+    browser
+        .until(
+            "document.querySelector('#processor-type')?.textContent === 'Sandbox' \
+             && document.querySelector('#use-sandbox').disabled",
+        )
+        .await;
+    browser
+        .until("document.querySelector('#toast').textContent.includes('sandbox')")
+        .await;
+    let shown = s.get("/api/v1/processor", &key).await;
+    assert_eq!(shown.data()["type"], "sandbox");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_deployment_without_the_sandbox_says_so_in_the_hub() {
+    let Some(browser) = Browser::launch(1280, 1000).await else {
+        return;
+    };
+    let s = TestStack::start_with(&[("PAYRAIL_ALLOW_SANDBOX", "0")]).await;
+    let (_, key) = s.merchant_with_key().await;
+
+    sign_in(&browser, &s, &key).await;
+    open_tab(&browser, "settings").await;
+    browser
+        .until("document.querySelector('#processor-type')?.textContent === 'None connected'")
+        .await;
+    assert!(
+        browser
+            .text("#processor-mode-note")
+            .await
+            .contains("connect Stripe")
+    );
+    browser.click("#use-sandbox").await;
+    browser
+        .until("document.querySelector('#dialog').open")
+        .await;
+    browser.click("#confirm").await;
+    browser
+        .until("document.querySelector('#processor .alert:not([hidden])')")
+        .await;
+    assert!(
+        browser
+            .text("#processor .alert:not([hidden])")
+            .await
+            .contains("collects real money only"),
+    );
+    assert_eq!(browser.text("#processor-type").await, "None connected");
+    let shown = s.get("/api/v1/processor", &key).await;
+    assert_eq!(shown.data()["type"], json!(null));
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_read_only_key_sees_the_processor_and_changes_nothing() {
+    let Some(browser) = Browser::launch(1280, 1000).await else {
+        return;
+    };
+    let s = TestStack::start().await;
+    let merchant = s.merchant("Read Only Processor Co.").await;
+    let full = s.key(&merchant, "full").await;
+    let read_only = s.key(&merchant, "read_only").await;
+    let (sk, pk, whsec) = stripe_keys();
+    s.call(
+        reqwest::Method::PUT,
+        "/api/v1/processor",
+        Some(&full),
+        Some(json!({"type": "stripe", "secret_key": sk, "publishable_key": pk, "webhook_secret": whsec})),
+    )
+    .await
+    .expect(200);
+
+    sign_in(&browser, &s, &read_only).await;
+    open_tab(&browser, "settings").await;
+    browser
+        .until("document.querySelector('#processor-type')?.textContent === 'Stripe'")
+        .await;
+    assert_eq!(browser.text("#processor-mode").await, "test mode");
+    assert_eq!(
+        browser.text("#processor-secret-key").await,
+        format!("sk_…••••{}", &sk[sk.len() - 4..])
+    );
+    assert_eq!(browser.text("#processor-publishable-key").await, pk);
+    // The key cannot read its merchant's id, so the page says where the URL can be seen.
+    assert!(
+        browser
+            .text("#stripe-webhook-url-unknown")
+            .await
+            .contains("/hooks/stripe/")
+    );
+    let controls: Value = browser
+        .eval(
+            "return [...document.querySelectorAll('#processor button, #processor input')] \
+             .map(c => [c.id || c.textContent, c.disabled, c.title])",
+            vec![],
+        )
+        .await;
+    let controls = controls.as_array().unwrap();
+    assert_eq!(controls.len(), 5, "{controls:?}");
+    for control in controls {
+        assert_eq!(control[1], json!(true), "{control:?} is disabled");
+        assert!(
+            control[2].as_str().unwrap().contains("read-only"),
+            "{control:?} says why"
+        );
+    }
+    browser.screenshot("hub-read-only-processor").await;
     browser.close().await;
 }
 

@@ -18,6 +18,7 @@ const session = {
   kind: null, // "admin" | "full" | "read_only"
   keyId: null,
   merchant: null, // {id, name, rate_limit_per_minute} when the admin acts for a merchant
+  merchantId: null, // a full key's merchant, from its keys list (a read-only key cannot list keys)
   rateLimit: null, // X-RateLimit-Limit of the last key-authenticated answer
   ready: false,
 };
@@ -915,7 +916,217 @@ function renderLogs(panel) {
   );
 }
 
+const PROCESSOR_NAMES = { sandbox: "Sandbox", stripe: "Stripe" };
+const STRIPE_FIELDS = [
+  { field: "secret_key", id: "stripe-secret-key", label: "Secret key", type: "password", placeholder: "sk_live_… or sk_test_…" },
+  { field: "publishable_key", id: "stripe-publishable-key", label: "Publishable key", type: "text", placeholder: "pk_live_… or pk_test_…" },
+  { field: "webhook_secret", id: "stripe-webhook-secret", label: "Webhook signing secret", type: "password", placeholder: "whsec_…" },
+];
+
+/** The URL Stripe sends this merchant's events to, on this origin; null when the Hub cannot know the merchant. */
+function stripeWebhookUrl() {
+  const merchant = session.kind === "admin" ? session.merchant?.id : session.merchantId;
+  return merchant ? new URL(`hooks/stripe/${encodeURIComponent(merchant)}`, document.baseURI).href : null;
+}
+
+/** The merchant's payment processor: what is connected, connecting Stripe, or going back to the sandbox. */
+function processorSection() {
+  const alert = alertBox();
+  const formAlert = alertBox();
+  const facts = h("dl", { class: "facts", id: "processor-facts" });
+  const mode = h("p", { class: "notice", id: "processor-mode-note", hidden: true });
+  const current = h("div", { class: "card", id: "processor-current" }, h("p", { class: "list-status" }, "Loading…"));
+  const section = h("section", { id: "processor", "aria-busy": "true" });
+  let state = null;
+
+  const inputs = STRIPE_FIELDS.map((f) => {
+    const input = h("input", {
+      id: f.id,
+      name: f.field,
+      type: f.type,
+      placeholder: f.placeholder,
+      autocomplete: "off",
+      spellcheck: "false",
+      required: true,
+      "aria-describedby": `${f.id}-error`,
+      disabled: !canWrite(),
+      title: canWrite() ? undefined : READ_ONLY_HINT,
+    });
+    const error = h("p", { class: "field-error", id: `${f.id}-error`, hidden: true });
+    return { ...f, input, error };
+  });
+  const connect = writeButton("Connect Stripe", { type: "submit", id: "connect-stripe", class: "primary" });
+  const form = h(
+    "form",
+    { id: "stripe-form", novalidate: true },
+    inputs.map((f) => h("div", { class: "field" }, h("label", { for: f.id }, f.label), f.input, f.error)),
+    h("div", { class: "row-actions form-actions" }, connect),
+  );
+  const useSandbox = writeButton("Use the sandbox", { id: "use-sandbox", class: "danger", onclick: (e) => toSandbox(e.target) });
+
+  /** Clears the field messages; with `err`, puts each field's message next to its field. */
+  function fieldErrors(err = null) {
+    for (const f of inputs) {
+      const messages = err?.fields?.[f.field];
+      f.error.textContent = messages ? sentence([].concat(messages).join("; ")) : "";
+      f.error.hidden = !messages;
+      if (messages) f.input.setAttribute("aria-invalid", "true");
+      else f.input.removeAttribute("aria-invalid");
+    }
+  }
+
+  function show(data) {
+    state = data;
+    const kind = data.type;
+    const rows = [["Processor", h("strong", { id: "processor-type" }, kind ? PROCESSOR_NAMES[kind] ?? kind : "None connected")]];
+    if (kind) {
+      rows.push([
+        "Mode",
+        h("span", { id: "processor-mode" }, data.livemode ? badge("live mode", "live") : badge("test mode", "test")),
+      ]);
+    }
+    if (kind === "stripe") {
+      rows.push(["Publishable key", h("code", { id: "processor-publishable-key", class: "url" }, data.publishable_key ?? "—")]);
+      rows.push(["Secret key", h("code", { id: "processor-secret-key" }, data.secret_key_last4 ? `sk_…••••${data.secret_key_last4}` : "—")]);
+    }
+    rows.push(["Updated", time(data.updated_at)]);
+    facts.replaceChildren(...rows.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
+    if (data.livemode) {
+      mode.className = "notice warning";
+      mode.textContent = "Live mode: payments charge real cards and move real money.";
+    } else if (kind === "stripe") {
+      mode.className = "notice";
+      mode.textContent = "Test mode: payments go through Stripe with test cards only; no money moves.";
+    } else if (kind === "sandbox") {
+      mode.className = "notice";
+      mode.textContent = "The sandbox decides payments by card number; no card is charged and no money moves.";
+    } else {
+      mode.className = "notice warning";
+      mode.textContent = "This deployment collects real money only: connect Stripe before customers can pay.";
+    }
+    mode.hidden = false;
+    connect.textContent = kind === "stripe" ? "Replace Stripe keys" : "Connect Stripe";
+    const onSandbox = kind === "sandbox";
+    useSandbox.disabled = !canWrite() || onSandbox;
+    useSandbox.title = !canWrite() ? READ_ONLY_HINT : onSandbox ? "Payments already go to the sandbox." : "";
+    current.replaceChildren(h("div", { class: "panel-head" }, h("h3", {}, "Connected now"), useSandbox), facts, mode);
+  }
+
+  async function load() {
+    try {
+      show(await api("GET", "processor"));
+    } catch (err) {
+      current.replaceChildren(h("p", { class: "muted" }, "The current processor could not be read."));
+      alert.show(err);
+    } finally {
+      section.removeAttribute("aria-busy");
+    }
+  }
+
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    if (!canWrite()) return;
+    alert.clear();
+    formAlert.clear();
+    fieldErrors();
+    await busy(connect, async () => {
+      try {
+        // The secrets go from the form into this one request and are never kept or shown again.
+        const data = await api("PUT", "processor", {
+          body: {
+            type: "stripe",
+            secret_key: inputs[0].input.value.trim(),
+            publishable_key: inputs[1].input.value.trim(),
+            webhook_secret: inputs[2].input.value.trim(),
+          },
+        });
+        form.reset();
+        show(data);
+        current.scrollIntoView({ block: "nearest" });
+        toast(data.livemode ? "Stripe connected in live mode: payments now collect real money." : "Stripe connected in test mode.");
+      } catch (err) {
+        fieldErrors(err);
+        const shown = new Set(inputs.filter((f) => err?.fields?.[f.field]).map((f) => f.field));
+        const rest = Object.fromEntries(Object.entries(err?.fields ?? {}).filter(([field]) => !shown.has(field)));
+        formAlert.show(
+          err instanceof ApiError && shown.size
+            ? `${describe(new ApiError(err.status, err.message, rest, err.retryAfter))}\nSee the messages under the fields.`
+            : err,
+        );
+      } finally {
+        for (const f of inputs) if (f.type === "password") f.input.value = "";
+      }
+    });
+  });
+
+  async function toSandbox(button) {
+    const onStripe = state?.type === "stripe";
+    const ok = await confirmDialog(
+      "Use the sandbox?",
+      onStripe
+        ? "Payments stop going through Stripe at once: no card is charged and no money is collected until Stripe is connected again, with its keys entered again."
+        : "Payments will be decided by the sandbox: no card is charged and no money is collected.",
+      "Use the sandbox",
+    );
+    if (!ok) return;
+    alert.clear();
+    formAlert.clear();
+    fieldErrors();
+    await busy(button, async () => {
+      try {
+        show(await api("PUT", "processor", { body: { type: "sandbox" } }));
+        toast("Payments now go to the sandbox.");
+      } catch (err) {
+        alert.show(err);
+      }
+    });
+    if (state) show(state);
+  }
+
+  const webhookUrl = stripeWebhookUrl();
+  const urlInput = webhookUrl ? h("input", { id: "stripe-webhook-url", readonly: true, value: webhookUrl, spellcheck: "false" }) : null;
+  section.append(
+    heading("Payment processor", "Where this merchant's payments are collected: the sandbox for trying things out, or your Stripe account."),
+    alert,
+    current,
+    h(
+      "div",
+      { class: "card", id: "stripe-connect" },
+      h("h3", {}, "Connect Stripe"),
+      canWrite() ? null : h("p", { class: "notice" }, READ_ONLY_HINT),
+      h(
+        "ol",
+        { class: "steps" },
+        h(
+          "li",
+          {},
+          "In Stripe's dashboard, add a webhook endpoint with this URL, sending ",
+          h("code", {}, "payment_intent.succeeded"),
+          " and ",
+          h("code", {}, "payment_intent.payment_failed"),
+          ":",
+          urlInput
+            ? h("div", { class: "copy-row" }, urlInput, copyButton(urlInput))
+            : h(
+                "p",
+                { class: "muted small", id: "stripe-webhook-url-unknown" },
+                h("code", {}, new URL("hooks/stripe/", document.baseURI).href),
+                " followed by this merchant's id. A read-only key cannot read the id: sign in with a full key to see the whole URL.",
+              ),
+        ),
+        h("li", {}, "Paste the endpoint's signing secret and your account's API keys here. Test keys (sk_test_…) take test cards only; live keys (sk_live_…) collect real money."),
+      ),
+      h("p", { class: "muted small" }, "Payrail checks the secret key with Stripe once and keeps the secrets in its secret store; they are never shown again, only the key's last four characters."),
+      form,
+      formAlert,
+    ),
+  );
+  load();
+  return section;
+}
+
 async function renderSettings(panel) {
+  panel.append(processorSection());
   panel.append(heading("Rate limit", "How many requests per minute each of this merchant's API keys may make. Requests over it get 429 with Retry-After."));
   const alert = alertBox();
   if (session.kind !== "admin") {
@@ -1052,12 +1263,13 @@ async function signIn(credential) {
   if (!/^[\x21-\x7e]+$/.test(credential)) {
     throw new ApiError(401, "That is not an API key or an admin token: it has spaces or characters a key never has.");
   }
-  Object.assign(session, { credential, kind: null, keyId: null, merchant: null, rateLimit: null, ready: false });
+  Object.assign(session, { credential, kind: null, keyId: null, merchant: null, merchantId: null, rateLimit: null, ready: false });
   if (credential.startsWith("prl_")) {
     session.keyId = credential.slice(4).split(".")[0];
     await api("GET", "transactions", { query: { limit: 1 } });
     try {
-      await api("GET", "keys", { query: { limit: 1 } });
+      const keys = await api("GET", "keys", { query: { limit: 1 } });
+      session.merchantId = keys.items[0]?.merchant_id ?? null;
       session.kind = "full";
     } catch (err) {
       if (err.status !== 403) throw err;
@@ -1073,7 +1285,7 @@ async function signIn(credential) {
 function signOut(message = "") {
   sessionStorage.removeItem(STORE.credential);
   sessionStorage.removeItem(STORE.merchant);
-  Object.assign(session, { credential: null, kind: null, keyId: null, merchant: null, rateLimit: null, ready: false });
+  Object.assign(session, { credential: null, kind: null, keyId: null, merchant: null, merchantId: null, rateLimit: null, ready: false });
   $("#panel").replaceChildren();
   if ($("#dialog").open) $("#dialog").close();
   showSignIn(message);
