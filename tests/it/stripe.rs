@@ -544,7 +544,12 @@ async fn localstripes_own_webhook_settles_a_payment_the_customer_left() {
     assert!(registered.status().is_success());
     let id = s.payment_id(&key, payment("hook-left")).await;
     let pm = payment_method(&sk, "4000002760003184").await;
-    let (status, _, html) = submit(&s, &id, &[("payment_method", &pm)]).await;
+    let (mut status, _, mut html) = submit(&s, &id, &[("payment_method", &pm)]).await;
+    if status == 503 {
+        // The stand-in did not answer in time under load; the page asks the customer to try
+        // again, and nothing was charged: so does the test.
+        (status, _, html) = submit(&s, &id, &[("payment_method", &pm)]).await;
+    }
     assert_eq!(status, 200, "the bank step: {html}");
     let secret = html
         .split("data-client-secret=\"")
