@@ -55,6 +55,9 @@ pub struct Settings {
     pub stripe_js_url: Url,
     /// How long an AWS call may take before the request fails instead of hanging.
     pub aws_timeouts: AwsTimeouts,
+    /// The least a payment may be on the compatibility route, in major units of its currency
+    /// (rounded up to a whole minor unit): below it that route answers "Invalid amount".
+    pub compat_min_amount: rust_decimal::Decimal,
 }
 
 /// Limits on one AWS SDK call, well inside the shortest function timeout (10 s), so a stalled
@@ -191,7 +194,24 @@ impl Settings {
                 });
             }
         };
+        let compat_min_amount =
+            match lookup("PAYRAIL_COMPAT_MIN_AMOUNT").filter(|v| !v.trim().is_empty()) {
+                None => rust_decimal::Decimal::new(50, 2),
+                Some(raw) => {
+                    let raw = raw.trim().to_owned();
+                    let plain = raw.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+                        && raw.matches('.').count() <= 1;
+                    plain
+                        .then(|| rust_decimal::Decimal::from_str_exact(&raw).ok())
+                        .flatten()
+                        .ok_or(ConfigError::Invalid {
+                            name: "PAYRAIL_COMPAT_MIN_AMOUNT",
+                            reason: "expected a decimal amount such as 0.50".into(),
+                        })?
+                }
+            };
         Ok(Self {
+            compat_min_amount,
             processor_secret_prefix: required("PAYRAIL_PROCESSOR_SECRET_PREFIX")?,
             allow_sandbox,
             stripe_api_base: url_setting("PAYRAIL_STRIPE_API_BASE", "https://api.stripe.com")?,

@@ -32,7 +32,7 @@ async fn create(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
     let principal = auth::authenticate(app, ctx).await?;
     let caller = principal.merchant(Access::Write)?;
     let body = ctx.json_object()?;
-    let created = create_core(app, ctx, caller, &body).await?;
+    let created = create_core(app, ctx, caller, &body, |_| Ok(())).await?;
     let data = created.transaction.to_json(Timestamp::now());
     Ok(answer(
         &created,
@@ -50,12 +50,23 @@ async fn compat(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
         _ => ctx.json_object()?,
     };
     let token = match body.string("api_key") {
-        Ok(Some(key)) => key,
-        Ok(None) => ctx.bearer()?.to_owned(),
+        Ok(Some(key)) if !key.trim().is_empty() => key,
+        Ok(_) if ctx.header("authorization").is_some() => ctx.bearer()?.to_owned(),
+        Ok(_) => return Err(ApiError::validation("api_key", "is required")),
         Err(e) => return Err(ApiError::validation("api_key", e)),
     };
     let principal = auth::authenticate_token(app, ctx, token.trim()).await?;
-    let created = create_core(app, ctx, principal.merchant(Access::Write)?, &body).await?;
+    // That style of gateway refuses amounts below a minimum per currency.
+    let at_least = |new: &NewPayment| {
+        let currency = new.amount.currency();
+        if new.amount.minor() < currency.minor_at_least(app.settings.compat_min_amount) {
+            Err(ApiError::bad_request("Invalid amount"))
+        } else {
+            Ok(())
+        }
+    };
+    let caller = principal.merchant(Access::Write)?;
+    let created = create_core(app, ctx, caller, &body, at_least).await?;
     let txn = &created.transaction;
     let data = json!({"transaction_id": txn.id, "url": txn.url});
     Ok(answer(&created, data, "", ""))
@@ -68,11 +79,13 @@ async fn create_core(
     ctx: &RequestCtx,
     caller: &MerchantCaller,
     body: &JsonObject,
+    check: impl Fn(&NewPayment) -> Result<(), ApiError>,
 ) -> Result<Created, ApiError> {
     // A value that does not read as text is still a key, refused by the key's rule: ignoring it
     // would let two different requests with the same bad key both create.
     let idempotency_key = IdempotencyKey::of_request(ctx)?;
     let new = NewPayment::parse(body)?;
+    check(&new)?;
     payments::create(
         app,
         caller,

@@ -120,6 +120,7 @@ pub async fn authenticate_token(
             AuthOutcome::Revoked => Err(ApiError::Unauthorized(
                 "this API key has been revoked".into(),
             )),
+            AuthOutcome::MerchantInactive => Err(ApiError::MerchantInactive),
             AuthOutcome::Limited(window) => {
                 ctx.note_rate(window);
                 Err(ApiError::RateLimited {

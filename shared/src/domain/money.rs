@@ -49,6 +49,16 @@ impl Currency {
         (!symbol.is_empty() && symbol != "¤").then_some(symbol)
     }
 
+    /// The fewest minor units worth at least `major` major units: `0.50` is 50 for USD, 500
+    /// for KWD, and 1 (rounded up) for JPY.
+    pub fn minor_at_least(self, major: rust_decimal::Decimal) -> i64 {
+        use rust_decimal::prelude::ToPrimitive;
+        (major * rust_decimal::Decimal::from(10i64.pow(self.exponent())))
+            .ceil()
+            .to_i64()
+            .unwrap_or(i64::MAX)
+    }
+
     /// Digits after the decimal point in major units: 2 for USD, 0 for JPY, 3 for KWD.
     pub fn exponent(self) -> u32 {
         // `parse` admits only currencies that have an exponent.

@@ -71,9 +71,28 @@ pub fn render_compat(
             }
             finish(app, ctx, reply.status, &body, None)
         }
+        // As that style of gateway answers: a validation failure is 200 with its first
+        // problem, and a deactivated merchant's gateway is "inactive".
         Err(err) => {
-            let body = json!({"status": false, "error": err.summary()});
-            finish(app, ctx, err.status(), &body, Some(&err))
+            let (status, error) = match &err {
+                ApiError::Validation(errors) => (
+                    StatusCode::OK,
+                    errors
+                        .iter()
+                        .find_map(|(field, messages)| {
+                            let message = messages.first()?.trim_end_matches('.');
+                            Some(format!("The {} field {message}.", field.replace('_', " ")))
+                        })
+                        .unwrap_or_else(|| err.summary()),
+                ),
+                ApiError::MerchantInactive => (
+                    StatusCode::BAD_REQUEST,
+                    "Payment gateway inactive".to_owned(),
+                ),
+                _ => (err.status(), err.summary()),
+            };
+            let body = json!({"status": false, "error": error});
+            finish(app, ctx, status, &body, Some(&err))
         }
     }
 }

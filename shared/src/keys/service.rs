@@ -99,8 +99,8 @@ pub async fn create(
     let (Some(label), Some(scope)) = (label, scope) else {
         return Err(ApiError::internal("validated key fields missing"));
     };
-    let (key, token) = ApiKey::issue(merchant.id, label.into_string(), scope);
-    store::keys::put(app, &key, merchant.rate_limit_per_minute).await?;
+    let (key, token) = ApiKey::issue(merchant.id.clone(), label.into_string(), scope);
+    store::keys::put(app, &key, &merchant).await?;
     Ok((key, token))
 }
 
@@ -147,15 +147,7 @@ pub async fn rotate(
     }
     let merchant = merchant_for(app, &old.merchant_id).await?;
     let (key, token) = ApiKey::issue(old.merchant_id.clone(), old.label.clone(), old.scope);
-    match store::keys::rotate(
-        app,
-        &old.id,
-        &key,
-        merchant.rate_limit_per_minute,
-        Timestamp::now(),
-    )
-    .await
-    {
+    match store::keys::rotate(app, &old.id, &key, &merchant, Timestamp::now()).await {
         Ok(()) => Ok((key, token)),
         Err(store::StoreError::ConditionFailed) => Err(ApiError::Conflict(format!(
             "API key '{}' was revoked or rotated meanwhile",

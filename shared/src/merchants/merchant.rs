@@ -18,10 +18,18 @@ pub struct Merchant {
     pub id: MerchantId,
     pub name: String,
     pub rate_limit_per_minute: u32,
+    /// An operator can deactivate a merchant: its keys then answer 403 (and the compatibility
+    /// route "Payment gateway inactive") until it is active again.
+    #[serde(default = "active_by_default")]
+    pub active: bool,
     pub created_at: Timestamp,
     /// The processor it collects through; `None` until one is chosen.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub processor: Option<ProcessorConfig>,
+}
+
+fn active_by_default() -> bool {
+    true
 }
 
 impl Merchant {
@@ -30,6 +38,7 @@ impl Merchant {
             "id": self.id,
             "name": self.name,
             "rate_limit_per_minute": self.rate_limit_per_minute,
+            "active": self.active,
             "created_at": self.created_at,
         })
     }

@@ -52,6 +52,7 @@ pub async fn create(app: &App, body: &JsonObject) -> Result<Merchant, ApiError> 
         name: name.into_string(),
         rate_limit_per_minute: rate.unwrap_or(DEFAULT_RATE_LIMIT),
         created_at: Timestamp::now(),
+        active: true,
         processor: None,
     };
     store::merchants::put(app, &merchant).await?;
@@ -73,11 +74,27 @@ pub async fn update(app: &App, raw_id: &str, body: &JsonObject) -> Result<Mercha
     let mut errors = FieldErrorsBuilder::default();
     let name = parse_name(body, &mut errors);
     let rate = parse_rate_limit(body, &mut errors);
-    if errors.is_empty() && name.is_none() && rate.is_none() {
-        errors.add("name", "give name or rate_limit_per_minute to change");
+    let active = match body.value("active") {
+        Ok(None) => None,
+        Ok(Some(serde_json::Value::Bool(b))) => Some(b),
+        Ok(Some(_)) | Err(_) => {
+            errors.add("active", "must be true or false");
+            None
+        }
+    };
+    if errors.is_empty() && name.is_none() && rate.is_none() && active.is_none() {
+        errors.add(
+            "name",
+            "give name, rate_limit_per_minute or active to change",
+        );
     }
     errors.into_result()?;
-    store::merchants::update(app, &id, name.as_ref().map(|n| n.as_str()), rate)
+    let change = store::merchants::Change {
+        name: name.as_ref().map(|n| n.as_str()),
+        rate_limit_per_minute: rate,
+        active,
+    };
+    store::merchants::update(app, &id, &change)
         .await?
         .ok_or_else(not_found)
 }

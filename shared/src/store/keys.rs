@@ -18,6 +18,7 @@ use crate::auth::api_key;
 use crate::domain::Timestamp;
 use crate::ids::{KeyId, MerchantId};
 use crate::keys::key::{ApiKey, KeyStatus, RateWindow};
+use crate::merchants::merchant::Merchant;
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -33,19 +34,27 @@ fn num(item: &Item, name: &str) -> Option<i64> {
     item.get(name)?.as_n().ok()?.parse().ok()
 }
 
-fn key_item(key: &ApiKey, rate_limit: u32) -> Result<Item, StoreError> {
+/// A key's item, carrying its merchant's rate limit and, while the merchant is deactivated, a
+/// `merchant_inactive` mark.
+fn key_item(key: &ApiKey, merchant: &Merchant) -> Result<Item, StoreError> {
     let mut item = to_item(key)?;
-    item.insert("rate_limit_per_minute".into(), n(rate_limit));
+    item.insert(
+        "rate_limit_per_minute".into(),
+        n(merchant.rate_limit_per_minute),
+    );
+    if !merchant.active {
+        item.insert("merchant_inactive".into(), AttributeValue::Bool(true));
+    }
     item.insert("rl_window".into(), n(0));
     item.insert("rl_count".into(), n(0));
     Ok(item)
 }
 
-pub async fn put(app: &App, key: &ApiKey, rate_limit: u32) -> Result<(), StoreError> {
+pub async fn put(app: &App, key: &ApiKey, merchant: &Merchant) -> Result<(), StoreError> {
     put_item(
         app,
         &app.settings.keys_table,
-        key_item(key, rate_limit)?,
+        key_item(key, merchant)?,
         Some("attribute_not_exists(id)"),
     )
     .await
@@ -99,7 +108,7 @@ pub async fn rotate(
     app: &App,
     old: &KeyId,
     new: &ApiKey,
-    rate_limit: u32,
+    merchant: &Merchant,
     now: Timestamp,
 ) -> Result<(), StoreError> {
     let table = &app.settings.keys_table;
@@ -116,7 +125,7 @@ pub async fn rotate(
         .map_err(|e| StoreError::Dynamo(e.to_string()))?;
     let put = Put::builder()
         .table_name(table)
-        .set_item(Some(key_item(new, rate_limit)?))
+        .set_item(Some(key_item(new, merchant)?))
         .condition_expression("attribute_not_exists(id)")
         .build()
         .map_err(|e| StoreError::Dynamo(e.to_string()))?;
@@ -140,11 +149,29 @@ pub async fn rotate(
 
 /// The writes that copy a merchant's new rate limit onto each of its active keys (a handful
 /// per merchant; revoked keys never authenticate again), for the caller's transaction.
-pub(crate) async fn rate_limit_updates(
+pub(crate) async fn merchant_copy_updates(
     app: &App,
     merchant: &MerchantId,
-    limit: u32,
+    limit: Option<u32>,
+    active: Option<bool>,
 ) -> Result<Vec<TransactWriteItem>, StoreError> {
+    let mut sets = Vec::new();
+    let mut values = HashMap::new();
+    if let Some(limit) = limit {
+        sets.push("rate_limit_per_minute = :l");
+        values.insert(":l".to_owned(), n(limit));
+    }
+    let mut expression = String::new();
+    if active == Some(false) {
+        sets.push("merchant_inactive = :inactive");
+        values.insert(":inactive".to_owned(), AttributeValue::Bool(true));
+    }
+    if !sets.is_empty() {
+        expression = format!("SET {}", sets.join(", "));
+    }
+    if active == Some(true) {
+        expression.push_str(" REMOVE merchant_inactive");
+    }
     let mut updates = Vec::new();
     let mut after: Option<KeyId> = None;
     loop {
@@ -153,9 +180,9 @@ pub(crate) async fn rate_limit_updates(
             let update = Update::builder()
                 .table_name(&app.settings.keys_table)
                 .key("id", s(key.id.to_string()))
-                .update_expression("SET rate_limit_per_minute = :l")
+                .update_expression(expression.trim())
                 .condition_expression("attribute_exists(id)")
-                .expression_attribute_values(":l", n(limit))
+                .set_expression_attribute_values((!values.is_empty()).then(|| values.clone()))
                 .build()
                 .map_err(|e| StoreError::Dynamo(e.to_string()))?;
             updates.push(TransactWriteItem::builder().update(update).build());
@@ -172,6 +199,8 @@ pub enum AuthOutcome {
     /// Unknown key, or a secret that does not match.
     Invalid,
     Revoked,
+    /// The key is fine, but an operator deactivated its merchant.
+    MerchantInactive,
     Limited(RateWindow),
 }
 
@@ -206,6 +235,9 @@ pub async fn authenticate(
             != Some("active")
         {
             return Ok(AuthOutcome::Revoked);
+        }
+        if old.contains_key("merchant_inactive") {
+            return Ok(AuthOutcome::MerchantInactive);
         }
         let stored_window = num(&old, "rl_window").unwrap_or(0);
         if stored_window > window {
@@ -262,13 +294,14 @@ async fn update(
     let (expression, condition) = if new_window {
         (
             "SET rl_window = :w, rl_count = :one, last_used_at = :now",
-            "secret_hash = :h AND #st = :active AND rl_window < :w",
+            "secret_hash = :h AND #st = :active AND rl_window < :w \
+             AND attribute_not_exists(merchant_inactive)",
         )
     } else {
         (
             "SET rl_count = rl_count + :one, last_used_at = :now",
             "secret_hash = :h AND #st = :active AND rl_window = :w \
-             AND rl_count < rate_limit_per_minute",
+             AND rl_count < rate_limit_per_minute AND attribute_not_exists(merchant_inactive)",
         )
     };
     let result = app

@@ -61,17 +61,29 @@ const TRANSACTION_ITEMS: usize = 100;
 
 /// Changes name and/or rate limit; `None` when there is no such merchant.
 ///
-/// A new rate limit is copied onto every active key (each key carries it, so a request is
-/// authenticated and counted in one write) in the same transaction as the merchant, so a
-/// failure changes nothing. A merchant with more keys than one transaction holds gets its keys
+/// A new rate limit or active flag is copied onto every active key (each key carries them, so
+/// a request is authenticated and counted in one write) in the same transaction as the
+/// merchant, so a failure changes nothing. A merchant with more keys than one transaction holds gets its keys
 /// in the earlier transactions and itself in the last: a failure part-way leaves the merchant
 /// unchanged, and repeating the request finishes the job.
+/// What a merchant update changes; `None` leaves a field as it is.
+#[derive(Debug, Default)]
+pub struct Change<'a> {
+    pub name: Option<&'a str>,
+    pub rate_limit_per_minute: Option<u32>,
+    pub active: Option<bool>,
+}
+
 pub async fn update(
     app: &App,
     id: &MerchantId,
-    name: Option<&str>,
-    rate_limit_per_minute: Option<u32>,
+    change: &Change<'_>,
 ) -> Result<Option<Merchant>, StoreError> {
+    let Change {
+        name,
+        rate_limit_per_minute,
+        active,
+    } = *change;
     let mut sets = Vec::new();
     let mut names = HashMap::new();
     let mut values = HashMap::new();
@@ -84,6 +96,10 @@ pub async fn update(
         sets.push("rate_limit_per_minute = :rate");
         values.insert(":rate".to_owned(), AttributeValue::N(rate.to_string()));
     }
+    if let Some(active) = active {
+        sets.push("active = :active");
+        values.insert(":active".to_owned(), AttributeValue::Bool(active));
+    }
     let merchant = Update::builder()
         .table_name(&app.settings.merchants_table)
         .key("id", AttributeValue::S(id.to_string()))
@@ -93,9 +109,10 @@ pub async fn update(
         .set_expression_attribute_values(Some(values))
         .build()
         .map_err(|e| StoreError::Dynamo(e.to_string()))?;
-    let mut writes = match rate_limit_per_minute {
-        Some(rate) => super::keys::rate_limit_updates(app, id, rate).await?,
-        None => Vec::new(),
+    let mut writes = if rate_limit_per_minute.is_some() || active.is_some() {
+        super::keys::merchant_copy_updates(app, id, rate_limit_per_minute, active).await?
+    } else {
+        Vec::new()
     };
     writes.push(TransactWriteItem::builder().update(merchant).build());
     let chunks = writes.chunks(TRANSACTION_ITEMS).count();
