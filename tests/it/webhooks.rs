@@ -32,7 +32,7 @@ fn verifies(d: &Delivery, secret: &str) -> bool {
 
 /// Verifies a delivery with the `standardwebhooks` package from PyPI: an implementation
 /// independent of ours, as a merchant's receiver would use it.
-fn python_verifies(d: &Delivery, secret: &str) -> bool {
+pub(crate) fn python_verifies(d: &Delivery, secret: &str) -> bool {
     use std::io::Write;
     let python = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
     let headers: serde_json::Map<String, Value> = d
@@ -625,6 +625,8 @@ async fn a_target_that_turns_internal_after_registration_is_refused_at_connect_t
             description: String::new(),
             events: vec![],
             enabled: true,
+            format: Default::default(),
+            headers: Default::default(),
             disabled_reason: None,
             secret_generation: 1,
             previous_valid_until: None,

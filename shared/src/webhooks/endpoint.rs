@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::format::{CustomHeaders, EndpointFormat};
 use crate::domain::{Timestamp, WebUrl};
 use crate::error::FieldErrorsBuilder;
 use crate::events::EventType;
@@ -25,6 +26,12 @@ pub struct WebhookEndpoint {
     #[serde(default)]
     pub events: Vec<EventType>,
     pub enabled: bool,
+    /// The shape of what is sent (items written before formats existed are `standard`).
+    #[serde(default)]
+    pub format: EndpointFormat,
+    /// Sent with every delivery; the values are secrets.
+    #[serde(default, skip_serializing_if = "CustomHeaders::is_empty")]
+    pub headers: CustomHeaders,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disabled_reason: Option<String>,
     /// The current secret's generation (see `secrets::endpoint_key`).
@@ -44,9 +51,12 @@ pub struct WebhookEndpoint {
 }
 
 impl WebhookEndpoint {
-    /// Whether events of `kind` go to this endpoint (tests go only where they are sent).
+    /// Whether events of `kind` go to this endpoint (tests go only where they are sent; a
+    /// format only gets the types it can carry).
     pub fn subscribes(&self, kind: EventType) -> bool {
-        kind != EventType::WebhookTest && (self.events.is_empty() || self.events.contains(&kind))
+        kind != EventType::WebhookTest
+            && self.format.carries(kind)
+            && (self.events.is_empty() || self.events.contains(&kind))
     }
 
     /// Generations whose keys sign a delivery now: the current, and the previous one during
@@ -76,6 +86,8 @@ impl WebhookEndpoint {
             "description": self.description,
             "events": events,
             "enabled": self.enabled,
+            "format": self.format.as_str(),
+            "headers": self.headers.masked(),
             "disabled_reason": self.disabled_reason,
             "failing_since": self.failing_since,
             "created_at": self.created_at,
@@ -91,6 +103,8 @@ pub struct EndpointInput {
     pub description: Option<String>,
     pub events: Option<Vec<EventType>>,
     pub enabled: Option<bool>,
+    pub format: Option<EndpointFormat>,
+    pub headers: Option<CustomHeaders>,
 }
 
 impl EndpointInput {
@@ -142,6 +156,22 @@ impl EndpointInput {
             Ok(Some(Value::Bool(b))) => input.enabled = Some(b),
             Ok(Some(_)) | Err(_) => errors.add("enabled", "must be true or false"),
         }
+        match body.string("format") {
+            Ok(None) => {}
+            Ok(Some(v)) => match EndpointFormat::parse(&v) {
+                Some(f) => input.format = Some(f),
+                None => errors.add("format", "must be one of standard, ovgc, onepay"),
+            },
+            Err(e) => errors.add("format", e),
+        }
+        match body.value("headers") {
+            Ok(None) => {}
+            Ok(Some(raw)) => match CustomHeaders::parse(&raw) {
+                Ok(h) => input.headers = Some(h),
+                Err(e) => errors.add("headers", e),
+            },
+            Err(e) => errors.add("headers", e),
+        }
         input
     }
 }
@@ -159,6 +189,8 @@ mod tests {
             description: String::new(),
             events,
             enabled: true,
+            format: EndpointFormat::Standard,
+            headers: CustomHeaders::default(),
             disabled_reason: None,
             secret_generation: 2,
             previous_valid_until: Some(now.plus(ROTATION_OVERLAP)),
@@ -176,6 +208,12 @@ mod tests {
         assert!(!all.subscribes(EventType::WebhookTest));
         let some = endpoint(vec![EventType::PaymentSucceeded]);
         assert!(!some.subscribes(EventType::PaymentCreated));
+        let ovgc = WebhookEndpoint {
+            format: EndpointFormat::Ovgc,
+            ..endpoint(vec![])
+        };
+        assert!(ovgc.subscribes(EventType::PaymentDeclined));
+        assert!(!ovgc.subscribes(EventType::PaymentCreated));
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Webhooks: merchants' endpoints, their signing keys, and delivering events to them
-//! (Standard Webhooks format), with retries, a delivery log and an SSRF guard.
+//! (Standard Webhooks format, or a gateway-compatible one: see [`format`]), with retries, a delivery log and an SSRF guard.
 //!
 //! Flow: a change commits its event (see [`crate::events`]); the events table's stream feeds
 //! [`dispatch`], which queues one SQS job per subscribed endpoint; the fan-out function runs
@@ -10,6 +10,7 @@ pub mod attempt;
 pub mod deliver;
 pub mod dispatch;
 pub mod endpoint;
+pub mod format;
 pub mod retry;
 pub mod secrets;
 pub mod service;

@@ -123,6 +123,17 @@ pub fn endpoint_key(master: &[u8; 32], endpoint: &EndpointId, generation: u32) -
     mac.finalize().into_bytes().into()
 }
 
+/// The key behind an endpoint's token (sent as `x-webhook-token` by the `onepay` format): like
+/// the signing key, under a distinct label, so rotating the secret rotates the token too.
+pub fn endpoint_token_key(master: &[u8; 32], endpoint: &EndpointId, generation: u32) -> [u8; 32] {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(master).expect("any key length");
+    mac.update(b"webhook-token:");
+    mac.update(endpoint.as_str().as_bytes());
+    mac.update(b":");
+    mac.update(generation.to_string().as_bytes());
+    mac.finalize().into_bytes().into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,6 +149,14 @@ mod tests {
         assert_ne!(
             endpoint_key(&[2u8; 32], &a, 1),
             endpoint_key(&master, &a, 1)
+        );
+        assert_ne!(
+            endpoint_token_key(&master, &a, 1),
+            endpoint_key(&master, &a, 1)
+        );
+        assert_ne!(
+            endpoint_token_key(&master, &a, 1),
+            endpoint_token_key(&master, &a, 2)
         );
     }
 }

@@ -64,8 +64,17 @@ async fn modify(
     )))
 }
 
-fn secret_of(master: &[u8; 32], endpoint: &WebhookEndpoint) -> String {
+pub fn secret_of(master: &[u8; 32], endpoint: &WebhookEndpoint) -> String {
     signing::secret_text(&secrets::endpoint_key(
+        master,
+        &endpoint.id,
+        endpoint.secret_generation,
+    ))
+}
+
+/// The current token, sent as `x-webhook-token` by `onepay` endpoints.
+pub fn token_of(master: &[u8; 32], endpoint: &WebhookEndpoint) -> String {
+    signing::token_text(&secrets::endpoint_token_key(
         master,
         &endpoint.id,
         endpoint.secret_generation,
@@ -120,6 +129,8 @@ pub async fn create(
         description: input.description.unwrap_or_default(),
         events: input.events.unwrap_or_default(),
         enabled: input.enabled.unwrap_or(true),
+        format: input.format.unwrap_or_default(),
+        headers: input.headers.unwrap_or_default(),
         disabled_reason: None,
         secret_generation: 1,
         previous_valid_until: None,
@@ -131,6 +142,7 @@ pub async fn create(
     store::endpoints::insert(app, &endpoint).await?;
     let mut data = endpoint.to_json();
     data["secret"] = json!(secret_of(&master, &endpoint));
+    data["token"] = json!(token_of(&master, &endpoint));
     Ok(data)
 }
 
@@ -150,7 +162,8 @@ pub async fn list(
     Ok(store::endpoints::list(app, &caller.merchant_id, page.limit, page.after.as_ref()).await?)
 }
 
-/// Changes URL, description, events or enabled. Enabling again clears a disabled reason and
+/// Changes URL, description, events, enabled, format or headers (given headers replace them
+/// all). Enabling again clears a disabled reason and
 /// the failure history.
 pub async fn update(
     app: &App,
@@ -165,8 +178,13 @@ pub async fn update(
         && input.description.is_none()
         && input.events.is_none()
         && input.enabled.is_none()
+        && input.format.is_none()
+        && input.headers.is_none()
     {
-        errors.add("url", "give url, description, events or enabled to change");
+        errors.add(
+            "url",
+            "give url, description, events, enabled, format or headers to change",
+        );
     }
     errors.into_result()?;
     if let Some(url) = &input.url {
@@ -181,6 +199,12 @@ pub async fn update(
         }
         if let Some(events) = &input.events {
             endpoint.events = events.clone();
+        }
+        if let Some(format) = input.format {
+            endpoint.format = format;
+        }
+        if let Some(headers) = &input.headers {
+            endpoint.headers = headers.clone();
         }
         if let Some(enabled) = input.enabled {
             if enabled && !endpoint.enabled {
@@ -199,7 +223,8 @@ pub async fn delete(app: &App, caller: &MerchantCaller, raw_id: &str) -> Result<
     Ok(json!({"id": endpoint.id, "deleted": true}))
 }
 
-/// The current signing secret (and, during a rotation, until when the old one still signs).
+/// The current signing secret and token (and, during a rotation, until when the old secret
+/// still signs).
 pub async fn reveal_secret(
     app: &App,
     caller: &MerchantCaller,
@@ -209,11 +234,13 @@ pub async fn reveal_secret(
     let master = secrets::master_key(app, &caller.merchant_id, true).await?;
     Ok(json!({
         "secret": secret_of(&master, &endpoint),
+        "token": token_of(&master, &endpoint),
         "previous_secret_valid_until": endpoint.previous_valid_until.filter(|t| *t > Timestamp::now()),
     }))
 }
 
-/// A new secret; the old one keeps signing beside it for 24 hours.
+/// A new secret and token; the old secret keeps signing `webhook-signature` beside it for 24
+/// hours (the `ovgc` and `onepay` formats use only the new ones, at once).
 pub async fn rotate_secret(
     app: &App,
     caller: &MerchantCaller,
@@ -228,6 +255,7 @@ pub async fn rotate_secret(
     .await?;
     Ok(json!({
         "secret": secret_of(&master, &endpoint),
+        "token": token_of(&master, &endpoint),
         "previous_secret_valid_until": endpoint.previous_valid_until,
     }))
 }
@@ -299,11 +327,22 @@ pub async fn resend(
         .string("endpoint_id")
         .map_err(|e| ApiError::validation("endpoint_id", e))?;
     let targets: Vec<WebhookEndpoint> = match endpoint_id {
-        Some(raw) => vec![
-            owned(app, caller, &raw)
+        Some(raw) => {
+            let endpoint = owned(app, caller, &raw)
                 .await
-                .map_err(|_| ApiError::validation("endpoint_id", "no such webhook endpoint"))?,
-        ],
+                .map_err(|_| ApiError::validation("endpoint_id", "no such webhook endpoint"))?;
+            if !endpoint.format.carries(event.kind) {
+                return Err(ApiError::validation(
+                    "endpoint_id",
+                    format!(
+                        "this endpoint's format ({}) does not carry {} events",
+                        endpoint.format.as_str(),
+                        event.kind.as_str()
+                    ),
+                ));
+            }
+            vec![endpoint]
+        }
         None => store::endpoints::all_of(app, &caller.merchant_id)
             .await?
             .into_iter()

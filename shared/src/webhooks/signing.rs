@@ -15,6 +15,16 @@ pub fn secret_text(key: &[u8]) -> String {
     format!("{SECRET_PREFIX}{}", STANDARD.encode(key))
 }
 
+pub const TOKEN_PREFIX: &str = "whtok_";
+
+/// The text form of an endpoint token key.
+pub fn token_text(key: &[u8]) -> String {
+    format!(
+        "{TOKEN_PREFIX}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key)
+    )
+}
+
 /// The key behind a `whsec_…` secret (the prefix is optional, as in the reference libraries).
 pub fn decode_secret(secret: &str) -> Option<Vec<u8>> {
     let b64 = secret.strip_prefix(SECRET_PREFIX).unwrap_or(secret);
