@@ -15,8 +15,9 @@ use reqwest::dns::{Name, Resolve, Resolving};
 use super::attempt::Attempt;
 use super::dispatch::{Job, RetryJob};
 use super::endpoint::{FAILING_LIMIT, WebhookEndpoint};
+use super::format::{self, EndpointFormat};
 use super::retry::{MAX_DELAY, jitter, parse_retry_after};
-use super::{secrets, signing, ssrf};
+use super::{secrets, service, signing, ssrf};
 use crate::App;
 use crate::domain::Timestamp;
 use crate::error::ApiError;
@@ -113,7 +114,7 @@ async fn post(
     deliverer: &Deliverer,
     app: &App,
     url: &str,
-    headers: [(&str, String); 3],
+    headers: &[(&str, String)],
     body: &str,
 ) -> Result<Response, String> {
     let parsed = url::Url::parse(url).map_err(|e| e.to_string())?;
@@ -130,7 +131,7 @@ async fn post(
         .header("content-type", "application/json")
         .body(body.to_owned());
     for (name, value) in headers {
-        req = req.header(name, value);
+        req = req.header(*name, value);
     }
     let timeout = app.settings.webhook_timeout.as_secs();
     let mut res = req.send().await.map_err(|e| describe(e, timeout))?;
@@ -214,27 +215,45 @@ pub async fn process(
         .await?
         .ok_or_else(|| ApiError::internal(format!("event {} not found", job.event_id)))?;
 
+    // Its format changed since the job was queued to one that cannot carry this event.
+    if !endpoint.format.carries(event.kind) {
+        return Ok(Disposition::Done);
+    }
+
     let master = secrets::master_key(app, &endpoint.merchant_id, false).await?;
+    let body = endpoint.format.body(
+        event.kind,
+        &event.body,
+        &service::secret_of(&master, &endpoint),
+    );
     let keys: Vec<[u8; 32]> = endpoint
         .signing_generations(now)
         .into_iter()
         .map(|g| secrets::endpoint_key(&master, &endpoint.id, g))
         .collect();
     let key_refs: Vec<&[u8]> = keys.iter().map(|k| k.as_slice()).collect();
-    let signature = signing::sign(
-        &key_refs,
-        event.id.as_str(),
-        now.unix(),
-        event.body.as_bytes(),
-    );
-    let headers = [
+    let signature = signing::sign(&key_refs, event.id.as_str(), now.unix(), body.as_bytes());
+    let mut headers: Vec<(&str, String)> = endpoint
+        .headers
+        .iter()
+        .map(|(name, value)| (name, value.to_owned()))
+        .collect();
+    headers.extend([
         ("webhook-id", event.id.to_string()),
         ("webhook-timestamp", now.unix().to_string()),
         ("webhook-signature", signature),
-    ];
+    ]);
+    if endpoint.format == EndpointFormat::Onepay {
+        let secret = service::secret_of(&master, &endpoint);
+        headers.push((
+            "signature",
+            format::onepay_signature(&secret, body.as_bytes()),
+        ));
+        headers.push(("x-webhook-token", service::token_of(&master, &endpoint)));
+    }
 
     let started = Instant::now();
-    let result = post(deliverer, app, &endpoint.url, headers, &event.body).await;
+    let result = post(deliverer, app, &endpoint.url, &headers, &body).await;
     let mut attempt = Attempt {
         id: AttemptId::generate(),
         endpoint_id: endpoint.id.clone(),
