@@ -25,4 +25,5 @@ mod refunds;
 mod stripe;
 mod tenancy;
 mod transactions;
+mod webhook_formats;
 mod webhooks;
