@@ -301,6 +301,19 @@ async fn a_merchant_manages_keys_and_webhooks_in_the_hub() {
         .await;
     browser.fill("#webhook-url", &receiver.url).await;
     browser.fill("#webhook-description", "Order service").await;
+    // The OnePay format, with a custom header.
+    browser
+        .eval(
+            "const f = document.querySelector('#webhook-format'); f.value = 'onepay'; \
+             f.dispatchEvent(new Event('change'));",
+            vec![],
+        )
+        .await;
+    browser.click("#add-header").await;
+    browser.fill("#dialog .header-name", "X-Shop-Key").await;
+    browser
+        .fill("#dialog .header-value", "hub-secret-value-42")
+        .await;
     browser.screenshot("hub-webhook-dialog").await;
     browser.click("#save-webhook").await;
     browser
@@ -341,6 +354,29 @@ async fn a_merchant_manages_keys_and_webhooks_in_the_hub() {
         &test.body,
         test.header("webhook-signature").unwrap(),
     ));
+    assert_eq!(test.header("x-shop-key"), Some("hub-secret-value-42"));
+    assert!(test.header("signature").is_some() && test.header("x-webhook-token").is_some());
+
+    // Editing shows the header's name, never its value, and saving untouched keeps it.
+    browser
+        .click_button("#webhooks-table tbody tr", "Edit")
+        .await;
+    browser
+        .until("document.querySelector('#dialog .header-value')?.placeholder === '••••e-42'")
+        .await;
+    assert_eq!(browser.value("#dialog .header-name").await, "x-shop-key");
+    assert_eq!(browser.value("#dialog .header-value").await, "");
+    assert_eq!(browser.value("#webhook-format").await, "onepay");
+    browser.click("#save-webhook").await;
+    browser
+        .until("!document.querySelector('#dialog').open")
+        .await;
+    let listed = s.get("/api/v1/webhook-endpoints", &key).await;
+    assert_eq!(
+        listed.data()["items"][0]["headers"],
+        json!({"x-shop-key": "••••e-42"})
+    );
+    assert_eq!(listed.data()["items"][0]["format"], "onepay");
 
     // Events: the list, and one event's payload with its attempts.
     open_tab(&browser, "events").await;

@@ -245,6 +245,53 @@ async function confirmDialog(title, text, confirmLabel, danger = true) {
 }
 
 /** Shows a secret (a whole API key, a signing secret) with a copy button. */
+const WEBHOOK_FORMATS = [
+  ["standard", "Standard Webhooks"],
+  ["ovgc", "OVGC (payment outcomes only)"],
+  ["onepay", "OnePay (signature and x-webhook-token headers)"],
+];
+
+/**
+ * Custom header rows (name, value) for the endpoint dialog. Saved values are never shown back,
+ * so an existing header's value box is empty, with its masked value as placeholder; the headers
+ * are sent only when something here changed, and then every value must be entered.
+ */
+function headerRows(existing) {
+  let changed = false;
+  const rows = h("div", { class: "header-rows" });
+  const add = (name = "", masked = "") => {
+    const nameInput = h("input", { class: "header-name", "aria-label": "Header name", placeholder: "X-Api-Key", value: name, maxlength: "100" });
+    const valueInput = h("input", { class: "header-value", "aria-label": "Header value", placeholder: masked || "value", maxlength: "1000" });
+    const row = h(
+      "div",
+      { class: "copy-row header-row" },
+      nameInput,
+      valueInput,
+      h("button", { type: "button", class: "secondary", onclick: () => { row.remove(); changed = true; } }, "Remove"),
+    );
+    for (const input of [nameInput, valueInput]) input.addEventListener("input", () => (changed = true));
+    rows.append(row);
+  };
+  for (const [name, masked] of Object.entries(existing)) add(name, masked);
+  const filled = () =>
+    [...rows.querySelectorAll(".header-row")]
+      .map((row) => [row.querySelector(".header-name").value.trim(), row.querySelector(".header-value").value])
+      .filter(([name, value]) => name || value);
+  return {
+    fieldset: h(
+      "fieldset",
+      {},
+      h("legend", {}, "Custom headers"),
+      h("p", { class: "muted small" }, "Sent with every delivery, up to 10. Values are kept secret and never shown back."),
+      rows,
+      h("button", { type: "button", class: "secondary", id: "add-header", onclick: () => { add(); changed = true; } }, "Add header"),
+    ),
+    changed: () => changed,
+    missingValue: () => filled().find(([, value]) => !value)?.[0],
+    value: () => Object.fromEntries(filled()),
+  };
+}
+
 function secretDialog(title, label, value, warning) {
   const input = h("input", { id: "secret-value", readonly: true, value, spellcheck: "false", autofocus: true });
   input.addEventListener("focus", () => input.select());
@@ -650,12 +697,21 @@ function renderWebhooks(panel) {
       h("label", { class: "check" }, h("input", { type: "checkbox", name: "events", value: type, checked: !all && existing.events.includes(type) }), h("code", {}, type)),
     );
     const enabled = h("input", { id: "webhook-enabled", type: "checkbox", checked: existing ? existing.enabled : true });
+    const format = h(
+      "select",
+      { id: "webhook-format" },
+      WEBHOOK_FORMATS.map(([value, label]) => h("option", { value, selected: (existing?.format ?? "standard") === value }, label)),
+    );
+    const headers = headerRows(existing?.headers ?? {});
     const body = [
       h("label", { for: "webhook-url" }, "Endpoint URL"),
       url,
       h("label", { for: "webhook-description" }, "Description (optional)"),
       description,
       h("fieldset", {}, h("legend", {}, "Events to send"), h("p", { class: "muted small" }, "Leave all unchecked to receive every payment event."), boxes),
+      h("label", { for: "webhook-format" }, "Format"),
+      format,
+      headers.fieldset,
       h("label", { class: "check" }, enabled, "Enabled"),
       formAlert,
     ];
@@ -665,8 +721,14 @@ function renderWebhooks(panel) {
         description: description.value.trim(),
         events: boxes.map((b) => b.querySelector("input")).filter((i) => i.checked).map((i) => i.value),
         enabled: enabled.checked,
+        format: format.value,
       };
       formAlert.clear();
+      if (!existing || headers.changed()) {
+        const missing = headers.missingValue();
+        if (missing) return formAlert.show(new Error(`Enter the value of header ${missing} again: values are never shown back.`));
+        payload.headers = headers.value();
+      }
       await busy(e.target, async () => {
         try {
           if (existing) {
@@ -680,7 +742,9 @@ function renderWebhooks(panel) {
               "Webhook endpoint added",
               "Signing secret",
               created.secret,
-              "Use this secret to verify the webhook-signature header of every delivery. You can reveal or rotate it later under Secret.",
+              created.format === "onepay"
+                ? `Use this secret to verify the signature header of every delivery. The x-webhook-token header carries the token ${created.token}. You can reveal or rotate both later under Secret.`
+                : "Use this secret to verify the webhook-signature header of every delivery. You can reveal or rotate it later under Secret.",
             );
           }
           list.reload();
@@ -730,6 +794,7 @@ function renderWebhooks(panel) {
       return alert.show(err);
     }
     const input = h("input", { id: "secret-value", readonly: true, value: secret.secret, spellcheck: "false" });
+    const token = h("input", { id: "token-value", readonly: true, value: secret.token, spellcheck: "false" });
     const note = h("p", { class: "muted small" }, secret.previous_secret_valid_until ? `The previous secret also signs until ${dateFormat.format(new Date(secret.previous_secret_valid_until))}.` : "");
     const rotateAlert = alertBox();
     const rotate = async (e) => {
@@ -738,6 +803,7 @@ function renderWebhooks(panel) {
         try {
           const fresh = await api("POST", `webhook-endpoints/${encodeURIComponent(ep.id)}/rotate-secret`);
           input.value = fresh.secret;
+          token.value = fresh.token;
           note.textContent = `New secret. The previous one keeps signing beside it until ${dateFormat.format(new Date(fresh.previous_secret_valid_until))}, so receivers can switch over.`;
           toast("Signing secret rotated.");
         } catch (err) {
@@ -747,7 +813,15 @@ function renderWebhooks(panel) {
     };
     await openDialog(
       "Signing secret",
-      [h("p", {}, h("code", { class: "url" }, ep.url)), h("label", { for: "secret-value" }, "Secret"), h("div", { class: "copy-row" }, input, copyButton(input)), note, rotateAlert],
+      [
+        h("p", {}, h("code", { class: "url" }, ep.url)),
+        h("label", { for: "secret-value" }, "Secret"),
+        h("div", { class: "copy-row" }, input, copyButton(input)),
+        h("label", { for: "token-value" }, "Token (the x-webhook-token header of the OnePay format)"),
+        h("div", { class: "copy-row" }, token, copyButton(token)),
+        note,
+        rotateAlert,
+      ],
       [
         { label: "Rotate secret", class: "secondary", id: "rotate-secret", onclick: rotate },
         { label: "Done", value: "done", class: "primary" },
