@@ -14,30 +14,37 @@ free_port() {
   .venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# Starts the emulator on port $1, logging to $2, and waits until it answers. Sets EMULATOR_PID.
-start_emulator() {
-  local port=$1 log=$2
-  .venv/bin/python scripts/emulator.py --port "$port" >"$log" 2>&1 &
-  EMULATOR_PID=$!
+# Waits until process $1 (named $2, logging to $3) answers HTTP at $4: any HTTP answer means it
+# is up. Fails, with its log, if it exits or stays silent for 30 s.
+wait_until_up() {
+  local pid=$1 name=$2 log=$3 url=$4
   for _ in $(seq 1 150); do
-    if .venv/bin/python - "$port" <<'PY' 2>/dev/null; then
+    if .venv/bin/python - "$url" <<'PY' 2>/dev/null; then
 import sys, urllib.request, urllib.error
 try:
-    urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/moto-api/", timeout=1)
+    urllib.request.urlopen(sys.argv[1], timeout=1)
 except urllib.error.HTTPError:
-    pass  # any HTTP answer means it is up
+    pass
 PY
       return 0
     fi
-    if ! kill -0 "$EMULATOR_PID" 2>/dev/null; then
-      echo "the AWS emulator exited; its log:" >&2
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "$name exited; its log:" >&2
       cat "$log" >&2
       return 1
     fi
     sleep 0.2
   done
-  echo "the AWS emulator did not answer on port $port within 30 s" >&2
+  echo "$name did not answer at $url within 30 s" >&2
   return 1
+}
+
+# Starts the emulator on port $1, logging to $2, and waits until it answers. Sets EMULATOR_PID.
+start_emulator() {
+  local port=$1 log=$2
+  .venv/bin/python scripts/emulator.py --port "$port" >"$log" 2>&1 &
+  EMULATOR_PID=$!
+  wait_until_up "$EMULATOR_PID" "the AWS emulator" "$log" "http://127.0.0.1:$port/moto-api/"
 }
 
 stop_emulator() {
@@ -53,27 +60,9 @@ start_localstripe() {
   local port=$1 log=$2
   .venv/bin/python scripts/stripe-standin.py --port "$port" >"$log" 2>&1 &
   LOCALSTRIPE_PID=$!
-  for _ in $(seq 1 150); do
-    if .venv/bin/python - "$port" <<'PY' 2>/dev/null; then
-import sys, urllib.request, urllib.error
-try:
-    urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/js.stripe.com/v3/", timeout=1)
-except urllib.error.HTTPError:
-    pass
-PY
-      export PAYRAIL_STRIPE_API_BASE="http://127.0.0.1:$port"
-      export PAYRAIL_STRIPE_JS_URL="http://127.0.0.1:$port/js.stripe.com/v3/"
-      return 0
-    fi
-    if ! kill -0 "$LOCALSTRIPE_PID" 2>/dev/null; then
-      echo "localstripe exited; its log:" >&2
-      cat "$log" >&2
-      return 1
-    fi
-    sleep 0.2
-  done
-  echo "localstripe did not answer on port $port within 30 s" >&2
-  return 1
+  wait_until_up "$LOCALSTRIPE_PID" "localstripe" "$log" "http://127.0.0.1:$port/js.stripe.com/v3/" || return 1
+  export PAYRAIL_STRIPE_API_BASE="http://127.0.0.1:$port"
+  export PAYRAIL_STRIPE_JS_URL="http://127.0.0.1:$port/js.stripe.com/v3/"
 }
 
 stop_localstripe() {

@@ -12,7 +12,7 @@ use std::time::Duration;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
-use super::transactions::cancellation_codes;
+use super::transactions::{GuardItem, cancellation_codes};
 use super::{StoreError, classify, from_item, to_item};
 use crate::App;
 use crate::domain::{Currency, Money, Timestamp};
@@ -230,37 +230,13 @@ pub async fn hold(
 }
 
 async fn read_guard(app: &App, pk: &str, now: Timestamp) -> Result<Option<Earlier>, StoreError> {
-    let out = app
-        .dynamodb
-        .get_item()
-        .table_name(&app.settings.transactions_table)
-        .key("pk", s(pk))
-        .consistent_read(true)
-        .send()
-        .await
-        .map_err(classify)?;
-    let Some(item) = out.item else {
+    let Some(found) = GuardItem::read(app, pk, now).await? else {
         return Ok(None);
-    };
-    let ttl = item
-        .get("ttl")
-        .and_then(|v| v.as_n().ok())
-        .and_then(|v| v.parse::<i64>().ok());
-    if ttl.is_some_and(|t| t < now.unix()) {
-        return Ok(None);
-    }
-    let field = |name: &str| {
-        item.get(name)
-            .and_then(|v| v.as_s().ok())
-            .cloned()
-            .ok_or_else(|| StoreError::corrupt(pk, format!("guard without {name}")))
     };
     Ok(Some(Earlier {
-        transaction_id: TransactionId::parse(&field("transaction_id")?)
-            .ok_or_else(|| StoreError::corrupt(pk, "guard with a bad transaction id"))?,
-        refund_id: RefundId::parse(&field("refund_id")?)
-            .ok_or_else(|| StoreError::corrupt(pk, "guard with a bad refund id"))?,
-        fingerprint: field("fingerprint")?,
+        transaction_id: found.id("transaction_id")?,
+        refund_id: found.id("refund_id")?,
+        fingerprint: found.text("fingerprint")?,
     }))
 }
 

@@ -321,36 +321,63 @@ pub(crate) fn cancellation_codes<R>(err: &SdkError<TransactWriteItemsError, R>) 
     }
 }
 
-async fn read_guard(app: &App, guard: Guard, pk: &str) -> Result<Option<GuardHit>, StoreError> {
-    let out = app
-        .dynamodb
-        .get_item()
-        .table_name(&app.settings.transactions_table)
-        .key("pk", s(pk))
-        .consistent_read(true)
-        .send()
-        .await
-        .map_err(classify)?;
-    let Some(item) = out.item else {
-        return Ok(None);
-    };
-    if guard == Guard::Idempotency {
+/// A uniqueness guard of the transactions table, read strongly consistent, as its text fields;
+/// `None` when it is absent or, for a guard that carries a `ttl`, past it (TTL deletion lags).
+pub(crate) struct GuardItem<'a> {
+    pk: &'a str,
+    item: HashMap<String, AttributeValue>,
+}
+
+impl GuardItem<'_> {
+    pub(crate) async fn read<'a>(
+        app: &App,
+        pk: &'a str,
+        now: Timestamp,
+    ) -> Result<Option<GuardItem<'a>>, StoreError> {
+        let out = app
+            .dynamodb
+            .get_item()
+            .table_name(&app.settings.transactions_table)
+            .key("pk", s(pk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(classify)?;
+        let Some(item) = out.item else {
+            return Ok(None);
+        };
         let ttl = item
             .get("ttl")
             .and_then(|v| v.as_n().ok())
             .and_then(|v| v.parse::<i64>().ok());
-        if ttl.is_some_and(|t| t < Timestamp::now().unix()) {
+        if ttl.is_some_and(|t| t < now.unix()) {
             return Ok(None);
         }
+        Ok(Some(GuardItem { pk, item }))
     }
-    let field = |name: &str| {
-        item.get(name)
+
+    pub(crate) fn text(&self, name: &str) -> Result<String, StoreError> {
+        self.item
+            .get(name)
             .and_then(|v| v.as_s().ok())
             .cloned()
-            .ok_or_else(|| StoreError::corrupt(pk, format!("guard without {name}")))
+            .ok_or_else(|| StoreError::corrupt(self.pk, format!("guard without {name}")))
+    }
+
+    /// A field holding an id of type `I`.
+    pub(crate) fn id<I: crate::ids::PrefixedId>(&self, name: &str) -> Result<I, StoreError> {
+        I::parse(&self.text(name)?)
+            .ok_or_else(|| StoreError::corrupt(self.pk, format!("guard with a bad {name}")))
+    }
+}
+
+async fn read_guard(app: &App, guard: Guard, pk: &str) -> Result<Option<GuardHit>, StoreError> {
+    // An idempotency guard lapses with its ttl; an order guard carries none.
+    let Some(found) = GuardItem::read(app, pk, Timestamp::now()).await? else {
+        return Ok(None);
     };
-    let transaction_id = TransactionId::parse(&field("transaction_id")?)
-        .ok_or_else(|| StoreError::corrupt(pk, "guard with a bad transaction id"))?;
+    let item = &found.item;
+    let transaction_id: TransactionId = found.id("transaction_id")?;
     // Guards written before orders could be retried name one transaction only.
     let attempts = match item.get("attempts").and_then(|v| v.as_l().ok()) {
         Some(list) => list
@@ -363,7 +390,7 @@ async fn read_guard(app: &App, guard: Guard, pk: &str) -> Result<Option<GuardHit
     Ok(Some(GuardHit {
         guard,
         transaction_id,
-        fingerprint: field("fingerprint")?,
+        fingerprint: found.text("fingerprint")?,
         attempts,
     }))
 }
