@@ -1,4 +1,4 @@
-.PHONY: dev test lint fmt package bench bench-baseline
+.PHONY: dev test lint fmt package package-test bench bench-arm64 bench-baseline
 
 ## Run Payrail locally on http://127.0.0.1:$${PAYRAIL_PORT:-3000} (Ctrl-C stops it).
 dev:
@@ -19,13 +19,21 @@ lint:
 fmt:
 	cargo fmt --all
 
-## Build every Lambda for arm64 as target/lambda/<function>/bootstrap.zip.
+## Build every Lambda for arm64 (ARCH=x86_64 for x86_64) as target/lambda/<function>/bootstrap.zip.
 package:
 	@bash scripts/package.sh
+
+## Build the packages, check their architecture and glibc, and run each one (arm64 under qemu).
+package-test:
+	@bash scripts/package-test.sh
 
 ## Measure sizes, cold starts, latency, memory, AWS calls and cost; writes BENCHMARKS.md.
 bench:
 	@bash scripts/bench.sh
+
+## Build the arm64 packages and record their sizes (bench/arm64.json) for BENCHMARKS.md.
+bench-arm64:
+	@bash scripts/bench-arm64.sh
 
 ## Measure the untuned build (cargo's default release profile) into bench/baseline.json.
 bench-baseline:

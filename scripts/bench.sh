@@ -9,7 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS
 source scripts/emulator.sh
-bash scripts/venv.sh
+# Only the emulator: the linters and test tools of requirements-dev.txt are not needed here.
+bash scripts/venv.sh requirements-emulator.txt
 
 packages=()
 for name in $(ls functions); do packages+=(--package "$name"); done

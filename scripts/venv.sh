@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Creates the project-local Python venv (.venv) with the pinned tools of requirements-dev.txt,
-# and reinstalls only when that file changes.
+# Creates the project-local Python venv (.venv) with pinned tools, and reinstalls only when their
+# requirements change: all of requirements-dev.txt by default, or only the files named
+# (`scripts/venv.sh requirements-emulator.txt` for what `make bench` needs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,10 +10,13 @@ if [ ! -x .venv/bin/python ]; then
   echo "creating .venv (the local AWS emulator and linters)" >&2
   "$python" -m venv .venv
 fi
-stamp=.venv/.requirements.sha256
-want=$(sha256sum requirements-dev.txt | cut -d' ' -f1)
-if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip >&2
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt >&2
-  echo "$want" > "$stamp"
-fi
+for requirements in "${@:-requirements-dev.txt}"; do
+  stamp=.venv/.$(basename "$requirements" .txt).sha256
+  # The file and the ones it includes with `-r`.
+  want=$(cat "$requirements" $(sed -n 's/^-r //p' "$requirements") | sha256sum | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip >&2
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$requirements" >&2
+    echo "$want" > "$stamp"
+  fi
+done

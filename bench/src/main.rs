@@ -8,6 +8,7 @@
 
 mod capacity;
 mod measure;
+mod packages;
 mod proxy;
 mod report;
 mod stack;
@@ -29,10 +30,17 @@ struct Options {
     bin_dir: PathBuf,
     label: String,
     iterations: usize,
+    /// Warm invocations of the expiry sweep: each one queries every shard of an index the
+    /// emulator answers by scanning the whole table, so it is the slowest to sample.
+    sweeps: usize,
     cold_runs: usize,
     json_out: PathBuf,
     markdown_out: PathBuf,
     baseline: PathBuf,
+    /// `make package`'s arm64 zips, `<function>/bootstrap.zip`, whose sizes `make bench-arm64`
+    /// records in bench/arm64.json.
+    arm64_dir: PathBuf,
+    root: PathBuf,
 }
 
 impl Options {
@@ -46,7 +54,10 @@ impl Options {
             label: var("BENCH_LABEL").unwrap_or_else(|| "release".into()),
             iterations: var("BENCH_ITERATIONS")
                 .and_then(|v| v.parse().ok())
-                .unwrap_or(1000),
+                .unwrap_or(500),
+            sweeps: var("BENCH_SWEEPS")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(100),
             cold_runs: var("BENCH_COLD_RUNS")
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(20),
@@ -57,6 +68,10 @@ impl Options {
                 .map(PathBuf::from)
                 .unwrap_or_else(|| root.join("BENCHMARKS.md")),
             baseline: root.join("bench/baseline.json"),
+            arm64_dir: var("BENCH_ARM64_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| root.join("target/lambda-arm64")),
+            root: root.clone(),
         }
     }
 }
@@ -141,10 +156,30 @@ async fn main() {
     let baseline = read_json(&opts.baseline);
     let steps = read_json(&opts.baseline.with_file_name("steps.json"));
     let isolation = read_json(&opts.baseline.with_file_name("isolation.json"));
-    if std::env::var("BENCH_RENDER_ONLY").as_deref() == Ok("1") {
+    let arm64_json = opts.baseline.with_file_name("arm64.json");
+    if let Ok(compiler) = std::env::var("BENCH_RECORD_ARM64") {
+        // `make bench-arm64`: the sizes of the arm64 packages just built.
+        let record = packages::record_arm64(&opts.root, &opts.arm64_dir, &compiler);
+        std::fs::write(
+            &arm64_json,
+            serde_json::to_string_pretty(&record).unwrap() + "\n",
+        )
+        .unwrap();
+        eprintln!("bench: wrote {}", arm64_json.display());
+    }
+    let arm64 = read_json(&arm64_json);
+    if std::env::var("BENCH_RENDER_ONLY").as_deref() == Ok("1")
+        || std::env::var_os("BENCH_RECORD_ARM64").is_some()
+    {
         // Re-renders the report from the last results, e.g. after measuring a new baseline.
-        let results: Value = serde_json::from_str(
+        let mut results: Value = serde_json::from_str(
             &std::fs::read_to_string(&opts.json_out).expect("a results file to render"),
+        )
+        .unwrap();
+        packages::merge_arm64(&mut results, arm64.as_ref());
+        std::fs::write(
+            &opts.json_out,
+            serde_json::to_string_pretty(&results).unwrap() + "\n",
         )
         .unwrap();
         std::fs::write(
@@ -442,7 +477,13 @@ async fn main() {
     let check = |a: &Value| assert!(a["expired"].is_u64(), "{a}");
     let cold = runner.cold("expire-payments", cold_n, sweep, check).await;
     let warm = runner
-        .warm("expire-payments", warmup, n, sweep, |_, a| check(a))
+        .warm(
+            "expire-payments",
+            warmup,
+            opts.sweeps.min(n),
+            sweep,
+            |_, a| check(a),
+        )
         .await;
     runs.push(FunctionRun {
         warmup,
@@ -589,7 +630,7 @@ async fn main() {
         stored.insert(k, capacity::item_size(&item));
     }
 
-    let results = report::results(report::Inputs {
+    let mut results = report::results(report::Inputs {
         label: &opts.label,
         bin_dir: &opts.bin_dir,
         iterations: n,
@@ -598,16 +639,10 @@ async fn main() {
         stored: &stored,
         deliveries_per_s,
         commit_to_receipt: &commit_to_receipt,
+        packages: packages::x86_sizes(&opts.root, &opts.bin_dir),
         elapsed: started.elapsed(),
     });
-    let read_json = |path: &std::path::Path| {
-        std::fs::read_to_string(path)
-            .ok()
-            .and_then(|s| serde_json::from_str::<Value>(&s).ok())
-    };
-    let baseline = read_json(&opts.baseline);
-    let steps = read_json(&opts.baseline.with_file_name("steps.json"));
-    let isolation = read_json(&opts.baseline.with_file_name("isolation.json"));
+    packages::merge_arm64(&mut results, arm64.as_ref());
     std::fs::write(
         &opts.json_out,
         serde_json::to_string_pretty(&results).unwrap() + "\n",

@@ -8,11 +8,17 @@ use payrail_local::runtime_api::{RuntimeApi, lambda_environment};
 use payrail_tests::TestStack;
 use serde_json::{Value, json};
 
+/// The function's executable: `target/debug/<name>` as `make test` builds it, or
+/// `$PAYRAIL_FUNCTION_DIR/<name>/bootstrap` (the packages `make package-test` unpacks).
 fn binary(name: &str) -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    let path = target.join("debug").join(name);
+    let path = match std::env::var_os("PAYRAIL_FUNCTION_DIR") {
+        Some(dir) => PathBuf::from(dir).join(name).join("bootstrap"),
+        None => std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"))
+            .join("debug")
+            .join(name),
+    };
     assert!(
         path.exists(),
         "{} is missing: build the functions first (`cargo build --workspace --bins`, as `make test` does)",
@@ -21,8 +27,19 @@ fn binary(name: &str) -> PathBuf {
     path
 }
 
+/// Starts the function as Lambda would, through `$PAYRAIL_FUNCTION_LAUNCHER` when set (e.g.
+/// `qemu-aarch64-static` for arm64 packages on an x86_64 machine).
 fn spawn(s: &TestStack, api: &RuntimeApi, name: &str) -> tokio::process::Child {
-    let mut cmd = tokio::process::Command::new(binary(name));
+    let launcher = std::env::var("PAYRAIL_FUNCTION_LAUNCHER").unwrap_or_default();
+    let mut words = launcher.split_whitespace();
+    let mut cmd = match words.next() {
+        Some(program) => {
+            let mut cmd = tokio::process::Command::new(program);
+            cmd.args(words).arg(binary(name));
+            cmd
+        }
+        None => tokio::process::Command::new(binary(name)),
+    };
     cmd.envs(s.running.function_environment())
         .envs(lambda_environment(api.addr, name))
         .env(
@@ -263,5 +280,53 @@ async fn webhooks_admin_docs_and_hub_binaries_serve_their_events() {
             .as_str()
             .unwrap()
             .contains("<title>Payrail Developer Hub</title>")
+    );
+}
+
+#[tokio::test]
+async fn transaction_actions_processor_settings_and_stripe_hooks_binaries_serve_their_events() {
+    let s = TestStack::start().await;
+    let (_, key) = s.merchant_with_key().await;
+    let id = s
+        .payment_id(&key, payrail_tests::payment("bin-refund"))
+        .await;
+    assert_eq!(s.pay(&id, "4242424242424242").await, 303);
+
+    let mut api = RuntimeApi::start().await.unwrap();
+    let _actions = spawn(&s, &api, "transaction-actions");
+    let mut refund = event("transaction-actions.json", &key);
+    let path = format!("/api/v1/transactions/{id}/refunds");
+    refund["rawPath"] = json!(path);
+    refund["requestContext"]["http"]["path"] = json!(path);
+    refund["pathParameters"]["id"] = json!(id);
+    let answer = api.invoke(refund, Duration::from_secs(30)).await.unwrap();
+    assert_eq!(answer["statusCode"], 201, "{answer}");
+    let body: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["data"]["status"], "succeeded", "{body}");
+    let txn = s.get(&format!("/api/v1/transactions/{id}"), &key).await;
+    assert_eq!(txn.data()["amount_refunded"], "10.00");
+
+    let mut api = RuntimeApi::start().await.unwrap();
+    let _settings = spawn(&s, &api, "processor-settings");
+    let answer = api
+        .invoke(
+            event("processor-settings.json", &key),
+            Duration::from_secs(30),
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer["statusCode"], 200, "{answer}");
+    let body: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["data"]["type"], "sandbox");
+
+    let mut api = RuntimeApi::start().await.unwrap();
+    let _hooks = spawn(&s, &api, "stripe-hooks");
+    let answer = api
+        .invoke(load("stripe-hooks.json"), Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(
+        answer["statusCode"], 404,
+        "the sample's merchant is nobody: {answer}"
     );
 }
