@@ -87,11 +87,7 @@ fn check_route(ctx: &RequestCtx, principal: &Principal) -> Result<(), ApiError> 
         ))
     })?;
     match (principal, rule) {
-        (_, Rule::Public) => Ok(()),
-        (Principal::Admin, Rule::AnyKey) => Err(ApiError::Forbidden(
-            "this route needs a merchant API key, not the admin token".into(),
-        )),
-        (Principal::Admin, _) | (Principal::Merchant(_), Rule::AnyKey) => Ok(()),
+        (_, Rule::Public | Rule::AnyCaller) | (Principal::Admin, _) => Ok(()),
         (Principal::Merchant(_), Rule::Admin) => Err(ApiError::Forbidden(
             "this route needs the admin token".into(),
         )),

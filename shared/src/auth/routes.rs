@@ -11,8 +11,9 @@ pub enum Rule {
     Public,
     /// The operator's admin token only.
     Admin,
-    /// Any active API key of the merchant, whatever its permissions (the key's own details).
-    AnyKey,
+    /// Any API key of the merchant, whatever its permissions, or the admin token acting for
+    /// it: what a caller must know about itself (its key, whether codes are asked for).
+    AnyCaller,
     /// The admin token, or an API key with this permission.
     Needs(Permission),
 }
@@ -39,6 +40,14 @@ const fn admin(route: &'static str) -> Route {
     Route {
         route,
         rule: Rule::Admin,
+        hub_two_step: false,
+    }
+}
+
+const fn any(route: &'static str) -> Route {
+    Route {
+        route,
+        rule: Rule::AnyCaller,
         hub_two_step: false,
     }
 }
@@ -95,12 +104,9 @@ pub const ROUTES: &[Route] = &[
     write("POST /api/v1/keys", Keys),
     write("DELETE /api/v1/keys/{id}", Keys),
     write("POST /api/v1/keys/{id}/rotate", Keys),
-    Route {
-        route: "GET /api/v1/keys/current",
-        rule: Rule::AnyKey,
-        hub_two_step: false,
-    },
-    read("GET /api/v1/two-step", Keys),
+    any("GET /api/v1/keys/current"),
+    // The Hub must know whether to ask for a code, whatever else the key may do.
+    any("GET /api/v1/two-step"),
     write("POST /api/v1/two-step", Keys),
     write("POST /api/v1/two-step/confirm", Keys),
     write("DELETE /api/v1/two-step", Keys),
