@@ -82,7 +82,7 @@ fn each_operation_documents_the_permission_the_route_table_requires() {
             let expected = match rule {
                 Rule::Public => None,
                 Rule::Admin => Some("admin".to_owned()),
-                Rule::AnyKey => Some("any-key".to_owned()),
+                Rule::AnyCaller => Some("any".to_owned()),
                 Rule::Needs(p) => Some(p.to_string()),
             };
             assert_eq!(

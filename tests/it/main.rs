@@ -14,6 +14,7 @@ mod endpoint_races;
 mod events;
 mod host_header;
 mod hub;
+mod hub_security;
 mod key_lifecycle;
 mod keys;
 mod lambda_runtime;
