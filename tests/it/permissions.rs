@@ -325,6 +325,10 @@ async fn restricted_key_requests_are_checked_field_by_field_and_write_nothing() 
             json!({"label": "x", "scope": "read_only", "permissions": {"payments": "read"}}),
             "permissions",
         ),
+        (
+            json!({"label": "x", "scope": "full", "permissions": null}),
+            "permissions",
+        ),
         (json!({"label": "x", "scope": "owner"}), "scope"),
         (
             json!({"label": "", "scope": "restricted", "permissions": {"payments": "write"}}),

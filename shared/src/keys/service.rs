@@ -57,8 +57,16 @@ async fn managed_key(app: &App, principal: &Principal, raw_id: &str) -> Result<A
 /// `scope` and `permissions` of a new key: `full` when no scope is given; `permissions` only,
 /// and always, with `restricted`.
 fn parse_scope(body: &JsonObject, errors: &mut FieldErrorsBuilder) -> Option<KeyScope> {
+    // As for `scope`, an explicit null is a mistake rather than "no permissions given".
+    if body.is_null("permissions") {
+        errors.add(
+            "permissions",
+            "must be an object of resource: level, or left out",
+        );
+        return None;
+    }
     let permissions = match body.value("permissions") {
-        Ok(v) => v.filter(|v| !v.is_null()),
+        Ok(v) => v,
         Err(e) => {
             errors.add("permissions", e);
             return None;
