@@ -32,6 +32,11 @@ fn build(secret: Vec<u8>, account: &str) -> Option<Totp> {
         .chars()
         .map(|c| if c == ':' { ' ' } else { c })
         .collect();
+    // An app lists the account by this label; a URL needs one.
+    let account = match account.trim() {
+        "" => "merchant",
+        label => label,
+    };
     Builder::new()
         .with_algorithm(Algorithm::SHA1)
         .with_digits(6)
@@ -39,7 +44,7 @@ fn build(secret: Vec<u8>, account: &str) -> Option<Totp> {
         .with_step_duration(STEP_SECONDS)
         .with_secret(secret)
         .with_issuer(Some("Payrail"))
-        .with_account_name(account.trim())
+        .with_account_name(account)
         .build()
         .ok()
 }
