@@ -543,3 +543,75 @@ async fn the_secret_is_in_secrets_manager_and_recovery_codes_are_stored_as_hashe
         .unwrap();
     assert!(!after.secret_string().unwrap().contains(&secret));
 }
+
+#[tokio::test]
+async fn the_second_step_costs_a_server_nothing_and_the_hub_a_few_calls() {
+    // Without the local queue and stream pollers, whose calls would count here too.
+    let s = TestStack::start_with(&[
+        ("PAYRAIL_ALLOW_PRIVATE_TARGETS", "1"),
+        ("PAYRAIL_WEBHOOK_SCHEMES", "http,https"),
+    ])
+    .await;
+    let receiver = Receiver::start().await;
+    let (_, key) = s.merchant_with_key().await;
+    let ep = endpoint(&s, &key, &receiver.url).await;
+    let path = format!("/api/v1/webhook-endpoints/{ep}");
+    let calls = &s.running.app.aws_calls;
+    // The access log is written after the answer; what the caller waits for is the rest.
+    let waited_for = |before| {
+        calls
+            .since(&before)
+            .into_iter()
+            .filter(|(op, _)| op != "DynamoDB.BatchWriteItem")
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    payrail_tests::ensure_minute_has(20).await;
+    s.patch(&path, &key, json!({"description": "warm"}))
+        .await
+        .expect(200);
+
+    let before = calls.snapshot();
+    s.patch(&path, &key, json!({"description": "server 1"}))
+        .await
+        .expect(200);
+    let server_off = waited_for(before);
+
+    let (_, recovery) = enrol(&s, &key).await;
+    let before = calls.snapshot();
+    s.patch(&path, &key, json!({"description": "server 2"}))
+        .await
+        .expect(200);
+    assert_eq!(
+        waited_for(before),
+        server_off,
+        "a server's change costs what it did"
+    );
+
+    let before = calls.snapshot();
+    hub(
+        &s,
+        Method::PATCH,
+        &path,
+        &key,
+        Some(&recovery[0]),
+        Some(json!({"description": "hub"})),
+    )
+    .await
+    .expect(200);
+    let mut extra = waited_for(before);
+    for (op, n) in &server_off {
+        *extra.get_mut(op).unwrap() -= n;
+    }
+    extra.retain(|_, n| *n > 0);
+    assert_eq!(
+        extra,
+        [
+            // The endpoint before the code is spent, and the enrolment.
+            ("DynamoDB.GetItem".to_owned(), 2),
+            // The attempt counted, then the code spent (and the attempt given back).
+            ("DynamoDB.UpdateItem".to_owned(), 2),
+        ]
+        .into(),
+        "a recovery code needs no secret; server alone: {server_off:?}"
+    );
+}
