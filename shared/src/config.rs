@@ -23,6 +23,11 @@ pub struct Settings {
     pub events_table: String,
     pub endpoints_table: String,
     pub deliveries_table: String,
+    /// Merchants' two-step enrolments (one item each).
+    pub two_step_table: String,
+    /// Secrets Manager names of merchants' authenticator secrets start with this
+    /// (`<stack>/two-step`).
+    pub two_step_secret_prefix: String,
     /// The SQS queue of delivery jobs, and its dead-letter queue.
     pub delivery_queue_url: String,
     /// The queue of retries and of deliveries to endpoints in a failure run.
@@ -218,6 +223,8 @@ impl Settings {
             stripe_js_url: url_setting("PAYRAIL_STRIPE_JS_URL", "https://js.stripe.com/v3/")?,
             endpoints_table: required("PAYRAIL_WEBHOOK_ENDPOINTS_TABLE")?,
             deliveries_table: required("PAYRAIL_DELIVERIES_TABLE")?,
+            two_step_table: required("PAYRAIL_TWO_STEP_TABLE")?,
+            two_step_secret_prefix: required("PAYRAIL_TWO_STEP_SECRET_PREFIX")?,
             delivery_queue_url: required("PAYRAIL_DELIVERY_QUEUE_URL")?,
             delivery_retry_queue_url: required("PAYRAIL_DELIVERY_RETRY_QUEUE_URL")?,
             delivery_dlq_url: required("PAYRAIL_DELIVERY_DLQ_URL")?,
@@ -269,7 +276,9 @@ mod tests {
         move |k| map.get(k).cloned()
     }
 
-    const BASE: [(&str, &str); 14] = [
+    const BASE: [(&str, &str); 16] = [
+        ("PAYRAIL_TWO_STEP_TABLE", "ts"),
+        ("PAYRAIL_TWO_STEP_SECRET_PREFIX", "p/two-step"),
         ("PAYRAIL_PROCESSOR_SECRET_PREFIX", "p/processor"),
         ("PAYRAIL_WEBHOOK_ENDPOINTS_TABLE", "w"),
         ("PAYRAIL_DELIVERIES_TABLE", "d"),

@@ -72,6 +72,9 @@ pub enum ApiError {
     Conflict(String),
     #[error("rate limit exceeded; retry in {retry_after} s")]
     RateLimited { retry_after: u64 },
+    /// Too many two-step codes tried for the merchant in a short time.
+    #[error("too many two-step codes tried; retry in {retry_after} s")]
+    TooManyCodes { retry_after: u64 },
     #[error("request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("validation failed")]
@@ -120,7 +123,7 @@ impl ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::RateLimited { .. } | Self::TooManyCodes { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -25,6 +25,7 @@ pub mod payments;
 pub mod processor;
 pub mod store;
 pub mod tenant;
+pub mod two_step;
 pub mod webhooks;
 
 pub use app::App;

@@ -66,3 +66,32 @@ async fn the_document_is_served() {
         serde_json::from_str::<Value>(docs::OPENAPI_JSON).unwrap()
     );
 }
+
+#[test]
+fn each_operation_documents_the_permission_the_route_table_requires() {
+    use payrail::auth::routes::{Rule, find};
+    let doc: Value = serde_json::from_str(docs::OPENAPI_JSON).unwrap();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in ["get", "post", "put", "patch", "delete"] {
+            let Some(op) = item.get(method) else { continue };
+            let route = format!("{} {path}", method.to_uppercase());
+            let rule = find(&route)
+                .unwrap_or_else(|| panic!("{route} is not in the route table"))
+                .rule;
+            let expected = match rule {
+                Rule::Public => None,
+                Rule::Admin => Some("admin".to_owned()),
+                Rule::AnyCaller => Some("any".to_owned()),
+                Rule::Needs(p) => Some(p.to_string()),
+            };
+            assert_eq!(
+                op["x-payrail-permission"].as_str().map(str::to_owned),
+                expected,
+                "{route}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 40, "{checked}");
+}

@@ -2,7 +2,7 @@
 //! integrations written against that older gateway style.
 
 use lambda_http::{Body, Request, Response};
-use payrail::auth::{self, Access, MerchantCaller};
+use payrail::auth::{self, MerchantCaller};
 use payrail::domain::Timestamp;
 use payrail::http::{
     JsonObject, Reply, RequestCtx, parse_form_object, render_compat, render_envelope,
@@ -30,7 +30,7 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 async fn create(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
     ctx.body()?;
     let principal = auth::authenticate(app, ctx).await?;
-    let caller = principal.merchant(Access::Write)?;
+    let caller = principal.merchant()?;
     let body = ctx.json_object()?;
     let created = create_core(app, ctx, caller, &body, |_| Ok(())).await?;
     let data = created.transaction.to_json(Timestamp::now());
@@ -65,7 +65,7 @@ async fn compat(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
             Ok(())
         }
     };
-    let caller = principal.merchant(Access::Write)?;
+    let caller = principal.merchant()?;
     let created = create_core(app, ctx, caller, &body, at_least).await?;
     let txn = &created.transaction;
     let data = json!({"transaction_id": txn.id, "url": txn.url});

@@ -1,7 +1,7 @@
 //! `get-transaction`: `GET /api/v1/transactions/{id}` and `GET /api/v1/transactions`.
 
 use lambda_http::{Body, Request, Response};
-use payrail::auth::{self, Access};
+use payrail::auth;
 use payrail::domain::{OrderUuid, Timestamp};
 use payrail::http::{Reply, RequestCtx, render_envelope};
 use payrail::payments::{self, ListFilter, PaymentStatus};
@@ -19,8 +19,7 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 
 async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
     let principal = auth::authenticate(app, ctx).await?;
-    let caller =
-        &auth::merchant_caller(app, &principal, ctx.query("merchant_id"), Access::Read).await?;
+    let caller = &auth::merchant_caller(app, &principal, ctx.query("merchant_id")).await?;
     match ctx.route.as_str() {
         GET_ROUTE => {
             let id = ctx.path_param("id").unwrap_or_default();

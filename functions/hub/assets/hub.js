@@ -11,15 +11,20 @@ const EVENT_TYPES = [
   "payment.canceled", "payment.refunded", "refund.succeeded", "refund.failed",
 ];
 const STORE = { credential: "payrail.credential", merchant: "payrail.merchant" };
+const RESOURCES = ["payments", "refunds", "webhooks", "events", "logs", "keys", "processor"];
+const LEVELS = { none: 0, read: 1, write: 2 };
+const SCOPE_NAMES = { full: "Full access", read_only: "Read-only", restricted: "Restricted" };
 
 /** Who is signed in. The credential lives in this tab's sessionStorage only. */
 const session = {
   credential: null,
-  kind: null, // "admin" | "full" | "read_only"
+  kind: null, // "admin" | "full" | "read_only" | "restricted"
   keyId: null,
+  permissions: null, // {payments: "write", …} of a key; the admin token may do everything
   merchant: null, // {id, name, rate_limit_per_minute} when the admin acts for a merchant
-  merchantId: null, // a full key's merchant, from its keys list (a read-only key cannot list keys)
+  merchantId: null, // a key's merchant
   rateLimit: null, // X-RateLimit-Limit of the last key-authenticated answer
+  twoStep: "off", // the merchant's two-step verification: "off" | "pending" | "on"
   ready: false,
 };
 
@@ -39,8 +44,9 @@ class ApiError extends Error {
 /**
  * Calls the API with the signed-in credential and answers the envelope's `data`.
  * For the admin token, merchant-scoped calls name the chosen merchant with `merchant_id`.
+ * Every call says it comes from the Hub; `otp` is a two-step code for the changes that need one.
  */
-async function api(method, path, { query = {}, body, merchantScoped = true } = {}) {
+async function api(method, path, { query = {}, body, merchantScoped = true, otp } = {}) {
   const url = new URL(path, API);
   for (const [name, value] of Object.entries(query)) {
     if (value !== undefined && value !== null && value !== "") url.searchParams.set(name, value);
@@ -50,10 +56,11 @@ async function api(method, path, { query = {}, body, merchantScoped = true } = {
   }
   const init = {
     method,
-    headers: { Authorization: `Bearer ${session.credential}`, Accept: "application/json" },
+    headers: { Authorization: `Bearer ${session.credential}`, Accept: "application/json", "X-Payrail-Client": "hub" },
     cache: "no-store",
     credentials: "omit",
   };
+  if (otp) init.headers["X-Payrail-Otp"] = otp;
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
@@ -85,7 +92,9 @@ async function api(method, path, { query = {}, body, merchantScoped = true } = {
 function describe(err) {
   if (!(err instanceof ApiError)) return `Something went wrong in the page: ${err?.message ?? err}`;
   const lines = [sentence(err.message)];
-  if (err.status === 429) {
+  if (wantsCode(err)) {
+    lines[0] = err.message.includes("wrong") ? sentence(err.message) : "Two-step verification is on: enter the code your authenticator app shows now, or a recovery code.";
+  } else if (err.status === 429) {
     lines.push(`You reached the rate limit; try again in ${err.retryAfter ?? "a few"} seconds.`);
   } else if (err.status === 403) {
     lines.push("Your credential is not allowed to do this.");
@@ -162,17 +171,76 @@ function toast(text) {
   toast.timer = setTimeout(() => el.classList.remove("show"), 4000);
 }
 
-const canWrite = () => session.kind === "admin" || session.kind === "full";
-const READ_ONLY_HINT = "Your key is read-only: changes need a full key.";
+/** Whether the signed-in credential may `level` (read or write) the `resource`. */
+const can = (resource, level = "write") =>
+  session.kind === "admin" || LEVELS[session.permissions?.[resource] ?? "none"] >= LEVELS[level];
+const lacks = (resource, level = "write") => `Your key lacks the permission ${resource}:${level}.`;
 
-/** A button that is disabled, with the reason, for a read-only key. */
-function writeButton(label, props = {}) {
-  const ro = !canWrite();
+/** A button that changes `resource`: disabled, with the reason, for a key that may not. */
+function writeButton(resource, label, props = {}) {
+  const no = !can(resource);
   return h(
     "button",
-    { type: "button", ...props, disabled: ro || props.disabled, title: ro ? READ_ONLY_HINT : props.title },
+    { type: "button", ...props, disabled: no || props.disabled, title: no ? lacks(resource) : props.title },
     label,
   );
+}
+
+/** A key's scope in words: "Full access", or what a restricted key may do. */
+function scopeText(key) {
+  if (key.scope !== "restricted") return SCOPE_NAMES[key.scope] ?? key.scope;
+  const granted = RESOURCES.filter((r) => (key.permissions?.[r] ?? "none") !== "none").map((r) => `${r} ${key.permissions[r]}`);
+  return `Restricted: ${granted.join(", ")}`;
+}
+
+// ---------------------------------------------------------------- two-step codes
+
+/** Reads whether the merchant's Hub changes to webhooks need a two-step code. */
+async function refreshTwoStep() {
+  try {
+    session.twoStep = (await api("GET", "two-step")).status;
+  } catch {
+    session.twoStep = "off";
+  }
+  return session.twoStep;
+}
+
+/** Whether an API failure asks for a (new) two-step code. */
+const wantsCode = (err) => err instanceof ApiError && err.status === 403 && /two-step|X-Payrail-Otp/.test(err.message);
+
+/**
+ * The authenticator-code field of a dialog that changes a webhook endpoint: shown when
+ * two-step verification is on, or once the API asks for a code.
+ */
+function twoStepField() {
+  const input = h("input", {
+    id: "two-step-code",
+    name: "otp",
+    inputmode: "numeric",
+    autocomplete: "one-time-code",
+    maxlength: "19",
+    placeholder: "123456",
+    spellcheck: "false",
+  });
+  const wrap = h(
+    "div",
+    { class: "field two-step-field", hidden: session.twoStep !== "on" },
+    h("label", { for: "two-step-code" }, "Authenticator code"),
+    input,
+    h("p", { class: "muted small" }, "Two-step verification is on: enter the 6-digit code your authenticator app shows now, or a recovery code."),
+  );
+  return {
+    wrap,
+    code: () => (wrap.hidden ? undefined : input.value.trim() || undefined),
+    /** After a refusal that asks for a code: show the field, empty, ready for the next code. */
+    ask(err) {
+      if (!wantsCode(err)) return;
+      session.twoStep = "on";
+      wrap.hidden = false;
+      input.value = "";
+      input.focus();
+    },
+  };
 }
 
 /** Runs `action` with `button` busy, so a double click cannot send twice. */
@@ -242,6 +310,35 @@ async function confirmDialog(title, text, confirmLabel, danger = true) {
     { label: confirmLabel, value: "confirm", class: danger ? "danger" : "primary", id: "confirm" },
   ]);
   return answer === "confirm";
+}
+
+/**
+ * Asks to confirm a webhook-endpoint change and makes it with `action(otp)` from inside the
+ * dialog: with the authenticator-code field when two-step verification is on, and the API's
+ * refusal shown in the dialog. Answers whether the change was made.
+ */
+async function guardedConfirm(title, text, confirmLabel, action, danger = true) {
+  const code = twoStepField();
+  const alert = alertBox();
+  let done = false;
+  const confirm = async (e) => {
+    alert.clear();
+    await busy(e.target, async () => {
+      try {
+        await action(code.code());
+        done = true;
+        $("#dialog").close("confirm");
+      } catch (err) {
+        code.ask(err);
+        alert.show(err);
+      }
+    });
+  };
+  await openDialog(title, [h("p", {}, text), code.wrap, alert], [
+    { label: "Cancel", value: "cancel" },
+    { label: confirmLabel, class: danger ? "danger" : "primary", id: "confirm", onclick: confirm },
+  ]);
+  return done;
 }
 
 /** Shows a secret (a whole API key, a signing secret) with a copy button. */
@@ -404,8 +501,12 @@ function renderPayments(panel) {
     const alert = alertBox();
     const path = `transactions/${encodeURIComponent(id)}`;
     let txn, refunds;
+    const seesRefunds = can("refunds", "read");
     try {
-      [txn, refunds] = await Promise.all([api("GET", path), api("GET", `${path}/refunds`)]);
+      [txn, refunds] = await Promise.all([
+        api("GET", path),
+        seesRefunds ? api("GET", `${path}/refunds`) : { items: [] },
+      ]);
     } catch (err) {
       alert.show(err);
       detail.replaceChildren(alert);
@@ -423,7 +524,7 @@ function renderPayments(panel) {
       }
     };
     const refundable = txn.status === "paid";
-    const refund = writeButton("Refund", {
+    const refund = writeButton("refunds", "Refund", {
       id: "refund-payment",
       class: "primary",
       disabled: !refundable,
@@ -434,7 +535,7 @@ function renderPayments(panel) {
         await busy(e.target, () => after(() => api("POST", `${path}/refunds`, { body }), "Refund made."));
       },
     });
-    const cancel = writeButton("Cancel payment", {
+    const cancel = writeButton("payments", "Cancel payment", {
       id: "cancel-payment",
       class: "danger",
       hidden: txn.status !== "pending",
@@ -462,8 +563,10 @@ function renderPayments(panel) {
       ),
       alert,
       h("dl", { class: "facts" }, facts.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
-      h("h4", {}, `Refunds (${refunds.items.length})`),
-      refunds.items.length
+      h("h4", {}, seesRefunds ? `Refunds (${refunds.items.length})` : "Refunds"),
+      !seesRefunds
+        ? h("p", { class: "muted" }, lacks("refunds", "read"))
+        : refunds.items.length
         ? h(
             "div",
             { class: "table-wrap" },
@@ -525,11 +628,67 @@ async function refundDialog(txn) {
   return body;
 }
 
+/** What each resource covers, for the restricted key's choices. */
+const RESOURCE_HINTS = {
+  payments: "payment requests, transactions, cancel",
+  refunds: "refunds of payments",
+  webhooks: "endpoints, their secrets and deliveries",
+  events: "the event log, resending",
+  logs: "the API access log",
+  keys: "API keys and two-step verification",
+  processor: "the payment processor",
+};
+
+/** A restricted key's level per resource; a key cannot choose more than it has itself. */
+function permissionGrid() {
+  const selects = RESOURCES.map((resource) =>
+    h(
+      "select",
+      { id: `perm-${resource}`, name: resource, "data-resource": resource },
+      ["none", "read", "write"].map((level) =>
+        h("option", { value: level, disabled: !can(resource, level === "none" ? "read" : level) && level !== "none" }, level),
+      ),
+    ),
+  );
+  const fieldset = h(
+    "fieldset",
+    { id: "key-permissions", class: "permissions", hidden: true },
+    h("legend", {}, "Permissions"),
+    h("p", { class: "muted small" }, "What the key may do with each part of the account. Write includes read."),
+    selects.map((select) =>
+      h(
+        "div",
+        { class: "perm-row" },
+        h("label", { for: select.id }, h("strong", {}, select.dataset.resource), h("span", { class: "muted small" }, ` ${RESOURCE_HINTS[select.dataset.resource]}`)),
+        select,
+      ),
+    ),
+  );
+  const grid = {
+    fieldset,
+    value: () => Object.fromEntries(selects.filter((s) => s.value !== "none").map((s) => [s.dataset.resource, s.value])),
+    /** Marks the selects the API named in `errors`. */
+    mark(err) {
+      for (const select of selects) {
+        const bad = err?.fields?.[`permissions.${select.dataset.resource}`] || err?.fields?.permissions;
+        if (bad) select.setAttribute("aria-invalid", "true");
+        else select.removeAttribute("aria-invalid");
+      }
+    },
+    reset() {
+      for (const select of selects) select.value = "none";
+      this.mark(null);
+    },
+  };
+  fieldset.addEventListener("change", () => grid.mark(null));
+  return grid;
+}
+
 function renderKeys(panel) {
-  if (session.kind === "read_only") {
+  if (!can("keys", "read")) {
     panel.append(
       heading("API keys"),
-      h("p", { class: "notice" }, "Managing API keys needs a full key or the admin token. Your read-only key can see payments, webhooks, events and logs."),
+      h("p", { class: "notice" }, `Managing API keys needs a full key, a key with the keys permission, or the admin token. ${lacks("keys", "read")}`),
     );
     return;
   }
@@ -540,27 +699,40 @@ function renderKeys(panel) {
     { id: "key-scope", name: "scope" },
     h("option", { value: "full" }, "Full access"),
     h("option", { value: "read_only" }, "Read-only"),
+    h("option", { value: "restricted" }, "Restricted"),
   );
-  const submit = h("button", { type: "submit", id: "generate-key" }, "Generate key");
+  const grid = permissionGrid();
+  scope.addEventListener("change", () => (grid.fieldset.hidden = scope.value !== "restricted"));
+  const submit = writeButton("keys", "Generate key", { type: "submit", id: "generate-key" });
   const form = h(
     "form",
-    { class: "inline-form", novalidate: true },
-    h("div", { class: "field" }, h("label", { for: "key-label" }, "Label"), label),
-    h("div", { class: "field" }, h("label", { for: "key-scope" }, "Scope"), scope),
-    submit,
+    { class: "key-form", novalidate: true },
+    h(
+      "div",
+      { class: "inline-form" },
+      h("div", { class: "field" }, h("label", { for: "key-label" }, "Label"), label),
+      h("div", { class: "field" }, h("label", { for: "key-scope" }, "Scope"), scope),
+      submit,
+    ),
+    grid.fieldset,
   );
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     alert.clear();
+    grid.mark(null);
     await busy(submit, async () => {
       try {
         const body = { label: label.value.trim(), scope: scope.value };
+        if (scope.value === "restricted") body.permissions = grid.value();
         if (session.kind === "admin") body.merchant_id = session.merchant.id;
         const key = await api("POST", "keys", { body });
         form.reset();
+        grid.reset();
+        grid.fieldset.hidden = true;
         list.reset();
         await showNewKey(key, "Your new API key");
       } catch (err) {
+        grid.mark(err);
         alert.show(err);
       }
     });
@@ -574,7 +746,7 @@ function renderKeys(panel) {
     columns: [
       { title: "Label", cell: (k) => k.label },
       { title: "Prefix", cell: (k) => h("code", {}, k.prefix) },
-      { title: "Scope", cell: (k) => (k.scope === "full" ? "Full access" : "Read-only") },
+      { title: "Scope", cell: (k) => h("span", { class: "scope" }, scopeText(k)) },
       { title: "Status", cell: (k) => badge(k.status) },
       { title: "Created", cell: (k) => time(k.created_at) },
       { title: "Last used", cell: (k) => time(k.last_used_at) },
@@ -585,8 +757,8 @@ function renderKeys(panel) {
           k.status === "revoked"
             ? h("span", { class: "muted" }, `revoked ${k.revoked_at ? dateFormat.format(new Date(k.revoked_at)) : ""}`)
             : [
-                writeButton("Regenerate", { class: "secondary", onclick: (e) => regenerate(k, e.target) }),
-                writeButton("Revoke", { class: "danger", onclick: (e) => revoke(k, e.target) }),
+                writeButton("keys", "Regenerate", { class: "secondary", onclick: (e) => regenerate(k, e.target) }),
+                writeButton("keys", "Revoke", { class: "danger", onclick: (e) => revoke(k, e.target) }),
               ],
       },
     ],
@@ -614,7 +786,7 @@ function renderKeys(panel) {
   async function regenerate(key, button) {
     const ok = await confirmDialog(
       "Regenerate this key?",
-      `A new key replaces “${key.label}” with the same scope, and ${key.prefix} is revoked at once. Update your servers with the new key.`,
+      `A new key replaces “${key.label}” with the same scope and permissions, and ${key.prefix} is revoked at once. Update your servers with the new key.`,
       "Regenerate key",
     );
     if (!ok) return;
@@ -645,7 +817,7 @@ function renderKeys(panel) {
 function showNewKey(key, title) {
   return secretDialog(
     title,
-    `${key.label} · ${key.scope === "full" ? "full access" : "read-only"}`,
+    `${key.label} · ${scopeText(key)}`,
     key.key,
     "Copy this key now and keep it somewhere safe, such as your server's secret store. It will not be shown again: Payrail keeps only a hash of it.",
   );
@@ -654,7 +826,9 @@ function showNewKey(key, title) {
 function renderWebhooks(panel) {
   const alert = alertBox();
   const deliveries = h("section", { id: "deliveries", class: "detail", hidden: true });
-  const add = writeButton("Add webhook", { id: "add-webhook", class: "primary", onclick: () => endpointDialog(null) });
+  const add = writeButton("webhooks", "Add webhook", { id: "add-webhook", class: "primary", onclick: () => endpointDialog(null) });
+  const twoStepNote = h("p", { class: "notice", id: "webhooks-two-step", hidden: true }, "Two-step verification is on: adding, changing, deleting an endpoint or rotating its secret here asks for a code from your authenticator app.");
+  refreshTwoStep().then((state) => (twoStepNote.hidden = state !== "on"));
 
   const list = pagedTable({
     id: "webhooks-table",
@@ -678,11 +852,11 @@ function renderWebhooks(panel) {
         class: "actions-cell",
         cell: (ep) => [
           h("button", { type: "button", class: "secondary", onclick: () => showDeliveries(ep) }, "Deliveries"),
-          writeButton("Send test", { class: "secondary", onclick: (e) => sendTest(ep, e.target) }),
-          writeButton("Secret", { class: "secondary", onclick: (e) => showSecret(ep, e.target) }),
-          writeButton("Edit", { class: "secondary", onclick: () => endpointDialog(ep) }),
-          writeButton(ep.enabled ? "Disable" : "Enable", { class: "secondary", onclick: (e) => setEnabled(ep, !ep.enabled, e.target) }),
-          writeButton("Delete", { class: "danger", onclick: (e) => remove(ep, e.target) }),
+          writeButton("webhooks", "Send test", { class: "secondary", onclick: (e) => sendTest(ep, e.target) }),
+          writeButton("webhooks", "Secret", { class: "secondary", onclick: (e) => showSecret(ep, e.target) }),
+          writeButton("webhooks", "Edit", { class: "secondary", onclick: () => endpointDialog(ep) }),
+          writeButton("webhooks", ep.enabled ? "Disable" : "Enable", { class: "secondary", onclick: (e) => setEnabled(ep, !ep.enabled, e.target) }),
+          writeButton("webhooks", "Delete", { class: "danger", onclick: (e) => remove(ep, e.target) }),
         ],
       },
     ],
@@ -703,6 +877,7 @@ function renderWebhooks(panel) {
       WEBHOOK_FORMATS.map(([value, label]) => h("option", { value, selected: (existing?.format ?? "standard") === value }, label)),
     );
     const headers = headerRows(existing?.headers ?? {});
+    const code = twoStepField();
     const body = [
       h("label", { for: "webhook-url" }, "Endpoint URL"),
       url,
@@ -713,6 +888,7 @@ function renderWebhooks(panel) {
       format,
       headers.fieldset,
       h("label", { class: "check" }, enabled, "Enabled"),
+      code.wrap,
       formAlert,
     ];
     const save = async (e) => {
@@ -732,11 +908,11 @@ function renderWebhooks(panel) {
       await busy(e.target, async () => {
         try {
           if (existing) {
-            await api("PATCH", `webhook-endpoints/${encodeURIComponent(existing.id)}`, { body: payload });
+            await api("PATCH", `webhook-endpoints/${encodeURIComponent(existing.id)}`, { body: payload, otp: code.code() });
             $("#dialog").close("saved");
             toast("Webhook endpoint updated.");
           } else {
-            const created = await api("POST", "webhook-endpoints", { body: payload });
+            const created = await api("POST", "webhook-endpoints", { body: payload, otp: code.code() });
             $("#dialog").close("saved");
             await secretDialog(
               "Webhook endpoint added",
@@ -749,6 +925,7 @@ function renderWebhooks(panel) {
           }
           list.reload();
         } catch (err) {
+          code.ask(err);
           formAlert.show(err);
         }
       });
@@ -760,30 +937,41 @@ function renderWebhooks(panel) {
   }
 
   async function setEnabled(ep, value, button) {
+    const change = (otp) => api("PATCH", `webhook-endpoints/${encodeURIComponent(ep.id)}`, { body: { enabled: value }, otp });
+    const done = () => {
+      toast(value ? "Endpoint enabled." : "Endpoint disabled: it receives nothing until enabled again.");
+      list.reload();
+    };
+    if (session.twoStep === "on") {
+      const title = value ? "Enable this endpoint?" : "Disable this endpoint?";
+      if (await guardedConfirm(title, ep.url, value ? "Enable" : "Disable", change, false)) done();
+      return;
+    }
     await busy(button, async () => {
       try {
-        await api("PATCH", `webhook-endpoints/${encodeURIComponent(ep.id)}`, { body: { enabled: value } });
-        toast(value ? "Endpoint enabled." : "Endpoint disabled: it receives nothing until enabled again.");
-        list.reload();
+        await change();
+        done();
       } catch (err) {
+        if (wantsCode(err)) {
+          session.twoStep = "on";
+          return setEnabled(ep, value, button);
+        }
         alert.show(err);
       }
     });
   }
 
   async function remove(ep, button) {
-    const ok = await confirmDialog("Delete this endpoint?", `${ep.url} will receive no more events. Its delivery log is kept for 30 days.`, "Delete endpoint");
-    if (!ok) return;
-    await busy(button, async () => {
-      try {
-        await api("DELETE", `webhook-endpoints/${encodeURIComponent(ep.id)}`);
-        toast("Webhook endpoint deleted.");
-        if (deliveries.dataset.endpointId === ep.id) deliveries.hidden = true;
-        list.reload();
-      } catch (err) {
-        alert.show(err);
-      }
-    });
+    const deleted = await guardedConfirm(
+      "Delete this endpoint?",
+      `${ep.url} will receive no more events. Its delivery log is kept for 30 days.`,
+      "Delete endpoint",
+      (otp) => busy(button, () => api("DELETE", `webhook-endpoints/${encodeURIComponent(ep.id)}`, { otp })),
+    );
+    if (!deleted) return;
+    toast("Webhook endpoint deleted.");
+    if (deliveries.dataset.endpointId === ep.id) deliveries.hidden = true;
+    list.reload();
   }
 
   async function showSecret(ep, button) {
@@ -797,16 +985,18 @@ function renderWebhooks(panel) {
     const token = h("input", { id: "token-value", readonly: true, value: secret.token, spellcheck: "false" });
     const note = h("p", { class: "muted small" }, secret.previous_secret_valid_until ? `The previous secret also signs until ${dateFormat.format(new Date(secret.previous_secret_valid_until))}.` : "");
     const rotateAlert = alertBox();
+    const code = twoStepField();
     const rotate = async (e) => {
       rotateAlert.clear();
       await busy(e.target, async () => {
         try {
-          const fresh = await api("POST", `webhook-endpoints/${encodeURIComponent(ep.id)}/rotate-secret`);
+          const fresh = await api("POST", `webhook-endpoints/${encodeURIComponent(ep.id)}/rotate-secret`, { otp: code.code() });
           input.value = fresh.secret;
           token.value = fresh.token;
           note.textContent = `New secret. The previous one keeps signing beside it until ${dateFormat.format(new Date(fresh.previous_secret_valid_until))}, so receivers can switch over.`;
           toast("Signing secret rotated.");
         } catch (err) {
+          code.ask(err);
           rotateAlert.show(err);
         }
       });
@@ -820,6 +1010,7 @@ function renderWebhooks(panel) {
         h("label", { for: "token-value" }, "Token (the x-webhook-token header of the OnePay format)"),
         h("div", { class: "copy-row" }, token, copyButton(token)),
         note,
+        code.wrap,
         rotateAlert,
       ],
       [
@@ -871,7 +1062,7 @@ function renderWebhooks(panel) {
     deliveries.scrollIntoView({ behavior: "smooth", block: "start" });
   }
 
-  panel.append(heading("Webhooks", "Endpoints Payrail signs and sends events to, with every delivery attempt.", add), alert, list, deliveries);
+  panel.append(heading("Webhooks", "Endpoints Payrail signs and sends events to, with every delivery attempt.", add), twoStepNote, alert, list, deliveries);
 }
 
 /** Delivery attempts, as the endpoint and event views both show them. */
@@ -933,7 +1124,7 @@ function renderEvents(panel) {
       detail.replaceChildren(alert);
       return;
     }
-    const resend = writeButton("Resend", {
+    const resend = writeButton("events", "Resend", {
       id: "resend-event",
       class: "primary",
       onclick: async (e) => {
@@ -1023,20 +1214,20 @@ function processorSection() {
       spellcheck: "false",
       required: true,
       "aria-describedby": `${f.id}-error`,
-      disabled: !canWrite(),
-      title: canWrite() ? undefined : READ_ONLY_HINT,
+      disabled: !can("processor"),
+      title: can("processor") ? undefined : lacks("processor"),
     });
     const error = h("p", { class: "field-error", id: `${f.id}-error`, hidden: true });
     return { ...f, input, error };
   });
-  const connect = writeButton("Connect Stripe", { type: "submit", id: "connect-stripe", class: "primary" });
+  const connect = writeButton("processor", "Connect Stripe", { type: "submit", id: "connect-stripe", class: "primary" });
   const form = h(
     "form",
     { id: "stripe-form", novalidate: true },
     inputs.map((f) => h("div", { class: "field" }, h("label", { for: f.id }, f.label), f.input, f.error)),
     h("div", { class: "row-actions form-actions" }, connect),
   );
-  const useSandbox = writeButton("Use the sandbox", { id: "use-sandbox", class: "danger", onclick: (e) => toSandbox(e.target) });
+  const useSandbox = writeButton("processor", "Use the sandbox", { id: "use-sandbox", class: "danger", onclick: (e) => toSandbox(e.target) });
 
   /** Clears the field messages; with `err`, puts each field's message next to its field. */
   function fieldErrors(err = null) {
@@ -1081,12 +1272,17 @@ function processorSection() {
     mode.hidden = false;
     connect.textContent = kind === "stripe" ? "Replace Stripe keys" : "Connect Stripe";
     const onSandbox = kind === "sandbox";
-    useSandbox.disabled = !canWrite() || onSandbox;
-    useSandbox.title = !canWrite() ? READ_ONLY_HINT : onSandbox ? "Payments already go to the sandbox." : "";
+    useSandbox.disabled = !can("processor") || onSandbox;
+    useSandbox.title = !can("processor") ? lacks("processor") : onSandbox ? "Payments already go to the sandbox." : "";
     current.replaceChildren(h("div", { class: "panel-head" }, h("h3", {}, "Connected now"), useSandbox), facts, mode);
   }
 
   async function load() {
+    if (!can("processor", "read")) {
+      current.replaceChildren(h("p", { class: "muted" }, lacks("processor", "read")));
+      section.removeAttribute("aria-busy");
+      return;
+    }
     try {
       show(await api("GET", "processor"));
     } catch (err) {
@@ -1099,7 +1295,7 @@ function processorSection() {
 
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
-    if (!canWrite()) return;
+    if (!can("processor")) return;
     alert.clear();
     formAlert.clear();
     fieldErrors();
@@ -1167,7 +1363,7 @@ function processorSection() {
       "div",
       { class: "card", id: "stripe-connect" },
       h("h3", {}, "Connect Stripe"),
-      canWrite() ? null : h("p", { class: "notice" }, READ_ONLY_HINT),
+      can("processor") ? null : h("p", { class: "notice" }, lacks("processor")),
       h(
         "ol",
         { class: "steps" },
@@ -1185,7 +1381,7 @@ function processorSection() {
                 "p",
                 { class: "muted small", id: "stripe-webhook-url-unknown" },
                 h("code", {}, new URL("hooks/stripe/", document.baseURI).href),
-                " followed by this merchant's id. A read-only key cannot read the id: sign in with a full key to see the whole URL.",
+                " followed by this merchant's id.",
               ),
         ),
         h("li", {}, "Paste the endpoint's signing secret and your account's API keys here. Test keys (sk_test_…) take test cards only; live keys (sk_live_…) collect real money."),
@@ -1199,8 +1395,135 @@ function processorSection() {
   return section;
 }
 
+/**
+ * Two-step verification: enrolling an authenticator app (QR code, secret and recovery codes shown
+ * once, then a first code), its state, and turning it off with a code. Once on, this console asks
+ * for a code before it changes a webhook endpoint.
+ */
+function twoStepSection() {
+  const section = h("section", { id: "two-step", "aria-busy": "true" });
+  const alert = alertBox();
+  const card = h("div", { class: "card", id: "two-step-card" }, h("p", { class: "list-status" }, "Loading…"));
+  const mayChange = session.kind !== "admin" && can("keys");
+
+  function show(state) {
+    session.twoStep = state.status;
+    const words = {
+      off: "Off. Anyone signed in to this console can change webhook endpoints without a code.",
+      pending: "Set-up started but not finished: no code is asked for yet.",
+      on: `On: webhook endpoint changes in this console need a code from the authenticator app. ${state.recovery_codes_left} recovery code(s) left.`,
+    };
+    const status = h("p", { id: "two-step-status" }, badge(state.status === "on" ? "on" : state.status, state.status === "on" ? "paid" : "pending"), " ", words[state.status] ?? state.status);
+    const actions = h("div", { class: "row-actions" });
+    if (state.status !== "on" && mayChange) {
+      actions.append(h("button", { type: "button", class: "primary", id: "two-step-start", onclick: (e) => begin(e.target) }, state.status === "pending" ? "Start again" : "Set up two-step verification"));
+    }
+    if (state.status === "on" && session.kind === "admin") {
+      actions.append(h("button", { type: "button", class: "danger", id: "two-step-disable", onclick: () => turnOff() }, "Turn off for this merchant"));
+    } else if (state.status === "on" && mayChange) {
+      actions.append(h("button", { type: "button", class: "danger", id: "two-step-disable", onclick: () => turnOff() }, "Turn off"));
+    }
+    const note = session.kind === "admin"
+      ? h("p", { class: "muted small" }, "The merchant enrols an authenticator with its own API key. As the operator you can turn it off for a merchant who lost the app and its recovery codes.")
+      : mayChange
+        ? null
+        : h("p", { class: "notice" }, lacks("keys"));
+    card.replaceChildren(status, note, actions);
+  }
+
+  async function load() {
+    try {
+      show(await api("GET", "two-step"));
+    } catch (err) {
+      card.replaceChildren();
+      alert.show(err);
+    } finally {
+      section.removeAttribute("aria-busy");
+    }
+  }
+
+  async function begin(button) {
+    alert.clear();
+    let enrolment;
+    try {
+      enrolment = await busy(button, () => api("POST", "two-step"));
+    } catch (err) {
+      return alert.show(err);
+    }
+    session.twoStep = "pending";
+    const secret = h("input", { id: "two-step-secret", readonly: true, value: enrolment.secret, spellcheck: "false" });
+    const code = h("input", { id: "two-step-confirm-code", inputmode: "numeric", autocomplete: "one-time-code", maxlength: "6", placeholder: "123456", required: true });
+    const confirm = h("button", { type: "submit", id: "two-step-confirm", class: "primary" }, "Turn on");
+    const formAlert = alertBox();
+    const form = h(
+      "form",
+      { class: "inline-form", id: "two-step-form", novalidate: true },
+      h("div", { class: "field" }, h("label", { for: "two-step-confirm-code" }, "Code from the app"), code),
+      confirm,
+    );
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      formAlert.clear();
+      await busy(confirm, async () => {
+        try {
+          show(await api("POST", "two-step/confirm", { body: { code: code.value.trim() } }));
+          toast("Two-step verification is on.");
+        } catch (err) {
+          code.value = "";
+          code.setAttribute("aria-invalid", "true");
+          formAlert.show(err);
+        }
+      });
+    });
+    card.replaceChildren(
+      h(
+        "ol",
+        { class: "steps" },
+        h(
+          "li",
+          {},
+          "Scan this QR code with your authenticator app, or type the secret into it.",
+          h("div", { class: "qr" }, h("img", { id: "two-step-qr", src: enrolment.qr_code, alt: "QR code of the authenticator secret", width: "220", height: "220" })),
+          h("label", { for: "two-step-secret" }, "Secret"),
+          h("div", { class: "copy-row" }, secret, copyButton(secret)),
+        ),
+        h(
+          "li",
+          {},
+          "Keep these recovery codes somewhere safe, apart from the app. Each works once, instead of a code, if you lose the app. They are not shown again.",
+          h("ul", { id: "two-step-recovery", class: "codes" }, enrolment.recovery_codes.map((c) => h("li", {}, h("code", {}, c)))),
+        ),
+        h("li", {}, "Enter the code the app shows now to turn two-step verification on.", form, formAlert),
+      ),
+    );
+    code.focus();
+  }
+
+  async function turnOff() {
+    const admin = session.kind === "admin";
+    const done = await guardedConfirm(
+      "Turn off two-step verification?",
+      admin
+        ? "Webhook endpoint changes in the console will no longer need a code. The merchant can enrol again."
+        : "Webhook endpoint changes in the console will no longer need a code. Enter a code from the app, or a recovery code.",
+      "Turn off",
+      async (otp) => show(await api("DELETE", "two-step", { otp })),
+    );
+    if (done) toast("Two-step verification is off.");
+  }
+
+  section.append(
+    heading("Two-step verification", "An authenticator app's code before this console changes where payment notifications go."),
+    alert,
+    card,
+  );
+  load();
+  return section;
+}
+
 async function renderSettings(panel) {
   panel.append(processorSection());
+  panel.append(twoStepSection());
   panel.append(heading("Rate limit", "How many requests per minute each of this merchant's API keys may make. Requests over it get 429 with Retry-After."));
   const alert = alertBox();
   if (session.kind !== "admin") {
@@ -1218,7 +1541,7 @@ async function renderSettings(panel) {
         { class: "card" },
         h("p", { class: "big", id: "rate-limit" }, session.rateLimit === null ? "unknown" : `${session.rateLimit} requests per minute per key`),
         h("p", { class: "muted" }, "Only your Payrail operator can change it."),
-        h("p", { class: "muted small" }, `Signed in with ${session.kind === "full" ? "a full" : "a read-only"} key, `, h("code", {}, session.keyId), "."),
+        h("p", { class: "muted small" }, `Signed in with a key of scope ${SCOPE_NAMES[session.kind] ?? session.kind}, `, h("code", {}, session.keyId), "."),
       ),
     );
     return;
@@ -1261,6 +1584,10 @@ const TABS = {
   settings: renderSettings,
 };
 
+/** The resource a tab shows; a key that cannot read it sees why instead. */
+const TAB_RESOURCES = { payments: "payments", keys: "keys", webhooks: "webhooks", events: "events", logs: "logs" };
+const TAB_TITLES = { payments: "Payments", webhooks: "Webhooks", events: "Events", logs: "API access log" };
+
 function openTab(name, focus = false) {
   if (!TABS[name]) name = "payments";
   for (const tab of document.querySelectorAll("[role=tab]")) {
@@ -1273,6 +1600,11 @@ function openTab(name, focus = false) {
   panel.setAttribute("aria-labelledby", `tab-${name}`);
   panel.replaceChildren();
   history.replaceState(null, "", `#${name}`);
+  const resource = TAB_RESOURCES[name];
+  if (resource && name !== "keys" && !can(resource, "read")) {
+    panel.append(heading(TAB_TITLES[name]), h("p", { class: "notice", id: "tab-locked" }, `Your key cannot see this: it lacks the permission ${resource}:read.`));
+    return;
+  }
   TABS[name](panel);
 }
 
@@ -1326,7 +1658,8 @@ function showConsole() {
     who.replaceChildren("Admin for ", h("strong", {}, session.merchant.name), " ", h("code", {}, session.merchant.id));
     $("#switch-merchant").hidden = false;
   } else {
-    who.replaceChildren(h("code", {}, session.keyId), " ", badge(session.kind === "full" ? "full access" : "read-only", session.kind));
+    const names = { full: "full access", read_only: "read-only", restricted: "restricted" };
+    who.replaceChildren(h("code", {}, session.keyId), " ", badge(names[session.kind] ?? session.kind, session.kind));
     $("#switch-merchant").hidden = true;
   }
   openTab(location.hash.slice(1));
@@ -1337,18 +1670,10 @@ async function signIn(credential) {
   if (!/^[\x21-\x7e]+$/.test(credential)) {
     throw new ApiError(401, "That is not an API key or an admin token: it has spaces or characters a key never has.");
   }
-  Object.assign(session, { credential, kind: null, keyId: null, merchant: null, merchantId: null, rateLimit: null, ready: false });
+  Object.assign(session, { credential, kind: null, keyId: null, permissions: null, merchant: null, merchantId: null, rateLimit: null, twoStep: "off", ready: false });
   if (credential.startsWith("prl_")) {
-    session.keyId = credential.slice(4).split(".")[0];
-    await api("GET", "transactions", { query: { limit: 1 } });
-    try {
-      const keys = await api("GET", "keys", { query: { limit: 1 } });
-      session.merchantId = keys.items[0]?.merchant_id ?? null;
-      session.kind = "full";
-    } catch (err) {
-      if (err.status !== 403) throw err;
-      session.kind = "read_only";
-    }
+    const key = await api("GET", "keys/current");
+    Object.assign(session, { keyId: key.id, merchantId: key.merchant_id, kind: key.scope, permissions: key.permissions });
   } else {
     await api("GET", "merchants", { query: { limit: 1 }, merchantScoped: false });
     session.kind = "admin";
@@ -1359,7 +1684,7 @@ async function signIn(credential) {
 function signOut(message = "") {
   sessionStorage.removeItem(STORE.credential);
   sessionStorage.removeItem(STORE.merchant);
-  Object.assign(session, { credential: null, kind: null, keyId: null, merchant: null, merchantId: null, rateLimit: null, ready: false });
+  Object.assign(session, { credential: null, kind: null, keyId: null, permissions: null, merchant: null, merchantId: null, rateLimit: null, twoStep: "off", ready: false });
   $("#panel").replaceChildren();
   if ($("#dialog").open) $("#dialog").close();
   showSignIn(message);

@@ -1,9 +1,10 @@
-//! `keys-admin`: merchants (admin token), API keys, and the API access log.
+//! `keys-admin`: merchants (admin token), API keys, two-step verification, and the API access
+//! log.
 
 use lambda_http::{Body, Request, Response};
 use payrail::auth;
 use payrail::http::{Reply, RequestCtx, render_envelope};
-use payrail::{ApiError, App, access_log, keys, merchants};
+use payrail::{ApiError, App, access_log, keys, merchants, two_step};
 use serde_json::json;
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
@@ -62,6 +63,35 @@ async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
             Ok(Reply::created(
                 with_whole_key(key.to_json(), token),
                 "API key rotated; the old key is revoked. Store the new one now, it will not be shown again",
+            ))
+        }
+        "GET /api/v1/keys/current" => Ok(Reply::ok(
+            keys::current(app, &principal).await?.to_json(),
+            "the API key of this request",
+        )),
+        "GET /api/v1/two-step" => {
+            let merchant =
+                keys::merchant_in_scope(app, &principal, ctx.query("merchant_id")).await?;
+            Ok(Reply::ok(
+                two_step::status(app, &merchant).await?,
+                "two-step verification",
+            ))
+        }
+        "POST /api/v1/two-step" => Ok(Reply::created(
+            two_step::start(app, &principal).await?,
+            "scan the QR code and confirm with a first code; the secret and recovery codes are not shown again",
+        )),
+        "POST /api/v1/two-step/confirm" => Ok(Reply::ok(
+            two_step::confirm(app, &principal, &ctx.json_object()?).await?,
+            "two-step verification is on",
+        )),
+        "DELETE /api/v1/two-step" => {
+            let merchant =
+                keys::merchant_in_scope(app, &principal, ctx.query("merchant_id")).await?;
+            let code = ctx.header(two_step::CODE_HEADER);
+            Ok(Reply::ok(
+                two_step::disable(app, &principal, &merchant, code).await?,
+                "two-step verification is off",
             ))
         }
         "GET /api/v1/logs" => {

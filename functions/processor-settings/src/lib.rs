@@ -3,7 +3,7 @@
 //! in Secrets Manager.
 
 use lambda_http::{Body, Request, Response};
-use payrail::auth::{self, Access};
+use payrail::auth;
 use payrail::http::{Reply, RequestCtx, render_envelope};
 use payrail::processor::settings;
 use payrail::{ApiError, App};
@@ -17,20 +17,13 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
     ctx.body()?;
     let principal = auth::authenticate(app, ctx).await?;
+    let caller = auth::merchant_caller(app, &principal, ctx.query("merchant_id")).await?;
     match ctx.route.as_str() {
-        "GET /api/v1/processor" => {
-            let caller =
-                auth::merchant_caller(app, &principal, ctx.query("merchant_id"), Access::Read)
-                    .await?;
-            Ok(Reply::ok(
-                settings::get(app, &caller.merchant_id).await?,
-                "payment processor",
-            ))
-        }
+        "GET /api/v1/processor" => Ok(Reply::ok(
+            settings::get(app, &caller.merchant_id).await?,
+            "payment processor",
+        )),
         "PUT /api/v1/processor" => {
-            let caller =
-                auth::merchant_caller(app, &principal, ctx.query("merchant_id"), Access::Write)
-                    .await?;
             let body = ctx.json_object()?;
             Ok(Reply::ok(
                 settings::put(app, &caller.merchant_id, &body).await?,

@@ -3,7 +3,7 @@
 //! in `get-transaction`, which needs no write access.
 
 use lambda_http::{Body, Request, Response};
-use payrail::auth::{self, Access};
+use payrail::auth;
 use payrail::domain::Timestamp;
 use payrail::http::{JsonObject, Reply, RequestCtx, render_envelope};
 use payrail::payments::{self, IdempotencyKey, refunds};
@@ -22,8 +22,7 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
     ctx.body()?;
     let principal = auth::authenticate(app, ctx).await?;
-    let caller =
-        &auth::merchant_caller(app, &principal, ctx.query("merchant_id"), Access::Write).await?;
+    let caller = &auth::merchant_caller(app, &principal, ctx.query("merchant_id")).await?;
     let id = ctx.path_param("id").unwrap_or_default();
     match ctx.route.as_str() {
         REFUND_ROUTE => {

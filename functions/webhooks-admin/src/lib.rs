@@ -1,8 +1,9 @@
 //! `webhooks-admin`: webhook endpoints, their secrets and delivery log, and the event log.
 
 use lambda_http::{Body, Request, Response};
-use payrail::auth::{self, Access};
+use payrail::auth;
 use payrail::http::{Reply, RequestCtx, render_envelope};
+use payrail::two_step::HubCheck;
 use payrail::webhooks::{WebhookEndpoint, service};
 use payrail::{ApiError, App};
 
@@ -16,17 +17,11 @@ async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
     ctx.body()?;
     let principal = auth::authenticate(app, ctx).await?;
     let id = ctx.path_param("id").unwrap_or_default();
-    let route = ctx.route.as_str();
-    // Reads are for any key, except revealing a signing secret, which is for full keys.
-    let access = if route.starts_with("GET ") && !route.ends_with("/secret") {
-        Access::Read
-    } else {
-        Access::Write
-    };
-    let caller = &auth::merchant_caller(app, &principal, ctx.query("merchant_id"), access).await?;
-    match route {
+    let caller = &auth::merchant_caller(app, &principal, ctx.query("merchant_id")).await?;
+    let hub = &HubCheck::of_request(ctx);
+    match ctx.route.as_str() {
         "POST /api/v1/webhook-endpoints" => Ok(Reply::created(
-            service::create(app, caller, &ctx.json_object()?).await?,
+            service::create(app, caller, &ctx.json_object()?, hub).await?,
             "webhook endpoint created; its signing secret is in data.secret",
         )),
         "GET /api/v1/webhook-endpoints" => {
@@ -41,11 +36,11 @@ async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
             "webhook endpoint",
         )),
         "PATCH /api/v1/webhook-endpoints/{id}" => {
-            let endpoint = service::update(app, caller, id, &ctx.json_object()?).await?;
+            let endpoint = service::update(app, caller, id, &ctx.json_object()?, hub).await?;
             Ok(Reply::ok(endpoint.to_json(), "webhook endpoint updated"))
         }
         "DELETE /api/v1/webhook-endpoints/{id}" => Ok(Reply::ok(
-            service::delete(app, caller, id).await?,
+            service::delete(app, caller, id, hub).await?,
             "webhook endpoint deleted",
         )),
         "GET /api/v1/webhook-endpoints/{id}/secret" => Ok(Reply::ok(
@@ -53,7 +48,7 @@ async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
             "signing secret",
         )),
         "POST /api/v1/webhook-endpoints/{id}/rotate-secret" => Ok(Reply::ok(
-            service::rotate_secret(app, caller, id).await?,
+            service::rotate_secret(app, caller, id, hub).await?,
             "signing secret rotated; the previous one keeps signing for 24 hours",
         )),
         "POST /api/v1/webhook-endpoints/{id}/test" => Ok(Reply::created(

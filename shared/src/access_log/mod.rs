@@ -26,8 +26,6 @@ pub async fn list(
     merchant_id: Option<&str>,
     page: &Page<LogId>,
 ) -> Result<PageOf<LogEntry>, ApiError> {
-    let merchant =
-        crate::keys::merchant_in_scope(app, principal, merchant_id, crate::auth::Access::Read)
-            .await?;
+    let merchant = crate::keys::merchant_in_scope(app, principal, merchant_id).await?;
     Ok(store::access_log::list(app, &merchant, page.limit, page.after.as_ref()).await?)
 }

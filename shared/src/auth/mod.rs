@@ -2,14 +2,18 @@
 
 pub mod admin;
 pub mod api_key;
+pub mod permissions;
+pub mod routes;
+
+pub use permissions::{Level, Permission, Permissions, Resource};
 
 use crate::App;
 use crate::domain::Timestamp;
 use crate::error::ApiError;
 use crate::http::RequestCtx;
 use crate::ids::{KeyId, MerchantId};
-use crate::keys::key::KeyScope;
 use crate::store::{self, keys::AuthOutcome};
+use routes::Rule;
 
 /// An authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,29 +28,18 @@ pub struct MerchantCaller {
     pub merchant_id: MerchantId,
     /// The key that made the request; `None` when the admin token acts for the merchant.
     pub key_id: Option<KeyId>,
-    pub scope: KeyScope,
-}
-
-/// What a route does with the merchant's data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    Read,
-    Write,
+    /// What the key may do (everything, for the admin token). Routes are checked against
+    /// [`routes::ROUTES`] when the key is authenticated; this is what the key could grant.
+    pub permissions: Permissions,
 }
 
 impl Principal {
-    /// The merchant behind an API key allowed `access`: 403 for the admin token (it owns no
-    /// merchant data) and for a read-only key on a write route.
-    pub fn merchant(&self, access: Access) -> Result<&MerchantCaller, ApiError> {
+    /// The merchant behind an API key: 403 for the admin token, which owns no merchant data.
+    pub fn merchant(&self) -> Result<&MerchantCaller, ApiError> {
         match self {
             Principal::Admin => Err(ApiError::Forbidden(
                 "this route needs a merchant API key, not the admin token".into(),
             )),
-            Principal::Merchant(m) if access == Access::Write && m.scope == KeyScope::ReadOnly => {
-                Err(ApiError::Forbidden(
-                    "this API key is read_only and cannot make changes".into(),
-                ))
-            }
             Principal::Merchant(m) => Ok(m),
         }
     }
@@ -61,36 +54,57 @@ impl Principal {
     }
 }
 
-/// The merchant whose data a merchant-scoped route reads or changes: an API key's own (if its
-/// scope allows `access`), or, for the admin token, the existing merchant the request names with
-/// `merchant_id` (how an operator acts for a merchant, e.g. in the Developer Hub). Without one
-/// the admin token is refused (403): it owns no merchant data of its own.
+/// The merchant whose data a merchant-scoped route reads or changes: an API key's own, or, for
+/// the admin token, the existing merchant the request names with `merchant_id` (how an operator
+/// acts for a merchant, e.g. in the Developer Hub). Without one the admin token is refused
+/// (403): it owns no merchant data of its own.
 pub async fn merchant_caller(
     app: &App,
     principal: &Principal,
     merchant_id: Option<&str>,
-    access: Access,
 ) -> Result<MerchantCaller, ApiError> {
     match (principal, merchant_id) {
         (Principal::Admin, Some(raw)) => Ok(MerchantCaller {
             merchant_id: crate::merchants::get(app, raw).await?.id,
             key_id: None,
-            scope: KeyScope::Full,
+            permissions: Permissions::full(),
         }),
         (Principal::Admin, None) => Err(ApiError::Forbidden(
             "the admin token acts for a merchant only when the request names it with merchant_id"
                 .into(),
         )),
-        (Principal::Merchant(_), _) => principal.merchant(access).cloned(),
+        (Principal::Merchant(m), _) => Ok(m.clone()),
     }
 }
 
-/// Authenticates the request's bearer credential.
+/// Whether `principal` may call the request's route, by [`routes::ROUTES`]; 403 names the
+/// permission a key lacks. A route missing from the table is refused to everyone.
+fn check_route(ctx: &RequestCtx, principal: &Principal) -> Result<(), ApiError> {
+    let rule = routes::find(&ctx.route).map(|r| r.rule).ok_or_else(|| {
+        ApiError::internal(format!(
+            "route {} has no entry in the permission table",
+            ctx.route
+        ))
+    })?;
+    match (principal, rule) {
+        (_, Rule::Public | Rule::AnyCaller) | (Principal::Admin, _) => Ok(()),
+        (Principal::Merchant(_), Rule::Admin) => Err(ApiError::Forbidden(
+            "this route needs the admin token".into(),
+        )),
+        (Principal::Merchant(m), Rule::Needs(needed)) if m.permissions.allows(needed) => Ok(()),
+        (Principal::Merchant(_), Rule::Needs(needed)) => Err(ApiError::Forbidden(format!(
+            "this API key lacks the permission {needed}"
+        ))),
+    }
+}
+
+/// Authenticates the request's bearer credential and checks it may call the route.
 pub async fn authenticate(app: &App, ctx: &RequestCtx) -> Result<Principal, ApiError> {
     authenticate_token(app, ctx, ctx.bearer()?).await
 }
 
-/// Authenticates a credential: an API key (`prl_…`) or the admin token.
+/// Authenticates a credential (an API key, `prl_…`, or the admin token), and checks it may
+/// call the request's route (see [`routes::ROUTES`]).
 ///
 /// A key is checked, counted against its merchant's per-minute limit and stamped
 /// `last_used_at` in one conditional DynamoDB write, read strongly consistent, so a revoked key
@@ -101,6 +115,12 @@ pub async fn authenticate_token(
     ctx: &RequestCtx,
     token: &str,
 ) -> Result<Principal, ApiError> {
+    let principal = identify(app, ctx, token).await?;
+    check_route(ctx, &principal)?;
+    Ok(principal)
+}
+
+async fn identify(app: &App, ctx: &RequestCtx, token: &str) -> Result<Principal, ApiError> {
     if token.starts_with(api_key::TOKEN_PREFIX) {
         let (key_id, secret) = api_key::parse(token)
             .ok_or_else(|| ApiError::Unauthorized("malformed API key".into()))?;
@@ -110,8 +130,8 @@ pub async fn authenticate_token(
             AuthOutcome::Allowed(key, window) => {
                 let caller = MerchantCaller {
                     merchant_id: key.merchant_id,
+                    permissions: key.scope.permissions(),
                     key_id: Some(key.id),
-                    scope: key.scope,
                 };
                 ctx.note_caller(caller.clone(), window);
                 Ok(Principal::Merchant(caller))

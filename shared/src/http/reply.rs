@@ -126,7 +126,9 @@ fn finish(
         headers.insert("x-ratelimit-remaining", HeaderValue::from(rate.remaining));
         headers.insert("x-ratelimit-reset", HeaderValue::from(rate.reset));
     }
-    if let Some(ApiError::RateLimited { retry_after }) = err {
+    if let Some(ApiError::RateLimited { retry_after } | ApiError::TooManyCodes { retry_after }) =
+        err
+    {
         headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
     }
     res

@@ -4,4 +4,4 @@ pub mod key;
 mod service;
 
 pub use key::{ApiKey, KeyLabel, KeyScope, KeyStatus, RateWindow};
-pub use service::{create, list, merchant_in_scope, revoke, rotate};
+pub use service::{create, current, list, merchant_in_scope, revoke, rotate};

@@ -2,7 +2,7 @@
 
 use super::{ApiKey, KeyLabel, KeyScope, KeyStatus};
 use crate::App;
-use crate::auth::{Access, Principal};
+use crate::auth::{Permissions, Principal};
 use crate::domain::Timestamp;
 use crate::error::{ApiError, FieldErrorsBuilder};
 use crate::http::{JsonObject, Page};
@@ -11,13 +11,12 @@ use crate::merchants::Merchant;
 use crate::store::{self, page::PageOf};
 use crate::tenant::{Tenant, find};
 
-/// The merchant a request is about: the caller's own (a key allowed `access`), or for the
-/// admin token the existing merchant named by `merchant_id` (422 without one).
+/// The merchant a request is about: the caller's own key's, or for the admin token the existing
+/// merchant named by `merchant_id` (422 without one).
 pub async fn merchant_in_scope(
     app: &App,
     principal: &Principal,
     merchant_id: Option<&str>,
-    access: Access,
 ) -> Result<MerchantId, ApiError> {
     if matches!(principal, Principal::Admin) && merchant_id.is_none() {
         return Err(ApiError::validation(
@@ -25,29 +24,89 @@ pub async fn merchant_in_scope(
             "is required with the admin token",
         ));
     }
-    Ok(
-        crate::auth::merchant_caller(app, principal, merchant_id, access)
-            .await?
-            .merchant_id,
-    )
+    Ok(crate::auth::merchant_caller(app, principal, merchant_id)
+        .await?
+        .merchant_id)
 }
 
-/// Key management is for the admin token and `full` keys; a `read_only` key cannot even list.
-fn require_manager(principal: &Principal) -> Result<(), ApiError> {
-    match principal {
-        Principal::Admin => Ok(()),
-        Principal::Merchant(_) => principal.merchant(Access::Write).map(|_| ()),
+/// A key can hand out, replace or revoke only keys that can do no more than it can: a restricted
+/// key allowed to manage keys must not mint (or take away) a full one. 403 names what it lacks.
+fn may_manage(principal: &Principal, scope: &KeyScope) -> Result<(), ApiError> {
+    let Principal::Merchant(caller) = principal else {
+        return Ok(());
+    };
+    match caller.permissions.first_missing(&scope.permissions()) {
+        None => Ok(()),
+        Some(missing) => Err(ApiError::Forbidden(format!(
+            "this API key lacks the permission {missing}, so it cannot manage a key that has it"
+        ))),
     }
 }
 
 /// Reads a key the caller may manage; another merchant's key is 404, like a missing one.
 async fn managed_key(app: &App, principal: &Principal, raw_id: &str) -> Result<ApiKey, ApiError> {
-    require_manager(principal)?;
     let tenant = match principal {
         Principal::Admin => Tenant::Any,
         Principal::Merchant(m) => Tenant::from(m),
     };
-    find(app, tenant, raw_id).await
+    let key: ApiKey = find(app, tenant, raw_id).await?;
+    may_manage(principal, &key.scope)?;
+    Ok(key)
+}
+
+/// `scope` and `permissions` of a new key: `full` when no scope is given; `permissions` only,
+/// and always, with `restricted`.
+fn parse_scope(body: &JsonObject, errors: &mut FieldErrorsBuilder) -> Option<KeyScope> {
+    // As for `scope`, an explicit null is a mistake rather than "no permissions given".
+    if body.is_null("permissions") {
+        errors.add(
+            "permissions",
+            "must be an object of resource: level, or left out",
+        );
+        return None;
+    }
+    let permissions = match body.value("permissions") {
+        Ok(v) => v,
+        Err(e) => {
+            errors.add("permissions", e);
+            return None;
+        }
+    };
+    let scope = match body.string("scope") {
+        // An explicit null is a mistake, not a request for the widest scope.
+        Ok(None) if body.is_null("scope") => {
+            errors.add("scope", KeyScope::NAMES);
+            return None;
+        }
+        Ok(None) => "full".to_owned(),
+        Ok(Some(raw)) => raw,
+        Err(e) => {
+            errors.add("scope", e);
+            return None;
+        }
+    };
+    match (scope.as_str(), permissions) {
+        ("restricted", Some(p)) => {
+            Permissions::parse(&p, errors).map(|permissions| KeyScope::Restricted { permissions })
+        }
+        ("restricted", None) => {
+            errors.add("permissions", "is required when scope is 'restricted'");
+            None
+        }
+        ("full" | "read_only", Some(_)) => {
+            errors.add(
+                "permissions",
+                "is only for scope 'restricted'; 'full' and 'read_only' keys have fixed permissions",
+            );
+            None
+        }
+        ("full", None) => Some(KeyScope::Full),
+        ("read_only", None) => Some(KeyScope::ReadOnly),
+        _ => {
+            errors.add("scope", KeyScope::NAMES);
+            None
+        }
+    }
 }
 
 /// Creates a key and returns it with the whole key, which is never available again.
@@ -56,7 +115,6 @@ pub async fn create(
     principal: &Principal,
     body: &JsonObject,
 ) -> Result<(ApiKey, String), ApiError> {
-    require_manager(principal)?;
     let mut errors = FieldErrorsBuilder::default();
     let label = match body.string("label") {
         Ok(Some(raw)) => errors.check("label", KeyLabel::parse(&raw)),
@@ -69,19 +127,7 @@ pub async fn create(
             None
         }
     };
-    let scope = match body.string("scope") {
-        // An explicit null is a mistake, not a request for the widest scope.
-        Ok(None) if body.is_null("scope") => {
-            errors.add("scope", "must be 'full' or 'read_only'");
-            None
-        }
-        Ok(None) => Some(KeyScope::Full),
-        Ok(Some(raw)) => errors.check("scope", KeyScope::parse(&raw)),
-        Err(e) => {
-            errors.add("scope", e);
-            None
-        }
-    };
+    let scope = parse_scope(body, &mut errors);
     let merchant_id = errors
         .check("merchant_id", body.string("merchant_id"))
         .flatten();
@@ -92,13 +138,12 @@ pub async fn create(
         errors.add("merchant_id", "is required with the admin token");
     }
     errors.into_result()?;
-    let merchant_id =
-        merchant_in_scope(app, principal, merchant_id.as_deref(), Access::Write).await?;
-    let merchant = merchant_for(app, &merchant_id).await?;
-
     let (Some(label), Some(scope)) = (label, scope) else {
         return Err(ApiError::internal("validated key fields missing"));
     };
+    may_manage(principal, &scope)?;
+    let merchant_id = merchant_in_scope(app, principal, merchant_id.as_deref()).await?;
+    let merchant = merchant_for(app, &merchant_id).await?;
     let (key, token) = ApiKey::issue(merchant.id.clone(), label.into_string(), scope);
     store::keys::put(app, &key, &merchant).await?;
     Ok((key, token))
@@ -117,8 +162,7 @@ pub async fn list(
     merchant_id: Option<&str>,
     page: &Page<KeyId>,
 ) -> Result<PageOf<ApiKey>, ApiError> {
-    require_manager(principal)?;
-    let merchant = merchant_in_scope(app, principal, merchant_id, Access::Write).await?;
+    let merchant = merchant_in_scope(app, principal, merchant_id).await?;
     Ok(store::keys::list(app, &merchant, page.limit, page.after.as_ref()).await?)
 }
 
@@ -131,7 +175,7 @@ pub async fn revoke(app: &App, principal: &Principal, raw_id: &str) -> Result<Ap
     Ok(store::keys::revoke(app, &key.id, Timestamp::now()).await?)
 }
 
-/// Replaces a key with a new one of the same label and scope, revoking the old one in the same
+/// Replaces a key with a new one of the same label, scope and permissions, revoking the old one in the same
 /// transaction. Answers the new key and the whole new key, shown once.
 pub async fn rotate(
     app: &App,
@@ -155,4 +199,14 @@ pub async fn rotate(
         ))),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The key that made the request: what the Developer Hub shows and offers for it.
+pub async fn current(app: &App, principal: &Principal) -> Result<ApiKey, ApiError> {
+    let caller = principal.merchant()?;
+    let id = caller
+        .key_id
+        .as_ref()
+        .ok_or_else(|| ApiError::internal("a merchant key caller without a key id"))?;
+    find(app, Tenant::from(caller), id.as_str()).await
 }

@@ -7,6 +7,7 @@
 //! - transactions: `pk` holds a transaction id, or a uniqueness guard
 //!   (`order#<merchant>#<order_uuid>`, `idem#<merchant>#<key>`) written in the same
 //!   transaction as the payment; index `by_merchant` (`merchant_id`, `pk`) holds only payments.
+//! - two-step: `merchant_id`; a merchant's authenticator enrolment (see [`two_step`]).
 
 pub mod access_log;
 pub mod deliveries;
@@ -17,6 +18,7 @@ pub mod merchants;
 pub mod page;
 pub mod refunds;
 pub mod transactions;
+pub mod two_step;
 
 use std::future::Future;
 

@@ -17,6 +17,7 @@ use crate::ids::{AttemptId, EndpointId, EventId};
 use crate::store::page::PageOf;
 use crate::store::{self, StoreError};
 use crate::tenant::find;
+use crate::two_step::HubCheck;
 
 /// Refuses URLs whose host resolves to an internal address (unless local mode allows it).
 async fn guard_target(app: &App, url: &WebUrl) -> Result<(), ApiError> {
@@ -84,7 +85,8 @@ pub fn token_of(master: &[u8; 32], endpoint: &WebhookEndpoint) -> String {
 /// Endpoints one merchant may register: every event, and every resend, goes to each of them.
 pub const MAX_ENDPOINTS_PER_MERCHANT: usize = 20;
 
-/// Registers an endpoint; answers it with its signing secret.
+/// Registers an endpoint; answers it with its signing secret. `hub` is the Developer Hub's
+/// second step, passed once the request is otherwise valid.
 ///
 /// The cap is counted before the write, on an index that can lag a write by a moment, so
 /// creates racing each other at the cap can each pass it: a merchant may end up a few over,
@@ -93,6 +95,7 @@ pub async fn create(
     app: &App,
     caller: &MerchantCaller,
     body: &JsonObject,
+    hub: &HubCheck,
 ) -> Result<Value, ApiError> {
     let mut errors = FieldErrorsBuilder::default();
     let input = EndpointInput::parse(body, &app.settings.webhook_schemes, &mut errors);
@@ -120,6 +123,7 @@ pub async fn create(
         ));
     }
     guard_target(app, &url).await?;
+    hub.pass(app, &caller.merchant_id).await?;
     let master = secrets::master_key(app, &caller.merchant_id, true).await?;
     let now = Timestamp::now();
     let endpoint = WebhookEndpoint {
@@ -170,6 +174,7 @@ pub async fn update(
     caller: &MerchantCaller,
     raw_id: &str,
     body: &JsonObject,
+    hub: &HubCheck,
 ) -> Result<WebhookEndpoint, ApiError> {
     let mut errors = FieldErrorsBuilder::default();
     let input = EndpointInput::parse(body, &app.settings.webhook_schemes, &mut errors);
@@ -189,6 +194,10 @@ pub async fn update(
     errors.into_result()?;
     if let Some(url) = &input.url {
         guard_target(app, url).await?;
+    }
+    if hub.is_required() {
+        owned(app, caller, raw_id).await?;
+        hub.pass(app, &caller.merchant_id).await?;
     }
     modify(app, caller, raw_id, |endpoint| {
         if let Some(url) = &input.url {
@@ -217,8 +226,14 @@ pub async fn update(
     .await
 }
 
-pub async fn delete(app: &App, caller: &MerchantCaller, raw_id: &str) -> Result<Value, ApiError> {
+pub async fn delete(
+    app: &App,
+    caller: &MerchantCaller,
+    raw_id: &str,
+    hub: &HubCheck,
+) -> Result<Value, ApiError> {
     let endpoint = owned(app, caller, raw_id).await?;
+    hub.pass(app, &caller.merchant_id).await?;
     store::endpoints::delete(app, &endpoint.id).await?;
     Ok(json!({"id": endpoint.id, "deleted": true}))
 }
@@ -245,7 +260,12 @@ pub async fn rotate_secret(
     app: &App,
     caller: &MerchantCaller,
     raw_id: &str,
+    hub: &HubCheck,
 ) -> Result<Value, ApiError> {
+    if hub.is_required() {
+        owned(app, caller, raw_id).await?;
+        hub.pass(app, &caller.merchant_id).await?;
+    }
     let master = secrets::master_key(app, &caller.merchant_id, true).await?;
     // The answer is the secret of the generation this request wrote, whatever ran beside it.
     let endpoint = modify(app, caller, raw_id, |endpoint| {

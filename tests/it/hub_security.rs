@@ -1,0 +1,259 @@
+//! The Developer Hub's account security, in headless Chromium: making a restricted key in the
+//! key dialog (and what the console shows such a key), and two-step verification: enrolling an
+//! authenticator, then changing a webhook URL, which asks for its code.
+
+use payrail_tests::TestStack;
+use payrail_tests::authenticator::{STEP, code, code_at, ensure_step_has, now};
+use payrail_tests::browser::Browser;
+use serde_json::{Value, json};
+
+use crate::hub::{open_tab, sign_in};
+
+/// Sets a `<select>` as a person choosing an option would.
+async fn choose(browser: &Browser, css: &str, value: &str) {
+    browser
+        .eval(
+            "const s = document.querySelector(arguments[0]); s.value = arguments[1]; \
+             s.dispatchEvent(new Event('change', {bubbles: true}));",
+            vec![json!(css), json!(value)],
+        )
+        .await;
+}
+
+async fn key_count(s: &TestStack, key: &str) -> usize {
+    s.get("/api/v1/keys", key).await.data()["items"]
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+#[tokio::test]
+async fn a_merchant_makes_a_restricted_key_for_a_shop_plugin_in_the_hub() {
+    let Some(browser) = Browser::launch(1280, 900).await else {
+        return;
+    };
+    let s = TestStack::start().await;
+    let (_, full) = s.merchant_with_key().await;
+    sign_in(&browser, &s, &full).await;
+    open_tab(&browser, "keys").await;
+
+    // The permissions appear only for a restricted key.
+    assert_eq!(
+        browser
+            .eval(
+                "return document.querySelector('#key-permissions').hidden",
+                vec![]
+            )
+            .await,
+        json!(true)
+    );
+    browser.fill("#key-label", "Shop plugin").await;
+    choose(&browser, "#key-scope", "restricted").await;
+    browser
+        .until("!document.querySelector('#key-permissions').hidden")
+        .await;
+
+    // A restricted key that grants nothing is refused, naming the field; nothing is made.
+    browser.click("#generate-key").await;
+    browser
+        .until("!document.querySelector('#panel .alert').hidden")
+        .await;
+    assert!(
+        browser.text("#panel .alert").await.contains("permissions"),
+        "{}",
+        browser.text("#panel .alert").await
+    );
+    assert_eq!(key_count(&s, &full).await, 1);
+
+    choose(&browser, "#perm-payments", "write").await;
+    browser.screenshot("hub-restricted-key-form").await;
+    browser.click("#generate-key").await;
+    browser
+        .until("document.querySelector('#dialog').open")
+        .await;
+    let plugin = browser.value("#secret-value").await;
+    assert!(
+        browser
+            .text("#dialog")
+            .await
+            .contains("Restricted: payments write")
+    );
+    browser.click("#dialog-done").await;
+    let prefix = plugin.split('.').next().unwrap().to_owned();
+    browser
+        .until(&format!(
+            "document.querySelector(\"#keys-table tr[data-prefix='{prefix}']\")"
+        ))
+        .await;
+    browser.screenshot("hub-restricted-key").await;
+
+    // The key does what was chosen, and nothing else.
+    let me = s.get("/api/v1/keys/current", &plugin).await;
+    me.expect(200);
+    assert_eq!(me.data()["scope"], "restricted");
+    assert_eq!(me.data()["permissions"]["payments"], "write");
+    assert_eq!(me.data()["permissions"]["webhooks"], "none");
+    s.payment_id(&plugin, payrail_tests::payment("hub-plugin-1"))
+        .await;
+    s.get("/api/v1/webhook-endpoints", &plugin)
+        .await
+        .expect_error(403, None);
+
+    // Signed in with it, the console shows payments and says why the rest is closed.
+    browser.click("#sign-out").await;
+    sign_in(&browser, &s, &plugin).await;
+    assert!(browser.text("#who").await.contains("restricted"));
+    browser
+        .until("document.querySelector('#payments-table tbody tr')")
+        .await;
+    open_tab(&browser, "webhooks").await;
+    assert!(browser.text("#tab-locked").await.contains("webhooks:read"));
+    open_tab(&browser, "keys").await;
+    assert!(browser.text("#panel").await.contains("keys:read"));
+    browser.screenshot("hub-restricted-key-signed-in").await;
+    browser.close().await;
+}
+
+async fn endpoint_url(s: &TestStack, key: &str, id: &str) -> Value {
+    s.get(&format!("/api/v1/webhook-endpoints/{id}"), key)
+        .await
+        .data()["url"]
+        .clone()
+}
+
+#[tokio::test]
+async fn changing_a_webhook_url_in_the_hub_asks_for_the_authenticator_code() {
+    let Some(browser) = Browser::launch(1280, 1400).await else {
+        return;
+    };
+    let s = TestStack::start_with(&[
+        ("PAYRAIL_ALLOW_PRIVATE_TARGETS", "1"),
+        ("PAYRAIL_WEBHOOK_SCHEMES", "http,https"),
+    ])
+    .await;
+    let (_, key) = s.merchant_with_key().await;
+    let created = s
+        .post(
+            "/api/v1/webhook-endpoints",
+            &key,
+            json!({"url": "http://127.0.0.1:9/old"}),
+        )
+        .await;
+    created.expect(201);
+    let ep = created.data()["id"].as_str().unwrap().to_owned();
+
+    // Enrol: the page shows the QR code, the secret and the recovery codes once.
+    sign_in(&browser, &s, &key).await;
+    open_tab(&browser, "settings").await;
+    browser
+        .until("document.querySelector('#two-step-start')")
+        .await;
+    assert!(browser.text("#two-step-status").await.contains("Off"));
+    browser.click("#two-step-start").await;
+    browser
+        .until("document.querySelector('#two-step-secret')?.value.length >= 32")
+        .await;
+    // The QR code is an image the page's policy lets it show.
+    browser
+        .until("document.querySelector('#two-step-qr').complete && document.querySelector('#two-step-qr').naturalWidth > 0")
+        .await;
+    let recovery = browser
+        .eval(
+            "return document.querySelectorAll('#two-step-recovery li').length",
+            vec![],
+        )
+        .await;
+    assert_eq!(recovery, json!(8));
+    browser.screenshot("hub-two-step-enrol").await;
+    let secret = browser.value("#two-step-secret").await;
+
+    // A wrong first code is refused; the right one turns it on.
+    browser.fill("#two-step-confirm-code", "000000").await;
+    browser.click("#two-step-confirm").await;
+    browser
+        .until("document.querySelector('#two-step-form + .alert') && !document.querySelector('#two-step-form + .alert').hidden")
+        .await;
+    ensure_step_has(10).await;
+    browser.fill("#two-step-confirm-code", &code(&secret)).await;
+    browser.click("#two-step-confirm").await;
+    browser
+        .until("document.querySelector('#two-step-status')?.textContent.includes('On')")
+        .await;
+    browser.screenshot("hub-two-step-on").await;
+
+    // Changing the endpoint's URL asks for a code; without one, or with a wrong one, nothing
+    // changes.
+    open_tab(&browser, "webhooks").await;
+    browser
+        .until("!document.querySelector('#webhooks-two-step').hidden")
+        .await;
+    browser
+        .until("document.querySelector('#webhooks-table tbody tr[data-endpoint-id]')")
+        .await;
+    browser
+        .click_button("#webhooks-table tbody tr", "Edit")
+        .await;
+    browser
+        .until("document.querySelector('#dialog').open")
+        .await;
+    assert_eq!(
+        browser
+            .eval(
+                "return document.querySelector('#dialog .two-step-field').hidden",
+                vec![]
+            )
+            .await,
+        json!(false),
+        "the dialog asks for the code"
+    );
+    browser.fill("#webhook-url", "http://127.0.0.1:9/new").await;
+    browser.click("#save-webhook").await;
+    browser
+        .until("!document.querySelector('#dialog .alert').hidden")
+        .await;
+    assert!(
+        browser
+            .text("#dialog .alert")
+            .await
+            .contains("authenticator")
+    );
+    assert_eq!(endpoint_url(&s, &key, &ep).await, "http://127.0.0.1:9/old");
+
+    let right = code_at(&secret, now() + STEP);
+    let wrong = (0..1_000_000u32)
+        .map(|n| format!("{n:06}"))
+        .find(|c| {
+            let t = now();
+            ![t - STEP, t, t + STEP, t + 2 * STEP]
+                .iter()
+                .any(|at| code_at(&secret, *at) == *c)
+        })
+        .unwrap();
+    browser.fill("#two-step-code", &wrong).await;
+    browser.click("#save-webhook").await;
+    browser
+        .until("document.querySelector('#dialog .alert').textContent.includes('wrong')")
+        .await;
+    assert_eq!(endpoint_url(&s, &key, &ep).await, "http://127.0.0.1:9/old");
+    browser.screenshot("hub-two-step-asks").await;
+
+    browser.fill("#two-step-code", &right).await;
+    browser.click("#save-webhook").await;
+    browser
+        .until("!document.querySelector('#dialog').open")
+        .await;
+    assert_eq!(endpoint_url(&s, &key, &ep).await, "http://127.0.0.1:9/new");
+    browser
+        .until("document.querySelector('#webhooks-table').textContent.includes('/new')")
+        .await;
+
+    // A server with the same key is not asked.
+    s.patch(
+        &format!("/api/v1/webhook-endpoints/{ep}"),
+        &key,
+        json!({"description": "from the server"}),
+    )
+    .await
+    .expect(200);
+    browser.close().await;
+}
