@@ -2,6 +2,8 @@
 # `make bench`: builds the release binaries (the profile `make package` ships) and the
 # benchmark, starts a fresh AWS emulator, and runs payrail-bench, which writes BENCHMARKS.md
 # and bench/results.json. BENCH_ITERATIONS / BENCH_COLD_RUNS change the sample sizes.
+# Beside Payrail's create-payment it measures the same API in Python and Node.js
+# (bench/peers, installed here under target/peers); BENCH_PEERS=0 leaves them out.
 #
 # `make bench-baseline` (BASELINE=1) measures the same code built with cargo's default release
 # profile into bench/baseline.json, the "before" the report compares against.
@@ -31,6 +33,11 @@ export BENCH_BIN_DIR="$PWD/target/$profile"
 # delivery in the shared crate) and the binaries measured would not be the ones shipped.
 echo "== bench: building the benchmark"
 cargo build --package payrail-bench
+
+if [ "${BASELINE:-}" != 1 ] && [ "${BENCH_PEERS:-}" != 0 ]; then
+  bash bench/peers/install.sh target/peers
+  export BENCH_PEERS_DIR="$PWD/target/peers"
+fi
 
 echo "== bench: built in $((SECONDS - started)) s"
 

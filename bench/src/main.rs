@@ -9,6 +9,7 @@
 mod capacity;
 mod measure;
 mod packages;
+mod peers;
 mod proxy;
 mod report;
 mod stack;
@@ -41,6 +42,9 @@ struct Options {
     /// records in bench/arm64.json.
     arm64_dir: PathBuf,
     root: PathBuf,
+    /// Where bench/peers/install.sh put the Python and Node.js create-payment; `None` when
+    /// they are left out (`BENCH_PEERS=0`, or a baseline run, which measures Payrail's build).
+    peers_dir: Option<PathBuf>,
 }
 
 impl Options {
@@ -72,6 +76,13 @@ impl Options {
                 .map(PathBuf::from)
                 .unwrap_or_else(|| root.join("target/lambda-arm64")),
             root: root.clone(),
+            peers_dir: (var("BENCH_PEERS").as_deref() != Some("0")
+                && var("BENCH_LABEL").is_none_or(|l| l == "release"))
+            .then(|| {
+                var("BENCH_PEERS_DIR")
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| root.join("target/peers"))
+            }),
         }
     }
 }
@@ -598,6 +609,61 @@ async fn main() {
         "every batched delivery arrived"
     );
 
+    // create-payment beside the same API in Python and Node.js, after everything else so that
+    // their payments and events take no part in the other functions' runs.
+    let peers = match &opts.peers_dir {
+        None => None,
+        Some(dir) => {
+            let sources = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("peers");
+            let contenders = peers::contenders(runner.function("create-payment"), dir, &sources)
+                .unwrap_or_else(|e| panic!("the create-payment peers: {e}"));
+            eprintln!("bench: create-payment beside Python and Node.js");
+            let reference: Mutex<Option<(Vec<String>, Vec<String>)>> = Mutex::default();
+            let check = |name: &str, answer: &Value| {
+                assert_eq!(status_of(answer), 201, "{name}: {answer}");
+                let body = body_json(answer);
+                assert_eq!(body["success"], true, "{name}: {answer}");
+                assert_eq!(
+                    body["message"], "payment request created",
+                    "{name}: {answer}"
+                );
+                assert_eq!(body["data"]["status"], "pending", "{name}: {answer}");
+                assert_eq!(body["data"]["amount_minor"], 4999, "{name}: {answer}");
+                assert_eq!(body["data"]["total_amount"], "49.99", "{name}: {answer}");
+                let keys = |v: &Value| {
+                    let mut k: Vec<String> = v
+                        .as_object()
+                        .into_iter()
+                        .flatten()
+                        .map(|(k, _)| k.to_lowercase())
+                        .collect();
+                    k.sort();
+                    k
+                };
+                let shape = (keys(&answer["headers"]), keys(&body["data"]));
+                let mut reference = reference.lock().unwrap();
+                match (&*reference, name) {
+                    (None, "payrail") => *reference = Some(shape),
+                    (None, _) => panic!("Payrail answers first, to set the shape"),
+                    (Some(want), _) => {
+                        assert_eq!(&shape, want, "{name} answers Payrail's headers and data")
+                    }
+                }
+            };
+            let measured = peers::measure(
+                &runner,
+                contenders,
+                cold_n,
+                warmup,
+                n,
+                |name, phase, i| create_event(&format!("{name}-{phase}"), i),
+                check,
+            )
+            .await;
+            Some(measured)
+        }
+    };
+
     // Commit to receipt through the whole local pipeline (stream → dispatch → queue → fan-out).
     eprintln!("bench: commit to receipt");
     let commit_to_receipt = commit_to_receipt(&template, &overrides).await;
@@ -606,7 +672,9 @@ async fn main() {
     let mut stored = StoredSizes::new();
     let all_calls: Vec<&proxy::Call> = runs
         .iter()
-        .flat_map(|r| r.warm.samples.iter().flat_map(|s| s.calls.iter()))
+        .map(|r| &r.warm)
+        .chain(peers.iter().flatten().map(|m| &m.warm))
+        .flat_map(|w| w.samples.iter().flat_map(|s| s.calls.iter()))
         .collect();
     let touched =
         capacity::touched_items(&all_calls.iter().map(|c| (*c).clone()).collect::<Vec<_>>());
@@ -640,6 +708,7 @@ async fn main() {
         deliveries_per_s,
         commit_to_receipt: &commit_to_receipt,
         packages: packages::x86_sizes(&opts.root, &opts.bin_dir),
+        peers: peers.as_deref().map(|m| peers::results(m, &stored)),
         elapsed: started.elapsed(),
     });
     packages::merge_arm64(&mut results, arm64.as_ref());

@@ -2,7 +2,7 @@
 //! the recording proxy) and measures cold starts, warm invocations and memory.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -39,8 +39,39 @@ pub struct Warmed {
     pub samples: Vec<Warm>,
     /// VmHWM: the most resident memory the process ever had.
     pub peak_rss_kb: u64,
+    /// CPU time (user + system, every thread) the process used over the measured invocations.
+    pub cpu: Duration,
     /// The invocation lines the binary logged (its own SDK interceptor's counts).
     pub sdk_lines: Vec<Value>,
+}
+
+impl Warmed {
+    /// CPU time per measured invocation, in milliseconds.
+    pub fn cpu_ms_per_invocation(&self) -> f64 {
+        crate::stats::ms(self.cpu) / self.samples.len().max(1) as f64
+    }
+}
+
+/// What to start for a function: a program, its arguments, where it runs, and environment of
+/// its own beside the runner's and Lambda's. A Payrail function is one binary; a function in
+/// another language is its interpreter running a runtime interface client.
+#[derive(Debug, Clone)]
+pub struct Launch {
+    pub program: PathBuf,
+    pub args: Vec<String>,
+    pub dir: Option<PathBuf>,
+    pub env: BTreeMap<String, String>,
+}
+
+impl Launch {
+    pub fn binary(program: PathBuf) -> Self {
+        Self {
+            program,
+            args: Vec::new(),
+            dir: None,
+            env: BTreeMap::new(),
+        }
+    }
 }
 
 pub struct Runner<'a> {
@@ -50,21 +81,33 @@ pub struct Runner<'a> {
 }
 
 impl Runner<'_> {
-    fn spawn(&self, name: &str, api: &RuntimeApi) -> (tokio::process::Child, LineLog) {
-        let mut child = tokio::process::Command::new(self.bin_dir.join(name))
+    /// A Payrail function: its release binary.
+    pub fn function(&self, name: &str) -> Launch {
+        Launch::binary(self.bin_dir.join(name))
+    }
+
+    fn spawn(&self, name: &str, launch: &Launch, api: &RuntimeApi) -> Process {
+        let mut command = tokio::process::Command::new(&launch.program);
+        command
+            .args(&launch.args)
             .env_clear()
             .envs(&self.env)
             .envs(lambda_environment(api.addr, name))
+            .envs(&launch.env)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
-            .kill_on_drop(true)
+            .kill_on_drop(true);
+        if let Some(dir) = &launch.dir {
+            command.current_dir(dir);
+        }
+        let mut child = command
             .spawn()
-            .unwrap_or_else(|e| panic!("start {name}: {e}"));
+            .unwrap_or_else(|e| panic!("start {name} ({}): {e}", launch.program.display()));
         let log = LineLog::capture(child.stdout.take().unwrap());
-        (child, log)
+        Process { child, log }
     }
 
-    /// `n` fresh processes, each answering `event(i)` once.
+    /// `n` fresh processes of a Payrail function, each answering `event(i)` once.
     pub async fn cold(
         &self,
         name: &str,
@@ -72,28 +115,41 @@ impl Runner<'_> {
         event: impl Fn(usize) -> Value,
         check: impl Fn(&Value),
     ) -> Vec<Cold> {
+        let launch = self.function(name);
         let mut out = Vec::with_capacity(n);
         for i in 0..n {
-            let mut api = RuntimeApi::start().await.unwrap();
-            let mark = self.proxy.mark();
-            let started = Instant::now();
-            let (child, _log) = self.spawn(name, &api);
-            let (answer, at) = api
-                .invoke_timed(event(i), TIMEOUT)
-                .await
-                .unwrap_or_else(|e| panic!("{name} cold start {i}: {e}"));
-            check(&answer);
-            let aws = busy_time(&self.proxy.calls_since(mark), started, at);
-            out.push(Cold {
-                total: at - started,
-                aws,
-            });
-            drop(child);
+            out.push(self.cold_start(name, &launch, event(i), &check).await);
         }
         out
     }
 
-    /// One process: `warmup` unmeasured invocations, then `n` measured ones.
+    /// One fresh process of `launch`, answering `event` once: exec to first answer.
+    pub async fn cold_start(
+        &self,
+        name: &str,
+        launch: &Launch,
+        event: Value,
+        check: impl Fn(&Value),
+    ) -> Cold {
+        let mut api = RuntimeApi::start().await.unwrap();
+        let mark = self.proxy.mark();
+        let started = Instant::now();
+        let process = self.spawn(name, launch, &api);
+        let (answer, at) = api
+            .invoke_timed(event, TIMEOUT)
+            .await
+            .unwrap_or_else(|e| panic!("{name} cold start: {e}"));
+        check(&answer);
+        let aws = busy_time(&self.proxy.calls_since(mark), started, at);
+        drop(process);
+        Cold {
+            total: at - started,
+            aws,
+        }
+    }
+
+    /// One process of a Payrail function: `warmup` unmeasured invocations, then `n` measured
+    /// ones.
     pub async fn warm(
         &self,
         name: &str,
@@ -102,39 +158,144 @@ impl Runner<'_> {
         mut event: impl FnMut(usize) -> Value,
         mut check: impl FnMut(usize, &Value),
     ) -> Warmed {
-        let mut api = RuntimeApi::start().await.unwrap();
-        let (child, log) = self.spawn(name, &api);
-        for i in 0..warmup {
-            let answer = api.invoke(event(i), TIMEOUT).await.unwrap();
-            check(i, &answer);
+        let mut warmed = self
+            .side_by_side(
+                &[(name, self.function(name))],
+                warmup,
+                n,
+                |_, i| event(i),
+                |_, i, answer| check(i, answer),
+            )
+            .await;
+        warmed.pop().expect("one process measured")
+    }
+
+    /// One process of each `(name, launch)`, invoked in turn: `warmup` unmeasured rounds, then
+    /// `n` measured ones, each round in a rotating order, so that drift in the machine's load or
+    /// the emulator's state over the run falls on every process alike. `event(k, i)` and
+    /// `check(k, i, answer)` are for process `k`'s `i`-th invocation.
+    pub async fn side_by_side(
+        &self,
+        launches: &[(&str, Launch)],
+        warmup: usize,
+        n: usize,
+        mut event: impl FnMut(usize, usize) -> Value,
+        mut check: impl FnMut(usize, usize, &Value),
+    ) -> Vec<Warmed> {
+        let mut running = Vec::with_capacity(launches.len());
+        for (name, launch) in launches {
+            let api = RuntimeApi::start().await.unwrap();
+            let process = self.spawn(name, launch, &api);
+            running.push((*name, api, process, Vec::with_capacity(n)));
         }
-        let mut samples = Vec::with_capacity(n);
+        let count = running.len();
+        for i in 0..warmup {
+            for k in (0..count).map(|j| (i + j) % count) {
+                let (name, api, _, _) = &mut running[k];
+                let answer = api
+                    .invoke(event(k, i), TIMEOUT)
+                    .await
+                    .unwrap_or_else(|e| panic!("{name} warm-up {i}: {e}"));
+                check(k, i, &answer);
+            }
+        }
+        let cpu_before: Vec<Duration> = running.iter().map(|r| r.2.cpu()).collect();
         for i in warmup..warmup + n {
-            let mark = self.proxy.mark();
-            let sent = Instant::now();
-            let (answer, at) = api
-                .invoke_timed(event(i), TIMEOUT)
-                .await
-                .unwrap_or_else(|e| panic!("{name} invocation {i}: {e}"));
-            let done = Instant::now();
-            check(i, &answer);
-            let calls = self.proxy.calls_since(mark);
-            samples.push(Warm {
-                total: at - sent,
-                aws: busy_time(&calls, sent, at),
-                billed: done - sent,
-                calls,
+            for k in (0..count).map(|j| (i + j) % count) {
+                let (name, api, _, samples) = &mut running[k];
+                let mark = self.proxy.mark();
+                let sent = Instant::now();
+                let (answer, at) = api
+                    .invoke_timed(event(k, i), TIMEOUT)
+                    .await
+                    .unwrap_or_else(|e| panic!("{name} invocation {i}: {e}"));
+                let done = Instant::now();
+                check(k, i, &answer);
+                let calls = self.proxy.calls_since(mark);
+                samples.push(Warm {
+                    total: at - sent,
+                    aws: busy_time(&calls, sent, at),
+                    billed: done - sent,
+                    calls,
+                });
+            }
+        }
+        let mut out = Vec::with_capacity(count);
+        for ((_, api, process, samples), before) in running.into_iter().zip(cpu_before) {
+            let cpu = process.cpu().saturating_sub(before);
+            let peak_rss_kb = process.peak_rss_kb();
+            let Process { child, log } = process;
+            drop(child);
+            drop(api);
+            out.push(Warmed {
+                samples,
+                peak_rss_kb,
+                cpu,
+                sdk_lines: log.lines().await,
             });
         }
-        let peak_rss_kb = child.id().map(peak_rss_kb).unwrap_or(0);
-        drop(child);
-        let sdk_lines = log.lines().await;
-        Warmed {
-            samples,
-            peak_rss_kb,
-            sdk_lines,
-        }
+        out
     }
+}
+
+/// A function's process and what it writes to stdout.
+struct Process {
+    child: tokio::process::Child,
+    log: LineLog,
+}
+
+impl Process {
+    fn pid(&self) -> u32 {
+        self.child.id().unwrap_or(0)
+    }
+
+    /// VmHWM: the most resident memory the process ever had.
+    fn peak_rss_kb(&self) -> u64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmHWM:"))
+                    .and_then(|l| l.split_whitespace().nth(1))
+                    .and_then(|n| n.parse().ok())
+            })
+            .unwrap_or(0)
+    }
+
+    /// CPU time the process has used so far, every thread (ended ones too) counted.
+    fn cpu(&self) -> Duration {
+        std::fs::read_to_string(format!("/proc/{}/stat", self.pid()))
+            .ok()
+            .and_then(|s| cpu_of_stat(&s))
+            .map(|ticks| Duration::from_secs_f64(ticks as f64 / clock_ticks_per_second()))
+            .unwrap_or_default()
+    }
+}
+
+/// utime + stime, in clock ticks, from a `/proc/<pid>/stat` line. The command name (field 2)
+/// may hold spaces and parentheses, so fields are counted from its closing parenthesis.
+fn cpu_of_stat(stat: &str) -> Option<u64> {
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    let mut fields = after_name.split_whitespace();
+    // After the name: state (3), ppid (4), … utime is field 14, stime field 15.
+    let utime: u64 = fields.nth(11)?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(utime + stime)
+}
+
+/// The kernel's USER_HZ, the unit of `/proc/<pid>/stat`'s times.
+fn clock_ticks_per_second() -> f64 {
+    static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(|| {
+        std::process::Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .and_then(|s| s.trim().parse().ok())
+            .filter(|t: &f64| *t > 0.0)
+            .unwrap_or(100.0)
+    })
 }
 
 /// Wall time within `[from, to]` during which at least one call was in flight.
@@ -162,18 +323,6 @@ fn busy_time(calls: &[Call], from: Instant, to: Instant) -> Duration {
         total += b - a;
     }
     total
-}
-
-fn peak_rss_kb(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|n| n.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 /// The JSON lines a process writes to stdout.
@@ -210,4 +359,18 @@ pub fn units_per_sample(samples: &[Warm], stored: &StoredSizes) -> Vec<Units> {
             u
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_time_is_read_after_the_command_name() {
+        // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt
+        // utime stime …; a name may hold spaces and parentheses.
+        let stat = "4242 (node (peer) 1) S 1 4242 4242 0 -1 4194560 900 0 0 0 731 96 0 0 20 0";
+        assert_eq!(cpu_of_stat(stat), Some(731 + 96));
+        assert_eq!(cpu_of_stat("4242 (bootstrap) S 1"), None);
+    }
 }

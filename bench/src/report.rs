@@ -24,6 +24,8 @@ pub struct Inputs<'a> {
     pub commit_to_receipt: &'a [Duration],
     /// Sizes per function and architecture (packages::sizes).
     pub packages: Value,
+    /// Payrail's create-payment beside the Python and Node.js ones, when they were measured.
+    pub peers: Option<Value>,
     pub elapsed: Duration,
 }
 
@@ -80,6 +82,35 @@ pub fn zip_size(binary: &Path) -> u64 {
     let size = if ok { file_size(&zip) } else { 0 };
     let _ = std::fs::remove_dir_all(&dir);
     size
+}
+
+/// The size of a directory's contents zipped as a Lambda package (deflate, best compression).
+pub fn dir_zip_size(dir: &Path) -> u64 {
+    let zip = std::env::temp_dir().join(format!("payrail-dir-zip-{}.zip", std::process::id()));
+    let _ = std::fs::remove_file(&zip);
+    let ok = std::process::Command::new("zip")
+        .args(["-q", "-r", "-9", "-X"])
+        .arg(&zip)
+        .arg(".")
+        .current_dir(dir)
+        .status()
+        .is_ok_and(|s| s.success());
+    let size = if ok { file_size(&zip) } else { 0 };
+    let _ = std::fs::remove_file(&zip);
+    size
+}
+
+/// Lambda's price for a million invocations of `billed_ms` (rounded up to whole ms, as Lambda
+/// bills) at `memory_mb`, arm64.
+pub fn lambda_usd_per_million(billed_ms: f64, memory_mb: u64) -> f64 {
+    let gb_seconds = 1e6 * billed_ms.ceil() / 1000.0 * memory_mb as f64 / 1024.0;
+    1e6 * price::LAMBDA_REQUEST + gb_seconds * price::LAMBDA_ARM_GB_S
+}
+
+/// DynamoDB's price for a million API requests of `read` and `write` request units each, and
+/// API Gateway's for the requests themselves.
+pub fn dynamodb_and_api_usd_per_million(read: f64, write: f64) -> f64 {
+    1e6 * (read * price::DYNAMODB_RRU + write * price::DYNAMODB_WRU + price::HTTP_API_REQUEST)
 }
 
 fn per_invocation_ops(run: &FunctionRun) -> BTreeMap<String, f64> {
@@ -244,6 +275,7 @@ pub fn results(i: Inputs<'_>) -> Value {
         },
         "cost_per_million_payments": cost,
         "packages": i.packages,
+        "peers": i.peers,
     })
 }
 
@@ -537,6 +569,13 @@ pub fn markdown(
         },
         r["run_seconds"],
     );
+    if let Some(summary) = crate::peers::summary(r.get("peers").filter(|p| !p.is_null())) {
+        let _ = writeln!(
+            md,
+            "Beside the same API written in Python and in Node.js, measured in this run (see \
+             [below](#against-nodejs-and-python)): {summary}\n"
+        );
+    }
 
     // Targets.
     let _ = writeln!(md, "## Targets\n");
@@ -822,8 +861,10 @@ pub fn markdown(
     }
     steps_table(&mut md, r, baseline, steps);
 
-    // Published numbers.
-    let _ = writeln!(md, "\n## Against Node.js and Python\n");
+    // Measured side by side, then published numbers.
+    let _ = writeln!(md, "\n## Against Node.js and Python");
+    crate::peers::markdown(&mut md, r.get("peers").filter(|p| !p.is_null()));
+    let _ = writeln!(md, "### Published hello-world figures\n");
     let _ = writeln!(
         md,
         "Published cold starts of *hello-world* functions at 128 MB, arm64, zip: mean init \
@@ -862,6 +903,9 @@ pub fn markdown(
          `make package` (the arm64 standard library from rustup, or Debian's Rust where rustup \
          has none) and run by `make package-test` under qemu, whose timings say nothing of \
          Graviton's: only their sizes are reported.\n\
+         - The Python and Node.js versions of create-payment (bench/peers) are installed by \
+         bench/peers/install.sh under target/peers, their dependencies pinned (requirements \
+         files; package-lock.json through `npm ci`); `BENCH_PEERS=0` leaves them out.\n\
          - `BENCH_ITERATIONS`, `BENCH_SWEEPS` (expire-payments) and `BENCH_COLD_RUNS` change the \
          sample sizes."
     );
