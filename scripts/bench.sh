@@ -31,8 +31,10 @@ export BENCH_BIN_DIR="$PWD/target/$profile"
 # The harness is built on its own, in the dev profile make test also builds: built with the
 # functions, cargo would unify their features with its own (the local stack enables webhook
 # delivery in the shared crate) and the binaries measured would not be the ones shipped.
+# Without the jitter-entropy setting (a build-script input of aws-lc-sys): changed, it would
+# rebuild aws-lc and everything above it in the dev profile `make test` shares.
 echo "== bench: building the benchmark"
-cargo build --package payrail-bench
+env -u AWS_LC_SYS_NO_JITTER_ENTROPY cargo build --package payrail-bench
 
 if [ "${BASELINE:-}" != 1 ] && [ "${BENCH_PEERS:-}" != 0 ]; then
   bash bench/peers/install.sh target/peers
