@@ -35,6 +35,7 @@ pub const FUNCTIONS: &[&str] = &[
     "keys-admin",
     "checkout",
     "webhooks-admin",
+    "payment-links",
     "docs",
     "hub",
 ];
@@ -49,6 +50,7 @@ async fn invoke(binary: &str, app: &App, req: Request) -> Response<Body> {
         "keys-admin" => keys_admin::handle(app, req).await,
         "checkout" => checkout::handle(app, req).await,
         "webhooks-admin" => webhooks_admin::handle(app, req).await,
+        "payment-links" => payment_links::handle(app, req).await,
         "docs" => docs::handle(req),
         "hub" => hub::handle(req),
         other => unreachable!("Router::new admits only known functions, not {other}"),

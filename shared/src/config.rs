@@ -23,6 +23,8 @@ pub struct Settings {
     pub events_table: String,
     pub endpoints_table: String,
     pub deliveries_table: String,
+    /// Payment links (`/pay/<id>`), with their count of paid payments.
+    pub payment_links_table: String,
     /// Merchants' two-step enrolments (one item each).
     pub two_step_table: String,
     /// Secrets Manager names of merchants' authenticator secrets start with this
@@ -224,6 +226,7 @@ impl Settings {
             endpoints_table: required("PAYRAIL_WEBHOOK_ENDPOINTS_TABLE")?,
             deliveries_table: required("PAYRAIL_DELIVERIES_TABLE")?,
             two_step_table: required("PAYRAIL_TWO_STEP_TABLE")?,
+            payment_links_table: required("PAYRAIL_PAYMENT_LINKS_TABLE")?,
             two_step_secret_prefix: required("PAYRAIL_TWO_STEP_SECRET_PREFIX")?,
             delivery_queue_url: required("PAYRAIL_DELIVERY_QUEUE_URL")?,
             delivery_retry_queue_url: required("PAYRAIL_DELIVERY_RETRY_QUEUE_URL")?,
@@ -276,8 +279,9 @@ mod tests {
         move |k| map.get(k).cloned()
     }
 
-    const BASE: [(&str, &str); 16] = [
+    const BASE: [(&str, &str); 17] = [
         ("PAYRAIL_TWO_STEP_TABLE", "ts"),
+        ("PAYRAIL_PAYMENT_LINKS_TABLE", "pl"),
         ("PAYRAIL_TWO_STEP_SECRET_PREFIX", "p/two-step"),
         ("PAYRAIL_PROCESSOR_SECRET_PREFIX", "p/processor"),
         ("PAYRAIL_WEBHOOK_ENDPOINTS_TABLE", "w"),

@@ -7,7 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use ulid::Ulid;
 
 /// A fresh ULID from the clock and the OS CSPRNG, rendered in lower case.
-fn new_ulid() -> String {
+pub(crate) fn new_ulid() -> String {
     let millis = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
@@ -118,6 +118,11 @@ prefixed_id!(
     /// One delivery attempt of an event to an endpoint.
     AttemptId,
     "att_"
+);
+prefixed_id!(
+    /// A reusable payment link (`/pay/<id>`).
+    PaymentLinkId,
+    "plink_"
 );
 prefixed_id!(
     /// An entry of the API access log.

@@ -18,6 +18,7 @@ pub mod http;
 pub mod ids;
 pub mod keys;
 pub mod lambda;
+pub mod links;
 pub mod logging;
 pub mod merchants;
 pub mod metrics;

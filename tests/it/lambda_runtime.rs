@@ -330,3 +330,28 @@ async fn transaction_actions_processor_settings_and_stripe_hooks_binaries_serve_
         "the sample's merchant is nobody: {answer}"
     );
 }
+
+#[tokio::test]
+async fn payment_links_binary_serves_its_event() {
+    let s = TestStack::start().await;
+    let (_, key) = s.merchant_with_key().await;
+    let mut api = RuntimeApi::start().await.unwrap();
+    let _links = spawn(&s, &api, "payment-links");
+    let answer = api
+        .invoke(event("payment-links.json", &key), Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(answer["statusCode"], 201, "{answer}");
+    let body: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
+    let link = &body["data"];
+    assert_eq!(link["total_amount"], "49.00");
+    assert_eq!(link["status"], "active");
+    let url = link["url"].as_str().unwrap();
+    assert_eq!(
+        url,
+        format!(
+            "https://abc123.execute-api.eu-west-1.amazonaws.com/pay/{}",
+            link["id"].as_str().unwrap()
+        )
+    );
+}

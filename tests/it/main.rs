@@ -20,6 +20,7 @@ mod keys;
 mod lambda_runtime;
 mod merchants;
 mod page_security;
+mod payment_links;
 mod payments;
 mod permissions;
 mod rate_limit;

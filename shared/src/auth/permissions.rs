@@ -14,7 +14,7 @@ use crate::error::FieldErrorsBuilder;
 /// An area of a merchant's account that routes read or change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Resource {
-    /// Payment requests and transactions (create, read, cancel).
+    /// Payment requests, transactions (create, read, cancel) and payment links.
     Payments,
     Refunds,
     /// Webhook endpoints, their secrets and delivery logs.

@@ -260,7 +260,12 @@ pub fn redirect(ctx: &RequestCtx, location: &str) -> Response<Body> {
     res
 }
 
-fn html(ctx: &RequestCtx, status: StatusCode, body: String, csp: &str) -> Response<Body> {
+pub(crate) fn html(
+    ctx: &RequestCtx,
+    status: StatusCode,
+    body: String,
+    csp: &str,
+) -> Response<Body> {
     tracing::info!(
         request_id = %ctx.request_id, route = %ctx.route, status = status.as_u16(),
         latency_ms = ctx.started.elapsed().as_millis() as u64, "request"

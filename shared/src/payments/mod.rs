@@ -8,6 +8,7 @@ mod request;
 mod service;
 pub mod transaction;
 
-pub use request::NewPayment;
+pub use request::{NewPayment, ShortText};
+pub(crate) use service::public_base;
 pub use service::{Created, IdempotencyKey, ListFilter, cancel, create, get, list};
 pub use transaction::{Card, PaymentStatus, Transaction};

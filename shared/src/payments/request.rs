@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 use crate::domain::{BoundedText, Currency, Email, Metadata, Money, OrderUuid, WebUrl};
 use crate::error::{ApiError, FieldErrorsBuilder};
 use crate::http::JsonObject;
+use crate::ids::PaymentLinkId;
 
 pub type ShortText = BoundedText<200>;
 
@@ -20,6 +21,8 @@ pub struct NewPayment {
     pub first_name: Option<ShortText>,
     pub last_name: Option<ShortText>,
     pub metadata: Metadata,
+    /// Set only when a customer starts the payment from a payment link.
+    pub payment_link_id: Option<PaymentLinkId>,
 }
 
 impl NewPayment {
@@ -92,6 +95,7 @@ impl NewPayment {
             first_name,
             last_name,
             metadata,
+            payment_link_id: None,
         })
     }
 

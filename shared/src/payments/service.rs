@@ -63,17 +63,7 @@ pub async fn create(
     idempotency_key: Option<&IdempotencyKey>,
     origin: Option<&str>,
 ) -> Result<Created, ApiError> {
-    let base = match (&app.settings.public_base_url, origin) {
-        (Some(url), _) => url.as_str().trim_end_matches('/').to_owned(),
-        (None, Some(origin)) => origin.trim_end_matches('/').to_owned(),
-        // Behind API Gateway the origin is always known; only a request without a usable Host
-        // gets here, and nothing is stored for it.
-        (None, None) => {
-            return Err(ApiError::bad_request(
-                "the Host header must be a host name or IP address, with an optional port",
-            ));
-        }
-    };
+    let base = public_base(app, origin)?;
     let id = TransactionId::generate();
     let now = Timestamp::now();
     let fingerprint = new.fingerprint();
@@ -103,6 +93,7 @@ pub async fn create(
         processor: None,
         processor_payment_id: None,
         livemode: None,
+        payment_link_id: new.payment_link_id,
     };
 
     let key = idempotency_key.map(IdempotencyKey::as_str);
@@ -152,6 +143,20 @@ pub async fn create(
         "order_uuid '{}' kept changing while this request ran; try again",
         txn.order_uuid
     )))
+}
+
+/// Where customer-facing pages live: the configured public base URL, else the origin the
+/// request came in on.
+pub(crate) fn public_base(app: &App, origin: Option<&str>) -> Result<String, ApiError> {
+    match (&app.settings.public_base_url, origin) {
+        (Some(url), _) => Ok(url.as_str().trim_end_matches('/').to_owned()),
+        (None, Some(origin)) => Ok(origin.trim_end_matches('/').to_owned()),
+        // Behind API Gateway the origin is always known; only a request without a usable Host
+        // gets here, and nothing is stored for it.
+        (None, None) => Err(ApiError::bad_request(
+            "the Host header must be a host name or IP address, with an optional port",
+        )),
+    }
 }
 
 /// Times a create starts over when the order's guard changed under it.

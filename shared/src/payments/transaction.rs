@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::domain::{Email, Metadata, Money, OrderUuid, Timestamp, WebUrl};
-use crate::ids::{MerchantId, TransactionId};
+use crate::ids::{MerchantId, PaymentLinkId, TransactionId};
 use crate::processor::ProcessorKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,6 +93,8 @@ pub struct Transaction {
     pub processor_payment_id: Option<String>,
     /// Whether real money moves (a live processor key).
     pub livemode: Option<bool>,
+    /// The payment link a customer came through, for transactions a link created.
+    pub payment_link_id: Option<PaymentLinkId>,
 }
 
 impl Transaction {
@@ -140,6 +142,7 @@ impl Transaction {
             "processor": self.processor.map(ProcessorKind::as_str),
             "processor_payment_id": self.processor_payment_id,
             "livemode": self.livemode,
+            "payment_link_id": self.payment_link_id,
         })
     }
 }

@@ -7,6 +7,7 @@
 //! - transactions: `pk` holds a transaction id, or a uniqueness guard
 //!   (`order#<merchant>#<order_uuid>`, `idem#<merchant>#<key>`) written in the same
 //!   transaction as the payment; index `by_merchant` (`merchant_id`, `pk`) holds only payments.
+//! - payment links: `id`; index `by_merchant` (`merchant_id`, `id`).
 //! - two-step: `merchant_id`; a merchant's authenticator enrolment (see [`two_step`]).
 
 pub mod access_log;
@@ -14,6 +15,7 @@ pub mod deliveries;
 pub mod endpoints;
 pub mod events;
 pub mod keys;
+pub mod links;
 pub mod merchants;
 pub mod page;
 pub mod refunds;

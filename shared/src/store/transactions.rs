@@ -13,7 +13,7 @@ use super::{StoreError, classify, from_item, to_item};
 use crate::App;
 use crate::domain::{Currency, Email, Metadata, Money, OrderUuid, Timestamp, WebUrl};
 use crate::events::{Event, EventType};
-use crate::ids::{MerchantId, TransactionId};
+use crate::ids::{MerchantId, PaymentLinkId, TransactionId};
 use crate::payments::transaction::{Card, PaymentStatus, Transaction};
 use crate::processor::ProcessorKind;
 
@@ -68,6 +68,8 @@ struct TransactionItem {
     processor_payment_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     livemode: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    payment_link_id: Option<PaymentLinkId>,
     /// While processing: the submission that holds the claim, and until when it holds it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     claim_id: Option<String>,
@@ -117,6 +119,7 @@ impl From<&Transaction> for TransactionItem {
             processor: t.processor,
             processor_payment_id: t.processor_payment_id.clone(),
             livemode: t.livemode,
+            payment_link_id: t.payment_link_id.clone(),
             claim_id: None,
             claim_until_epoch: None,
             pending_shard: (t.status == PaymentStatus::Pending).then(|| pending_shard(&t.id)),
@@ -157,6 +160,7 @@ impl TryFrom<TransactionItem> for Transaction {
             processor: i.processor,
             processor_payment_id: i.processor_payment_id,
             livemode: i.livemode,
+            payment_link_id: i.payment_link_id,
         })
     }
 }
@@ -728,13 +732,20 @@ pub async fn finish(
         .set_expression_attribute_values(Some(values))
         .build()
         .map_err(|e| StoreError::Dynamo(e.to_string()))?;
-    let result = app
+    let mut write = app
         .dynamodb
         .transact_write_items()
         .transact_items(TransactWriteItem::builder().update(update).build())
-        .transact_items(super::events::put_in_transaction(app, event)?)
-        .send()
-        .await;
+        .transact_items(super::events::put_in_transaction(app, event)?);
+    // A link's count of paid payments moves with the payment, exactly once: the condition on
+    // the transaction admits one transition to paid.
+    if let Some(link) = &after.payment_link_id
+        && after.status == PaymentStatus::Paid
+        && before.status != PaymentStatus::Paid
+    {
+        write = write.transact_items(super::links::count_paid_in_transaction(app, link)?);
+    }
+    let result = write.send().await;
     match result {
         Ok(_) => Ok(()),
         Err(e) if !cancellation_codes(&e).is_empty() => Err(StoreError::ConditionFailed),

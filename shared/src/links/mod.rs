@@ -1,0 +1,9 @@
+//! Payment links: reusable pages (`/pay/<id>`) where each customer starts a payment.
+
+mod link;
+pub mod page;
+pub mod service;
+
+pub use link::{
+    Availability, LinkChange, LinkPrice, LinkTitle, MAX_QUANTITY_LIMIT, NewLink, PaymentLink, Visit,
+};
