@@ -54,6 +54,8 @@ fn body_for(route: &str, receiver: &str) -> Option<Value> {
         "POST /api/v1/webhook-endpoints" => Some(json!({"url": receiver})),
         "POST /api/v1/keys" => Some(json!({"label": "walked", "scope": "read_only"})),
         "POST /api/v1/merchants" => Some(json!({"name": "Walked Ltd"})),
+        "POST /api/v1/payment-links" => Some(LINK.clone()),
+        r if r.starts_with("PATCH /api/v1/payment-links") => Some(json!({"title": "Walked"})),
         "PUT /api/v1/processor" => Some(json!({"type": "sandbox"})),
         "POST /api/v1/two-step/confirm" => Some(json!({"code": "000000"})),
         r if r.starts_with("PATCH /api/v1/webhook-endpoints") => {
@@ -64,6 +66,11 @@ fn body_for(route: &str, receiver: &str) -> Option<Value> {
         _ => None,
     }
 }
+
+static LINK: std::sync::LazyLock<Value> = std::sync::LazyLock::new(|| {
+    json!({"title": "Walked", "total_amount": "5",
+           "success_url": "https://shop.example.com/ok", "cancel_url": "https://shop.example.com/"})
+});
 
 fn random() -> String {
     payrail::auth::api_key::random_secret()[..12].to_owned()
@@ -88,6 +95,9 @@ async fn every_route_needs_its_permission_and_403_names_it() {
     let ep_id = ep.data()["id"].as_str().unwrap().to_owned();
     let events = s.get("/api/v1/events", &full).await;
     let event_id = events.data()["items"][0]["id"].as_str().unwrap().to_owned();
+    let link = s.post("/api/v1/payment-links", &full, LINK.clone()).await;
+    link.expect(201);
+    let link_id = link.data()["id"].as_str().unwrap().to_owned();
 
     // Every route template.yaml deploys is in the route table.
     let deployed: BTreeSet<String> = template().routes().map(|(r, _)| r.key()).collect();
@@ -117,6 +127,7 @@ async fn every_route_needs_its_permission_and_403_names_it() {
                 p if p.starts_with("/api/v1/events/") => event_id.as_str(),
                 p if p.starts_with("/api/v1/keys/") => key_id.as_str(),
                 p if p.starts_with("/api/v1/merchants/") => merchant.as_str(),
+                p if p.starts_with("/api/v1/payment-links/") => link_id.as_str(),
                 _ => "",
             },
         );

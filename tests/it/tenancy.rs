@@ -10,7 +10,9 @@ use serde_json::{Value, json};
 /// A body a route would accept from the object's owner, so a 404 can only mean "not yours".
 fn body_for(route: &str) -> Option<Value> {
     match route {
-        r if r.starts_with("PATCH ") => Some(json!({"description": "taken over"})),
+        r if r.starts_with("PATCH ") => {
+            Some(json!({"description": "taken over", "title": "taken over"}))
+        }
         r if r.starts_with("POST ") => Some(json!({})),
         _ => None,
     }
@@ -42,6 +44,16 @@ async fn every_by_id_route_answers_404_for_another_merchants_object() {
     let events = s.get("/api/v1/events", &owner_key).await;
     events.expect(200);
     let event_id = events.data()["items"][0]["id"].as_str().unwrap().to_owned();
+    let link = s
+        .post(
+            "/api/v1/payment-links",
+            &owner_key,
+            json!({"title": "Kept", "total_amount": "5", "success_url": "https://shop.example.com/ok",
+                   "cancel_url": "https://shop.example.com/"}),
+        )
+        .await;
+    link.expect(201);
+    let link_id = link.data()["id"].as_str().unwrap().to_owned();
     let key = s.key_object(&owner, "kept", "full").await;
     let key_id = key["id"].as_str().unwrap().to_owned();
 
@@ -60,6 +72,7 @@ async fn every_by_id_route_answers_404_for_another_merchants_object() {
             p if p.starts_with("/api/v1/webhook-endpoints/") => &ep_id,
             p if p.starts_with("/api/v1/events/") => &event_id,
             p if p.starts_with("/api/v1/keys/") => &key_id,
+            p if p.starts_with("/api/v1/payment-links/") => &link_id,
             other => panic!("no object for {other}: add one to this test"),
         };
         let url = path.replace("{id}", id);
@@ -104,6 +117,10 @@ async fn every_by_id_route_answers_404_for_another_merchants_object() {
         .get(&format!("/api/v1/webhook-endpoints/{ep_id}"), &owner_key)
         .await;
     assert_eq!(e.data()["description"], "");
+    let l = s
+        .get(&format!("/api/v1/payment-links/{link_id}"), &owner_key)
+        .await;
+    assert_eq!(l.data()["title"], "Kept");
     let k = s.get("/api/v1/keys", &owner_key).await;
     let kept = k.data()["items"]
         .as_array()
