@@ -851,3 +851,104 @@ async fn a_merchant_refunds_and_cancels_payments_in_the_hub() {
     assert_eq!(t.data()["status"], "refunded");
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_merchant_creates_shares_and_deactivates_a_payment_link_in_the_hub() {
+    let Some(browser) = Browser::launch(1280, 900).await else {
+        return;
+    };
+    let s = TestStack::start().await;
+    let (_, key) = s.merchant_with_key().await;
+    sign_in(&browser, &s, &key).await;
+    open_tab(&browser, "links").await;
+    browser
+        .until("document.querySelector('#panel .list-status')?.textContent.includes('No payment links yet')")
+        .await;
+
+    // An incomplete link is refused in words, and nothing is created.
+    browser.click("#add-link").await;
+    browser
+        .until("document.querySelector('#dialog').open")
+        .await;
+    browser.fill("#link-amount", "12.505").await;
+    browser.click("#confirm-link").await;
+    browser
+        .until("document.querySelector('#dialog .alert:not([hidden])')?.textContent.includes('title: must not be empty')")
+        .await;
+    let alert = browser.text("#dialog .alert").await;
+    assert!(
+        alert.contains("total amount:") && alert.contains("success url: is required"),
+        "{alert}"
+    );
+    let none = s.get("/api/v1/payment-links", &key).await;
+    assert_eq!(none.data()["items"], json!([]));
+
+    browser.fill("#link-title", "Pottery workshop").await;
+    browser.fill("#link-currency", "eur").await;
+    browser
+        .eval("document.querySelector('#link-amount').value = ''", vec![])
+        .await;
+    browser.fill("#link-amount", "12.50").await;
+    browser.fill("#link-limit", "3").await;
+    browser
+        .fill("#link-success", "https://shop.example.com/thanks")
+        .await;
+    browser
+        .fill("#link-cancel", "https://shop.example.com/")
+        .await;
+    browser.click("#confirm-link").await;
+    browser
+        .until("document.querySelectorAll('#links-table tbody tr').length === 1")
+        .await;
+    let row = browser.text("#links-table tbody tr").await;
+    assert!(
+        row.contains("12.50 EUR") && row.contains("0 of 3") && row.contains("active"),
+        "{row}"
+    );
+    let url = browser.value("#links-table .link-url").await;
+    let link = s.get("/api/v1/payment-links", &key).await.data()["items"][0].clone();
+    assert_eq!(url, link["url"].as_str().unwrap());
+    browser.click("#links-table .copy-row button").await;
+    browser
+        .until("document.querySelector('#links-table .copy-row button').textContent === 'Copied'")
+        .await;
+    browser.screenshot("hub-payment-links").await;
+
+    // A customer opens the link, gives an email and lands on the hosted checkout.
+    browser.goto(&url).await;
+    browser.until("document.querySelector('#email')").await;
+    assert!(browser.text("main").await.contains("€12.50"));
+    browser.fill("#email", "ann@example.com").await;
+    browser.click("form button[type=submit]").await;
+    browser
+        .until(
+            "location.pathname.startsWith('/checkout/') && document.querySelector('#card_number')",
+        )
+        .await;
+    assert!(browser.text("main").await.contains("Pottery workshop"));
+    let txns = s.get("/api/v1/transactions", &key).await;
+    assert_eq!(txns.data()["items"][0]["payment_link_id"], link["id"]);
+
+    // Deactivated, the link says so to the next customer. The Hub kept its session.
+    browser.goto(&s.url("/hub")).await;
+    browser
+        .until("!document.querySelector('#console').hidden")
+        .await;
+    open_tab(&browser, "links").await;
+    browser
+        .until("document.querySelectorAll('#links-table tbody tr').length === 1")
+        .await;
+    browser.click_button("#links-table", "Deactivate").await;
+    browser
+        .until("document.querySelector('#dialog').open")
+        .await;
+    browser.click("#confirm").await;
+    browser
+        .until("document.querySelector('#links-table tbody tr')?.textContent.includes('inactive')")
+        .await;
+    browser.goto(&url).await;
+    browser
+        .until("document.querySelector('[role=status]')?.textContent.includes('no longer active')")
+        .await;
+    browser.close().await;
+}

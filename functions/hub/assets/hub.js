@@ -628,9 +628,143 @@ async function refundDialog(txn) {
   return body;
 }
 
+// ---------------------------------------------------------------- payment links
+
+/** A link's price in words: "49.00 EUR", or the customer's range. */
+function linkPrice(link) {
+  return link.amount_type === "fixed"
+    ? `${link.total_amount} ${link.currency}`
+    : `${link.min_amount}–${link.max_amount} ${link.currency}, customer chooses`;
+}
+
+function renderLinks(panel) {
+  const add = writeButton("payments", "New link", { id: "add-link", class: "primary", onclick: () => linkDialog() });
+  const list = pagedTable({
+    id: "links-table",
+    empty: "No payment links yet. Create one to share a page where customers pay you.",
+    load: (cursor) => api("GET", "payment-links", { query: { limit: PAGE_SIZE, cursor } }),
+    rowProps: (l) => ({ "data-link-id": l.id }),
+    columns: [
+      { title: "Title", cell: (l) => l.title },
+      { title: "Price", class: "num", cell: (l) => linkPrice(l) },
+      { title: "Paid", class: "num", cell: (l) => (l.quantity_limit ? `${l.paid_count} of ${l.quantity_limit}` : String(l.paid_count)) },
+      { title: "Status", cell: (l) => badge(l.status, l.status === "active" ? "active" : l.status === "exhausted" ? "expired" : "disabled") },
+      {
+        title: "Link",
+        cell: (l) => {
+          const url = h("input", { class: "link-url", readonly: true, value: l.url, "aria-label": `Link to ${l.title}` });
+          return h("div", { class: "copy-row" }, url, copyButton(url));
+        },
+      },
+      { title: "Created", cell: (l) => time(l.created_at) },
+      {
+        title: "",
+        class: "actions-cell",
+        cell: (l) =>
+          writeButton("payments", l.active ? "Deactivate" : "Activate", {
+            class: l.active ? "danger" : "secondary",
+            onclick: (e) => setActive(l, !l.active, e.target),
+          }),
+      },
+    ],
+  });
+
+  async function setActive(link, active, button) {
+    if (!active) {
+      const ok = await confirmDialog("Deactivate this link?", "Customers who open it will read that it is no longer active. You can activate it again.", "Deactivate");
+      if (!ok) return;
+    }
+    await busy(button, async () => {
+      try {
+        await api("PATCH", `payment-links/${encodeURIComponent(link.id)}`, { body: { active } });
+        toast(active ? "Link activated." : "Link deactivated.");
+        list.reload();
+      } catch (err) {
+        toast(describe(err));
+      }
+    });
+  }
+
+  async function linkDialog() {
+    const formAlert = alertBox();
+    const field = (id, props = {}) => h("input", { id, ...props });
+    const title = field("link-title", { maxlength: "200", required: true, autofocus: true, placeholder: "Pottery workshop" });
+    const currency = field("link-currency", { value: "USD", maxlength: "3", size: "4" });
+    const chooses = h("input", { type: "checkbox", id: "link-chooses" });
+    const amount = field("link-amount", { inputmode: "decimal", placeholder: "49.00" });
+    const min = field("link-min", { inputmode: "decimal", placeholder: "5.00" });
+    const max = field("link-max", { inputmode: "decimal", placeholder: "500.00" });
+    const limit = field("link-limit", { inputmode: "numeric", placeholder: "no limit" });
+    const success = field("link-success", { type: "url", placeholder: "https://shop.example.com/thanks" });
+    const cancel = field("link-cancel", { type: "url", placeholder: "https://shop.example.com/" });
+    const fixedRow = h("div", {}, h("label", { for: "link-amount" }, "Price"), amount);
+    const rangeRow = h("div", { class: "range", hidden: true }, h("div", {}, h("label", { for: "link-min" }, "Least"), min), h("div", {}, h("label", { for: "link-max" }, "Most"), max));
+    chooses.addEventListener("change", () => {
+      fixedRow.hidden = chooses.checked;
+      rangeRow.hidden = !chooses.checked;
+    });
+    const create = async (e) => {
+      formAlert.clear();
+      const body = {
+        title: title.value.trim(),
+        currency: currency.value.trim().toUpperCase(),
+        success_url: success.value.trim(),
+        cancel_url: cancel.value.trim(),
+      };
+      if (chooses.checked) {
+        body.min_amount = min.value.trim();
+        body.max_amount = max.value.trim();
+      } else {
+        body.total_amount = amount.value.trim();
+      }
+      const n = limit.value.trim();
+      if (n) body.quantity_limit = /^\d+$/.test(n) ? Number(n) : n;
+      await busy(e.target, async () => {
+        try {
+          const link = await api("POST", "payment-links", { body });
+          $("#dialog").close("created");
+          toast("Link created: copy it from the list.");
+          list.reset();
+          return link;
+        } catch (err) {
+          formAlert.show(err);
+        }
+      });
+    };
+    await openDialog(
+      "New payment link",
+      [
+        h("label", { for: "link-title" }, "What is paid for"),
+        title,
+        h("label", { for: "link-currency" }, "Currency"),
+        currency,
+        h("label", { class: "check" }, chooses, "The customer chooses the amount"),
+        fixedRow,
+        rangeRow,
+        h("label", { for: "link-limit" }, "Most payments (optional)"),
+        limit,
+        h("label", { for: "link-success" }, "After paying, customers go to"),
+        success,
+        h("label", { for: "link-cancel" }, "If they cancel, they go to"),
+        cancel,
+        formAlert,
+      ],
+      [
+        { label: "Cancel", value: "cancel" },
+        { label: "Create link", class: "primary", id: "confirm-link", onclick: create },
+      ],
+    );
+  }
+
+  panel.append(
+    heading("Payment links", "Reusable pages to share by email or on a site: each customer who opens one starts a payment of their own.", add),
+    list,
+  );
+}
+
 /** What each resource covers, for the restricted key's choices. */
 const RESOURCE_HINTS = {
-  payments: "payment requests, transactions, cancel",
+  payments: "payment requests, transactions, cancel, payment links",
   refunds: "refunds of payments",
   webhooks: "endpoints, their secrets and deliveries",
   events: "the event log, resending",
@@ -1577,6 +1711,7 @@ async function renderSettings(panel) {
 
 const TABS = {
   payments: renderPayments,
+  links: renderLinks,
   keys: renderKeys,
   webhooks: renderWebhooks,
   events: renderEvents,
@@ -1585,8 +1720,8 @@ const TABS = {
 };
 
 /** The resource a tab shows; a key that cannot read it sees why instead. */
-const TAB_RESOURCES = { payments: "payments", keys: "keys", webhooks: "webhooks", events: "events", logs: "logs" };
-const TAB_TITLES = { payments: "Payments", webhooks: "Webhooks", events: "Events", logs: "API access log" };
+const TAB_RESOURCES = { payments: "payments", links: "payments", keys: "keys", webhooks: "webhooks", events: "events", logs: "logs" };
+const TAB_TITLES = { payments: "Payments", links: "Payment links", webhooks: "Webhooks", events: "Events", logs: "API access log" };
 
 function openTab(name, focus = false) {
   if (!TABS[name]) name = "payments";
