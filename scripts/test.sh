@@ -36,5 +36,12 @@ cargo test --workspace --no-fail-fast 2>&1 | tee "$results"
 # The running API against its OpenAPI document (schemathesis).
 bash scripts/contract.sh
 
-# One closing line for the whole run (the contract run above prints its own summary).
-awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$results"
+# The Node.js client: its generated types are current, and it works against the running API.
+node_results=.payrail/node-client.log
+bash scripts/node-client.sh "$node_results"
+
+# One closing line for the whole run, cargo's and node's tests together (the contract run
+# above prints its own summary).
+awk '/^test result:/ { p += $4; f += $6 }
+     /^ℹ pass [0-9]+$/ { p += $3 } /^ℹ fail [0-9]+$/ { f += $3 }
+     END { printf "tests: %d passed, %d failed\n", p, f }' "$results" "$node_results"

@@ -1,0 +1,4 @@
+export { Payrail } from './client.js';
+export { PayrailError } from './errors.js';
+export { notClientOperations, operations } from './operations.js';
+export { verifyWebhook, WebhookVerificationError } from './webhooks.js';
