@@ -78,7 +78,6 @@ type KeyWithSecret = S['Key'] & { key: string };
 type EndpointWithSecret = S['Endpoint'] & { secret: string; token: S['EndpointToken'] };
 type Secret = { secret: string; token: S['EndpointToken']; previous_secret_valid_until: string | null };
 type EventWithAttempts = S['Event'] & { attempts: S['Attempt'][] };
-type PaymentLink = Record<string, unknown> & { id: string };
 
 /** The client's methods, one per operationId of docs/openapi.yaml. */
 export interface Methods {
@@ -117,11 +116,12 @@ export interface Methods {
   listRefunds(id: string, options?: RequestOptions): Promise<Page<S['Refund']>>;
   cancelTransaction(id: string, options?: RequestOptions): Promise<S['Transaction']>;
 
-  // Payment links: bodies and answers are passed through as the API defines them.
-  createPaymentLink(body: Record<string, unknown>, options?: RequestOptions): Promise<PaymentLink>;
-  listPaymentLinks(query?: { limit?: number; cursor?: string; [name: string]: unknown }, options?: RequestOptions): Promise<Page<PaymentLink>>;
-  getPaymentLink(id: string, options?: RequestOptions): Promise<PaymentLink>;
-  updatePaymentLink(id: string, body: Record<string, unknown>, options?: RequestOptions): Promise<PaymentLink>;
+  // Payment links: `url` is the page to share; each visit starts a transaction of its own.
+  createPaymentLink(body: S['PaymentLinkRequest'], options?: RequestOptions): Promise<S['PaymentLink']>;
+  listPaymentLinks(query?: Query<'listPaymentLinks'>, options?: RequestOptions): Promise<Page<S['PaymentLink']>>;
+  getPaymentLink(id: string, options?: RequestOptions): Promise<S['PaymentLink']>;
+  /** Only the fields sent change; the price and currency are fixed once created. */
+  updatePaymentLink(id: string, body: S['PaymentLinkUpdate'], options?: RequestOptions): Promise<S['PaymentLink']>;
 
   // The payment processor.
   getProcessor(options?: RequestOptions): Promise<S['Processor']>;

@@ -72,6 +72,8 @@ export const notClientOperations = [
   'receiveStripeEvent',
   'showHub',
   'getHubAsset',
+  'showPaymentLink',
+  'startPaymentLink',
 ];
 
 // The name of a list operation's iterator: listTransactions → iterateTransactions.

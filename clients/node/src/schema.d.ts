@@ -323,6 +323,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/payment-links": {
+        parameters: {
+            query?: {
+                /**
+                 * @description With the admin token: the merchant to act for (its data, with a full key's rights). Ignored
+                 *     for a merchant API key. Without it the admin token gets 403.
+                 */
+                merchant_id?: components["parameters"]["ActingFor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List payment links, newest first */
+        get: operations["listPaymentLinks"];
+        put?: never;
+        /**
+         * Create a payment link
+         * @description A reusable page, `url` (`/pay/{link_id}`), to paste into an email or a site. Each visitor
+         *     gives an email (and the amount, when `min_amount` and `max_amount` let them choose) and
+         *     goes on to the hosted checkout of a new transaction: its own `order_uuid`
+         *     (`<link id>-<unique suffix>`), the link's title, metadata and return pages, and
+         *     `payment_link_id`. Its events are those of any payment. `quantity_limit` caps the paid
+         *     payments: once reached, the page takes no new customers (customers already at checkout
+         *     may still pay).
+         */
+        post: operations["createPaymentLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payment-links/{id}": {
+        parameters: {
+            query?: {
+                /**
+                 * @description With the admin token: the merchant to act for (its data, with a full key's rights). Ignored
+                 *     for a merchant API key. Without it the admin token gets 403.
+                 */
+                merchant_id?: components["parameters"]["ActingFor"];
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /** Read a payment link */
+        get: operations["getPaymentLink"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a payment link (deactivate, reactivate, retitle, limit)
+         * @description Only the fields sent change. The price and currency are fixed once the link exists (422); `quantity_limit: null` removes the limit.
+         */
+        patch: operations["updatePaymentLink"];
+        trace?: never;
+    };
+    "/pay/{link_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                link_id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * A payment link's page
+         * @description The form (200), or why the link takes no payments (410, deactivated or its limit reached).
+         */
+        get: operations["showPaymentLink"];
+        put?: never;
+        /** Start a payment from a link; 303 to its hosted checkout */
+        post: operations["startPaymentLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/checkout/{transaction_id}": {
         parameters: {
             query?: never;
@@ -1051,6 +1136,92 @@ export interface components {
             brand: string;
             last4: string;
         } | null;
+        /** @description `total_amount` for a fixed price, or `min_amount` and `max_amount` for the customer's choice: exactly one of the two. */
+        PaymentLinkRequest: {
+            /** @description What is paid for; the title of each transaction. */
+            title: string;
+            /**
+             * @description ISO 4217 code.
+             * @default USD
+             */
+            currency?: string;
+            /** @description A fixed price in major units, e.g. "49.00". */
+            total_amount?: string | number;
+            /** @description The least a customer may enter. */
+            min_amount?: string | number;
+            /** @description The most a customer may enter. */
+            max_amount?: string | number;
+            /** @description At most this many paid payments. */
+            quantity_limit?: number | null;
+            /** @default true */
+            active?: boolean;
+            /** Format: uri */
+            success_url: string;
+            /** Format: uri */
+            cancel_url: string;
+            /** @description Copied onto every transaction the link starts. */
+            metadata?: {
+                [key: string]: string;
+            };
+        };
+        PaymentLinkUpdate: {
+            title?: string;
+            active?: boolean;
+            /** @description null removes the limit. */
+            quantity_limit?: number | null;
+            /** Format: uri */
+            success_url?: string;
+            /** Format: uri */
+            cancel_url?: string;
+            metadata?: {
+                [key: string]: string;
+            };
+        };
+        PaymentLink: {
+            id: string;
+            /**
+             * Format: uri
+             * @description The page to share: /pay/{id}.
+             */
+            url: string;
+            title: string;
+            currency: string;
+            /** @enum {string} */
+            amount_type: "fixed" | "customer_chooses";
+            /** @description The fixed price (null when the customer chooses). */
+            total_amount: string | null;
+            min_amount: string | null;
+            max_amount: string | null;
+            quantity_limit: number | null;
+            /** @description Payments through the link that were paid. */
+            paid_count: number;
+            active: boolean;
+            /**
+             * @description exhausted: quantity_limit paid payments were made.
+             * @enum {string}
+             */
+            status: "active" | "inactive" | "exhausted";
+            success_url: string;
+            cancel_url: string;
+            metadata: {
+                [key: string]: string;
+            };
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        PaymentLinkEnvelope: components["schemas"]["Ok"] & {
+            data?: components["schemas"]["PaymentLink"];
+        };
+        PaymentLinkListEnvelope: components["schemas"]["Ok"] & {
+            data?: components["schemas"]["Page"] & {
+                items?: unknown;
+            };
+        };
+        PaymentLinkForm: {
+            email: string;
+            /** @description The amount the customer chose (links with min_amount and max_amount). */
+            amount?: string;
+        };
         Transaction: {
             transaction_id: string;
             order_uuid: string;
@@ -1089,6 +1260,8 @@ export interface components {
             processor_payment_id: string | null;
             /** @description Whether real money moved (null before any attempt). */
             livemode: boolean | null;
+            /** @description The payment link the customer came through (null for a payment request). */
+            payment_link_id: string | null;
         };
         TransactionEnvelope: components["schemas"]["Ok"] & {
             data?: components["schemas"]["Transaction"];
@@ -1650,6 +1823,24 @@ export interface components {
                 "application/json": components["schemas"]["RefundListEnvelope"];
             };
         };
+        /** @description A payment link. */
+        PaymentLink: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["PaymentLinkEnvelope"];
+            };
+        };
+        /** @description A page of payment links. */
+        PaymentLinkList: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["PaymentLinkListEnvelope"];
+            };
+        };
         /** @description Queued for delivery. */
         Resent: {
             headers: {
@@ -2201,6 +2392,161 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
+        };
+    };
+    listPaymentLinks: {
+        parameters: {
+            query?: {
+                /**
+                 * @description With the admin token: the merchant to act for (its data, with a full key's rights). Ignored
+                 *     for a merchant API key. Without it the admin token gets 403.
+                 */
+                merchant_id?: components["parameters"]["ActingFor"];
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["PaymentLinkList"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    createPaymentLink: {
+        parameters: {
+            query?: {
+                /**
+                 * @description With the admin token: the merchant to act for (its data, with a full key's rights). Ignored
+                 *     for a merchant API key. Without it the admin token gets 403.
+                 */
+                merchant_id?: components["parameters"]["ActingFor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PaymentLinkRequest"];
+            };
+        };
+        responses: {
+            201: components["responses"]["PaymentLink"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    getPaymentLink: {
+        parameters: {
+            query?: {
+                /**
+                 * @description With the admin token: the merchant to act for (its data, with a full key's rights). Ignored
+                 *     for a merchant API key. Without it the admin token gets 403.
+                 */
+                merchant_id?: components["parameters"]["ActingFor"];
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["PaymentLink"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    updatePaymentLink: {
+        parameters: {
+            query?: {
+                /**
+                 * @description With the admin token: the merchant to act for (its data, with a full key's rights). Ignored
+                 *     for a merchant API key. Without it the admin token gets 403.
+                 */
+                merchant_id?: components["parameters"]["ActingFor"];
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PaymentLinkUpdate"];
+            };
+        };
+        responses: {
+            200: components["responses"]["PaymentLink"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    showPaymentLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                link_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Html"];
+            404: components["responses"]["Html"];
+            410: components["responses"]["Html"];
+        };
+    };
+    startPaymentLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                link_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["PaymentLinkForm"];
+            };
+        };
+        responses: {
+            /** @description A transaction was created; on to its hosted checkout. */
+            303: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: components["responses"]["Html"];
+            410: components["responses"]["Html"];
+            413: components["responses"]["Html"];
+            422: components["responses"]["Html"];
         };
     };
     showCheckout: {

@@ -255,3 +255,46 @@ describe('webhooks', () => {
     assert.equal(err.status, 403, 'without merchantId the admin token acts for no one');
   });
 });
+
+describe('payment links', () => {
+  test('a link is created, a customer\'s visit starts a payment that carries it, and paying counts', async () => {
+    const link = await client.createPaymentLink({
+      title: 'Pottery workshop',
+      total_amount: '25.00',
+      currency: 'EUR',
+      quantity_limit: 1,
+      success_url: 'https://shop.example.com/thanks',
+      cancel_url: 'https://shop.example.com/',
+    });
+    assert.match(link.id, /^plink_/);
+    assert.equal(link.url, `${baseUrl}/pay/${link.id}`);
+    assert.equal(link.status, 'active');
+
+    // The customer's visit: the link's page form, then on to the hosted checkout.
+    const visit = await fetch(link.url, {
+      method: 'POST',
+      redirect: 'manual',
+      body: new URLSearchParams({ email: 'ann@example.com' }),
+    });
+    assert.equal(visit.status, 303);
+    const transactionId = visit.headers.get('location').split('/').pop();
+    const txn = await client.getTransaction(transactionId);
+    assert.equal(txn.payment_link_id, link.id);
+    assert.equal(txn.total_amount, '25.00');
+    await pay(txn);
+
+    const sold = await client.getPaymentLink(link.id);
+    assert.equal(sold.paid_count, 1);
+    assert.equal(sold.status, 'exhausted');
+    const ids = [];
+    for await (const l of client.iteratePaymentLinks({ limit: 1 })) ids.push(l.id);
+    assert.ok(ids.includes(link.id));
+
+    const refused = await client.updatePaymentLink(link.id, { total_amount: '30.00' }).catch((e) => e);
+    assert.ok(refused instanceof PayrailError);
+    assert.equal(refused.status, 422);
+    assert.ok(refused.errors.total_amount, JSON.stringify(refused.errors));
+    const off = await client.updatePaymentLink(link.id, { active: false, quantity_limit: null });
+    assert.equal(off.status, 'inactive');
+  });
+});
