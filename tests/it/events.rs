@@ -120,6 +120,23 @@ async fn processor_settings_event_reads_the_processor() {
 }
 
 #[tokio::test]
+async fn payment_links_event_creates_a_link_on_the_api_domain() {
+    let s = TestStack::start().await;
+    let (_, key) = s.merchant_with_key().await;
+    let event = with_token(load("payment-links.json"), &key);
+    let res = payment_links::handle(&s.running.app, request(&event)).await;
+    assert_eq!(res.status(), 201, "{:?}", res.body());
+    let link = &body_json(&res)["data"];
+    assert_eq!(link["quantity_limit"], 30);
+    assert!(
+        link["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://abc123.execute-api.eu-west-1.amazonaws.com/pay/plink_")
+    );
+}
+
+#[tokio::test]
 async fn stripe_hooks_event_is_refused_until_signed_by_the_merchants_secret() {
     let s = TestStack::start().await;
     // The sample names a merchant that does not exist here: 404, nothing read further.
