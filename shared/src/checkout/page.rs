@@ -54,7 +54,8 @@ pub struct Echo {
     pub cardholder_name: String,
 }
 
-fn first<'a>(errors: &'a FieldErrors, field: &str) -> Option<&'a str> {
+/// The first message for `field`, shown beside its input.
+pub(crate) fn first<'a>(errors: &'a FieldErrors, field: &str) -> Option<&'a str> {
     errors
         .get(field)
         .and_then(|m| m.first())

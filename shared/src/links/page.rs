@@ -9,6 +9,7 @@ use lambda_http::{Body, Response};
 use super::Availability;
 use super::link::LinkPrice;
 use super::service::LinkView;
+use crate::checkout::page::first;
 use crate::error::FieldErrors;
 use crate::http::RequestCtx;
 
@@ -38,13 +39,6 @@ struct Page<'a> {
 pub struct Echo {
     pub email: String,
     pub amount: String,
-}
-
-fn first<'a>(errors: &'a FieldErrors, field: &str) -> Option<&'a str> {
-    errors
-        .get(field)
-        .and_then(|m| m.first())
-        .map(String::as_str)
 }
 
 pub fn render(
