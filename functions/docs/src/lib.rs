@@ -22,7 +22,7 @@ pub fn handle(req: Request) -> Response<Body> {
         }
         "GET /docs" => reply::page(&ctx),
         "GET /docs/assets/{asset}" => {
-            match assets::find(&ctx.path_param("asset").unwrap_or_default()) {
+            match assets::find(ctx.path_param("asset").unwrap_or_default()) {
                 Some(asset) => reply::asset(&ctx, asset),
                 None => reply::not_found(&ctx),
             }
