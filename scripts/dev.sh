@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make dev`: installs what is missing, builds, starts the AWS emulator, provisions
 # template.yaml's resources in it, and serves every route on 127.0.0.1:${PAYRAIL_PORT:-3000}.
-# Ctrl-C stops everything it started.
+# Ctrl-C stops everything it started. It writes .payrail/env.json and .payrail/lambda.env for
+# `sam local` and `cargo lambda` (README: "sam local and cargo lambda").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/emulator.sh
@@ -26,7 +27,9 @@ fi
 # Local mode: webhook receivers on loopback, over plain HTTP, are allowed.
 export PAYRAIL_ALLOW_PRIVATE_TARGETS=${PAYRAIL_ALLOW_PRIVATE_TARGETS:-1}
 export PAYRAIL_WEBHOOK_SCHEMES=${PAYRAIL_WEBHOOK_SCHEMES:-http,https}
-target/debug/payrail-local &
+# .payrail/env.json and .payrail/lambda.env: this stack's environment for `sam local` (the
+# emulator reached from Docker at PAYRAIL_SAM_HOST) and `cargo lambda watch`.
+target/debug/payrail-local --env-dir .payrail --sam-host "${PAYRAIL_SAM_HOST:-host.docker.internal}" &
 server=$!
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; stop_emulator; stop_localstripe' EXIT
 wait $server

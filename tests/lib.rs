@@ -473,6 +473,8 @@ pub mod browser {
     pub struct Browser {
         pub client: Client,
         _driver: tokio::process::Child,
+        /// chromedriver's port, for what WebDriver itself does not offer (the console log).
+        driver_port: u16,
         profile: PathBuf,
     }
 
@@ -508,7 +510,9 @@ pub mod browser {
                         format!("--window-size={width},{height}"),
                         format!("--user-data-dir={}", profile.display()),
                     ]
-                }
+                },
+                // Keeps the page's console (errors, CSP violations) for `console_errors`.
+                "goog:loggingPrefs": {"browser": "ALL"}
             });
             let client =
                 ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
@@ -519,6 +523,7 @@ pub mod browser {
             Some(Self {
                 client,
                 _driver: driver,
+                driver_port: port,
                 profile,
             })
         }
@@ -595,6 +600,32 @@ pub mod browser {
                 }
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
+        }
+
+        /// The console messages at level SEVERE since the last call: script errors, failed
+        /// loads and Content-Security-Policy violations.
+        pub async fn console_errors(&self) -> Vec<String> {
+            let session = self.client.session_id().await.unwrap().unwrap();
+            let url = format!(
+                "http://127.0.0.1:{}/session/{session}/se/log",
+                self.driver_port
+            );
+            let log: Value = reqwest::Client::new()
+                .post(url)
+                .json(&json!({"type": "browser"}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            log["value"]
+                .as_array()
+                .expect("chromedriver answers the browser log")
+                .iter()
+                .filter(|e| e["level"] == "SEVERE")
+                .map(|e| e["message"].as_str().unwrap_or_default().to_owned())
+                .collect()
         }
 
         pub async fn screenshot(&self, name: &str) -> PathBuf {

@@ -2,6 +2,7 @@
 //! serves every HTTP route of template.yaml by calling the same handler functions the Lambda
 //! binaries run, with the request shaped exactly as API Gateway (HTTP API, payload 2.0) shapes it.
 
+pub mod env_file;
 pub mod event_sources;
 pub mod provision;
 pub mod router;

@@ -201,33 +201,143 @@ pub async fn provision(
         names.insert(queue.logical_id.clone(), url);
     }
 
-    let mut environment = BTreeMap::new();
-    for (var, value) in &template.environment {
-        let resolved = match value {
-            EnvValue::Literal(v) => v.clone(),
-            EnvValue::Ref(target) => match (names.get(target), template.parameters.get(target)) {
-                (Some(physical), _) => physical.clone(),
-                (None, Some(default)) => default.clone(),
-                (None, None) => return Err(format!("{var}: !Ref {target} names nothing").into()),
-            },
-            EnvValue::Sub(text) => {
-                let mut out = text.replace("${AWS::StackName}", prefix);
-                for (logical, physical) in names.iter().chain(template.parameters.iter()) {
-                    out = out.replace(&format!("${{{logical}}}"), physical);
-                }
-                if out.contains("${") {
-                    return Err(format!("{var}: cannot resolve !Sub {text} locally").into());
-                }
-                out
-            }
-        };
-        environment.insert(var.clone(), resolved);
-    }
+    let environment = environment(template, &names, prefix, aws)?;
     Ok(LocalStack {
         prefix: prefix.to_owned(),
         names,
         environment,
         queue_urls,
+    })
+}
+
+/// The names of a stack provisioned earlier (by `make dev`) under `prefix`, checking that each
+/// resource is there, without changing anything.
+pub async fn describe(
+    template: &Template,
+    prefix: &str,
+    aws: &aws_config::SdkConfig,
+) -> Result<LocalStack, BoxError> {
+    let dynamodb = aws_sdk_dynamodb::Client::new(aws);
+    let secrets = aws_sdk_secretsmanager::Client::new(aws);
+    let sqs = aws_sdk_sqs::Client::new(aws);
+    let missing = |what: &str, name: &str, code: Option<&str>| -> BoxError {
+        let why = code.unwrap_or("no answer");
+        format!("{what} {name} is not in the emulator ({why}); is `make dev` running?").into()
+    };
+    let mut names = BTreeMap::new();
+    for table in &template.tables {
+        let name = format!("{prefix}-{}", table.logical_id);
+        dynamodb
+            .describe_table()
+            .table_name(&name)
+            .send()
+            .await
+            .map_err(|e| missing("table", &name, e.code()))?;
+        names.insert(table.logical_id.clone(), name);
+    }
+    for id in &template.secrets {
+        let name = format!("{prefix}-{id}");
+        secrets
+            .describe_secret()
+            .secret_id(&name)
+            .send()
+            .await
+            .map_err(|e| missing("secret", &name, e.code()))?;
+        names.insert(id.clone(), name);
+    }
+    let mut queue_urls = BTreeMap::new();
+    for queue in &template.queues {
+        let name = format!("{prefix}-{}", queue.logical_id);
+        let url = sqs
+            .get_queue_url()
+            .queue_name(&name)
+            .send()
+            .await
+            .map_err(|e| missing("queue", &name, e.code()))?
+            .queue_url
+            .unwrap_or_default();
+        queue_urls.insert(queue.logical_id.clone(), url.clone());
+        names.insert(queue.logical_id.clone(), url);
+    }
+    let environment = environment(template, &names, prefix, aws)?;
+    Ok(LocalStack {
+        prefix: prefix.to_owned(),
+        names,
+        environment,
+        queue_urls,
+    })
+}
+
+/// Every function's environment, resolved against the provisioned `names`.
+fn environment(
+    template: &Template,
+    names: &BTreeMap<String, String>,
+    prefix: &str,
+    aws: &aws_config::SdkConfig,
+) -> Result<BTreeMap<String, String>, BoxError> {
+    let parameters = local_parameters(template);
+    let mut environment = BTreeMap::new();
+    for (var, value) in &template.environment {
+        let resolved = resolve(var, value, template, names, &parameters, prefix)?;
+        environment.insert(var.clone(), resolved);
+    }
+    // Declared empty for AWS, where the SDK's own endpoints apply; locally, the emulator.
+    if let (Some(declared), Some(endpoint)) =
+        (environment.get_mut("AWS_ENDPOINT_URL"), aws.endpoint_url())
+    {
+        *declared = endpoint.to_owned();
+    }
+    Ok(environment)
+}
+
+/// The local stack is a stage of its own, never `prod`: the template's `Stage` default would
+/// turn the sandbox processor off, which is all there is locally.
+const LOCAL_PARAMETERS: &[(&str, &str)] = &[("Stage", "local")];
+
+/// The template's parameter defaults, with the local stack's own values.
+fn local_parameters(template: &Template) -> BTreeMap<String, String> {
+    let mut parameters = template.parameters.clone();
+    for (name, value) in LOCAL_PARAMETERS {
+        parameters.insert((*name).to_owned(), (*value).to_owned());
+    }
+    parameters
+}
+
+/// An environment value as it is locally: `!Ref`s to the provisioned names or the
+/// parameters, `!Sub` placeholders filled in, `!If` decided on the parameters.
+fn resolve(
+    var: &str,
+    value: &EnvValue,
+    template: &Template,
+    names: &BTreeMap<String, String>,
+    parameters: &BTreeMap<String, String>,
+    prefix: &str,
+) -> Result<String, BoxError> {
+    Ok(match value {
+        EnvValue::Literal(v) => v.clone(),
+        EnvValue::Ref(target) => match (names.get(target), parameters.get(target)) {
+            (Some(physical), _) => physical.clone(),
+            (None, Some(value)) => value.clone(),
+            (None, None) => return Err(format!("{var}: !Ref {target} names nothing").into()),
+        },
+        EnvValue::Sub(text) => {
+            let mut out = text.replace("${AWS::StackName}", prefix);
+            for (logical, physical) in names.iter().chain(parameters.iter()) {
+                out = out.replace(&format!("${{{logical}}}"), physical);
+            }
+            if out.contains("${") {
+                return Err(format!("{var}: cannot resolve !Sub {text} locally").into());
+            }
+            out
+        }
+        EnvValue::If(condition, then, otherwise) => {
+            let c = template.conditions.get(condition).ok_or_else(|| {
+                format!("{var}: condition {condition} cannot be evaluated locally")
+            })?;
+            let holds = parameters.get(&c.parameter) == Some(&c.value);
+            let branch = if holds { then } else { otherwise };
+            resolve(var, branch, template, names, parameters, prefix)?
+        }
     })
 }
 

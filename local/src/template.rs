@@ -90,6 +90,8 @@ pub struct FunctionSpec {
     /// `Schedule` events: how often the function runs.
     pub schedules: Vec<std::time::Duration>,
     pub event_sources: Vec<EventSource>,
+    /// The names of its own `Environment.Variables` (it has the Globals' too).
+    pub variables: Vec<String>,
 }
 
 /// An environment value: a literal, or a `!Ref` to a parameter or resource.
@@ -99,6 +101,15 @@ pub enum EnvValue {
     Ref(String),
     /// `!Sub` text with `${Name}` placeholders.
     Sub(String),
+    /// `!If [Condition, then, else]`.
+    If(String, Box<EnvValue>, Box<EnvValue>),
+}
+
+/// A condition the local stack can evaluate: `!Equals [!Ref Parameter, "value"]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition {
+    pub parameter: String,
+    pub value: String,
 }
 
 #[derive(Debug, Clone)]
@@ -112,6 +123,10 @@ pub struct Template {
     pub parameters: BTreeMap<String, String>,
     /// Every function's environment (Globals, then each function's own).
     pub environment: BTreeMap<String, EnvValue>,
+    /// The names of the Globals' `Environment.Variables`, which every function has.
+    pub global_variables: Vec<String>,
+    /// `Conditions` of the `!Equals [!Ref Parameter, value]` form, by name.
+    pub conditions: BTreeMap<String, Condition>,
 }
 
 fn get<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
@@ -151,20 +166,54 @@ fn env_value(v: &Value) -> Option<EnvValue> {
     match v {
         Value::Tagged(t) if t.tag == "Ref" => text(&t.value).map(EnvValue::Ref),
         Value::Tagged(t) if t.tag == "Sub" => text(&t.value).map(EnvValue::Sub),
+        Value::Tagged(t) if t.tag == "If" => match t.value.as_sequence().map(Vec::as_slice) {
+            Some([condition, then, otherwise]) => Some(EnvValue::If(
+                text(condition)?,
+                Box::new(env_value(then)?),
+                Box::new(env_value(otherwise)?),
+            )),
+            _ => None,
+        },
         Value::Mapping(m) => m.get("Ref").and_then(text).map(EnvValue::Ref),
         other => text(other).map(EnvValue::Literal),
     }
 }
 
-fn collect_env(function: &Value, into: &mut BTreeMap<String, EnvValue>) {
+/// Adds `function`'s environment to `into` and answers the names it declares.
+fn collect_env(
+    function: &Value,
+    into: &mut BTreeMap<String, EnvValue>,
+) -> Result<Vec<String>, TemplateError> {
+    let mut names = Vec::new();
     let vars = get(function, "Environment").and_then(|e| get(e, "Variables"));
     if let Some(Value::Mapping(vars)) = vars {
         for (k, v) in vars {
-            if let (Some(k), Some(v)) = (text(k), env_value(v)) {
-                into.insert(k, v);
-            }
+            let k = text(k).ok_or_else(|| shape("an environment variable without a name"))?;
+            let v = env_value(v)
+                .ok_or_else(|| shape(format!("{k}: a value the local stack cannot resolve")))?;
+            into.insert(k.clone(), v);
+            names.push(k);
         }
     }
+    Ok(names)
+}
+
+/// `!Equals [!Ref Parameter, value]` (either order).
+fn parse_condition(v: &Value) -> Option<Condition> {
+    let Value::Tagged(t) = v else { return None };
+    let [a, b] = t.value.as_sequence().map(Vec::as_slice)? else {
+        return None;
+    };
+    let as_ref = |v: &Value| match v {
+        Value::Tagged(r) if r.tag == "Ref" => text(&r.value),
+        _ => None,
+    };
+    let (parameter, value) = match (as_ref(a), as_ref(b)) {
+        (Some(p), None) => (p, text(b)?),
+        (None, Some(p)) => (p, text(a)?),
+        _ => return None,
+    };
+    (t.tag == "Equals").then_some(Condition { parameter, value })
 }
 
 impl Template {
@@ -185,6 +234,8 @@ impl Template {
             functions: Vec::new(),
             parameters: BTreeMap::new(),
             environment: BTreeMap::new(),
+            global_variables: Vec::new(),
+            conditions: BTreeMap::new(),
         };
         if let Some(Value::Mapping(params)) = get(&doc, "Parameters") {
             for (name, p) in params {
@@ -194,8 +245,15 @@ impl Template {
                 }
             }
         }
+        if let Some(Value::Mapping(conditions)) = get(&doc, "Conditions") {
+            for (name, c) in conditions {
+                if let (Some(name), Some(c)) = (text(name), parse_condition(c)) {
+                    out.conditions.insert(name, c);
+                }
+            }
+        }
         if let Some(globals) = get(&doc, "Globals").and_then(|g| get(g, "Function")) {
-            collect_env(globals, &mut out.environment);
+            out.global_variables = collect_env(globals, &mut out.environment)?;
         }
         let Some(Value::Mapping(resources)) = get(&doc, "Resources") else {
             return Err(shape("no Resources"));
@@ -209,13 +267,25 @@ impl Template {
                 "AWS::SecretsManager::Secret" => out.secrets.push(id),
                 "AWS::SQS::Queue" => out.queues.push(parse_queue(&id, &props)?),
                 "AWS::Serverless::Function" => {
-                    collect_env(&props, &mut out.environment);
-                    out.functions.push(parse_function(&id, res, &props)?);
+                    let variables = collect_env(&props, &mut out.environment)?;
+                    out.functions.push(FunctionSpec {
+                        variables,
+                        ..parse_function(&id, res, &props)?
+                    });
                 }
                 _ => {}
             }
         }
         Ok(out)
+    }
+
+    /// The names of every environment variable `function` runs with: the Globals' and its own.
+    pub fn variables_of(&self, function: &FunctionSpec) -> Vec<String> {
+        let mut names: Vec<String> = self.global_variables.clone();
+        names.extend(function.variables.iter().cloned());
+        names.sort();
+        names.dedup();
+        names
     }
 
     /// Every HTTP route with the binary that serves it.
@@ -363,6 +433,7 @@ fn parse_function(id: &str, res: &Value, props: &Value) -> Result<FunctionSpec, 
         routes,
         schedules,
         event_sources,
+        variables: Vec::new(),
     })
 }
 
@@ -446,5 +517,21 @@ mod tests {
             t.environment.get("PAYRAIL_TRANSACTIONS_TABLE"),
             Some(&EnvValue::Ref("TransactionsTable".into()))
         );
+        assert_eq!(
+            t.environment.get("PAYRAIL_ALLOW_SANDBOX"),
+            Some(&EnvValue::If(
+                "IsProd".into(),
+                Box::new(EnvValue::Literal("0".into())),
+                Box::new(EnvValue::Ref("AllowSandbox".into()))
+            ))
+        );
+        assert_eq!(
+            t.conditions["IsProd"],
+            Condition {
+                parameter: "Stage".into(),
+                value: "prod".into()
+            }
+        );
+        assert!(t.global_variables.iter().any(|v| v == "PAYRAIL_KEYS_TABLE"));
     }
 }

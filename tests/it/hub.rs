@@ -952,3 +952,90 @@ async fn a_merchant_creates_shares_and_deactivates_a_payment_link_in_the_hub() {
         .await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn the_api_reference_tab_lists_the_endpoints_and_links_to_the_full_reference() {
+    let Some(browser) = Browser::launch(1280, 900).await else {
+        return;
+    };
+    let s = TestStack::start().await;
+    let (_, key) = s.merchant_with_key().await;
+    sign_in(&browser, &s, &key).await;
+
+    // A failure is said in words, and opening the tab again retries.
+    browser
+        .eval(
+            "window.realFetch = window.fetch; \
+             window.fetch = (url, init) => String(url).endsWith('/openapi.json') \
+               ? Promise.reject(new TypeError('Failed to fetch')) : window.realFetch(url, init);",
+            vec![],
+        )
+        .await;
+    open_tab(&browser, "reference").await;
+    browser
+        .until("!document.querySelector('#panel .alert').hidden")
+        .await;
+    let alert = browser.text("#panel .alert").await;
+    assert!(
+        alert.contains("Could not load the API reference: Payrail could not be reached"),
+        "{alert}"
+    );
+    browser
+        .eval("window.fetch = window.realFetch;", vec![])
+        .await;
+
+    // Reached like the other tabs: with the arrow keys from the one before it.
+    open_tab(&browser, "settings").await;
+    browser
+        .find("#tab-settings")
+        .await
+        .send_keys(&fantoccini::key::Key::Right.to_string())
+        .await
+        .unwrap();
+    browser
+        .until(
+            "document.querySelector('#tab-reference').getAttribute('aria-selected') === 'true' \
+             && document.activeElement.id === 'tab-reference' \
+             && document.querySelector('#reference-groups tr[data-operation-id]')",
+        )
+        .await;
+    let row = browser
+        .text("#reference-groups [data-tag=payments] tr[data-operation-id=createPaymentRequest]")
+        .await;
+    for expected in [
+        "POST",
+        "/api/v1/payment-requests",
+        "Create a payment request",
+        "payments:write",
+    ] {
+        assert!(row.contains(expected), "{expected} not in {row}");
+    }
+    let merchants = browser
+        .text("#reference-groups tr[data-operation-id=createMerchant]")
+        .await;
+    assert!(merchants.contains("admin token"), "{merchants}");
+    let hub = browser
+        .text("#reference-groups tr[data-operation-id=showHub]")
+        .await;
+    assert!(hub.contains("none (public)"), "{hub}");
+    let full = browser.find("#open-reference").await;
+    assert_eq!(full.text().await.unwrap(), "Open full reference");
+    assert_eq!(full.prop("href").await.unwrap().unwrap(), s.url("/docs"));
+    browser.screenshot("hub-reference").await;
+
+    // Each endpoint opens its operation in the full reference.
+    browser
+        .click("#reference-groups tr[data-operation-id=createPaymentRequest] a")
+        .await;
+    browser
+        .until(
+            "location.pathname === '/docs' && location.hash === '#/payments/createPaymentRequest'",
+        )
+        .await;
+    browser
+        .until("[...document.querySelectorAll('.opblock.is-open')].some(o => o.innerText.includes('createPaymentRequest'))")
+        .await;
+    let errors = browser.console_errors().await;
+    browser.close().await;
+    assert!(errors.is_empty(), "{errors:#?}");
+}

@@ -18,6 +18,7 @@ mod hub_security;
 mod key_lifecycle;
 mod keys;
 mod lambda_runtime;
+mod local_env;
 mod merchants;
 mod page_security;
 mod payment_links;

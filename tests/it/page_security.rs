@@ -1,4 +1,4 @@
-//! The hosted checkout and the Developer Hub tell browsers to use HTTPS only.
+//! The hosted checkout, the Developer Hub and the API reference tell browsers to use HTTPS only.
 
 use payrail_tests::{TestStack, payment};
 use serde_json::Value;
@@ -19,6 +19,7 @@ async fn checkout_page_and_hub_send_strict_transport_security() {
         format!("/checkout/{id}"),
         "/checkout/txn_missing".into(),
         "/hub".into(),
+        "/docs".into(),
     ] {
         let res = s.client.get(s.url(&path)).send().await.unwrap();
         assert_eq!(

@@ -1709,6 +1709,106 @@ async function renderSettings(panel) {
   panel.append(form, alert);
 }
 
+// ---------------------------------------------------------------- API reference
+
+const HTTP_METHODS = ["get", "post", "put", "patch", "delete"];
+
+/** What a caller needs for an operation, from its `x-payrail-permission`, in words. */
+function permissionCell(op) {
+  const permission = op["x-payrail-permission"];
+  if (!permission) return h("span", { class: "muted" }, "none (public)");
+  if (permission === "admin") return "admin token";
+  if (permission === "any") return "any API key";
+  return h("code", {}, permission);
+}
+
+/** The document's operations grouped by their first tag, in the order the document lists tags. */
+function operationsByTag(doc) {
+  const groups = new Map((doc.tags ?? []).map((t) => [t.name, { tag: t.name, description: t.description, operations: [] }]));
+  for (const [path, item] of Object.entries(doc.paths ?? {})) {
+    for (const method of HTTP_METHODS) {
+      const op = item?.[method];
+      if (!op) continue;
+      const tag = op.tags?.[0] ?? "other";
+      if (!groups.has(tag)) groups.set(tag, { tag, operations: [] });
+      groups.get(tag).operations.push({ method, path, op });
+    }
+  }
+  return [...groups.values()].filter((g) => g.operations.length);
+}
+
+/** The link that opens an operation in the full reference (Swagger UI's deep link). */
+const referenceLink = (tag, operationId) => `docs#/${encodeURIComponent(tag)}/${encodeURIComponent(operationId)}`;
+
+function renderReference(panel) {
+  const status = h("p", { class: "list-status", role: "status" }, "Loading the API reference…");
+  const alert = alertBox();
+  const groups = h("div", { id: "reference-groups", class: "list", "aria-busy": "true" }, status);
+  panel.append(
+    heading(
+      "API reference",
+      "Every endpoint of this API by area, with the permission an API key needs for it.",
+      h("a", { href: "docs", class: "button-link", id: "open-reference" }, "Open full reference"),
+    ),
+    alert,
+    groups,
+  );
+
+  (async () => {
+    let doc;
+    try {
+      const res = await fetch(new URL("openapi.json", API), { headers: { Accept: "application/json" }, cache: "no-store", credentials: "omit" });
+      if (!res.ok) throw new Error(`the server answered ${res.status} ${res.statusText}`);
+      doc = await res.json();
+    } catch (err) {
+      status.textContent = "";
+      const reason = err instanceof TypeError ? "Payrail could not be reached" : err.message;
+      alert.show(`Could not load the API reference: ${reason}. Open the tab again to retry.`);
+      return;
+    } finally {
+      groups.removeAttribute("aria-busy");
+    }
+    const found = operationsByTag(doc);
+    if (!found.length) {
+      status.textContent = "The API document lists no endpoints.";
+      return;
+    }
+    groups.replaceChildren(
+      ...found.map(({ tag, description, operations }) =>
+        h(
+          "section",
+          { class: "reference-group", "data-tag": tag },
+          h("h3", {}, tag),
+          description ? h("p", { class: "muted" }, description) : null,
+          h(
+            "div",
+            { class: "table-wrap" },
+            h(
+              "table",
+              {},
+              h("thead", {}, h("tr", {}, ["Method", "Path", "Summary", "Permission"].map((t) => h("th", { scope: "col" }, t)))),
+              h(
+                "tbody",
+                {},
+                operations.map(({ method, path, op }) =>
+                  h(
+                    "tr",
+                    { "data-operation-id": op.operationId },
+                    h("td", { "data-label": "Method" }, badge(method.toUpperCase(), `method-${method}`)),
+                    h("td", { "data-label": "Path" }, h("a", { href: referenceLink(tag, op.operationId), title: `${op.operationId} in the full reference` }, h("code", {}, path))),
+                    h("td", { "data-label": "Summary" }, op.summary ?? ""),
+                    h("td", { "data-label": "Permission" }, permissionCell(op)),
+                  ),
+                ),
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+  })();
+}
+
 const TABS = {
   payments: renderPayments,
   links: renderLinks,
@@ -1717,6 +1817,7 @@ const TABS = {
   events: renderEvents,
   logs: renderLogs,
   settings: renderSettings,
+  reference: renderReference,
 };
 
 /** The resource a tab shows; a key that cannot read it sees why instead. */

@@ -128,6 +128,8 @@ pub const ROUTES: &[Route] = &[
     public("POST /pay/{link_id}"),
     public("POST /hooks/stripe/{merchant_id}"),
     public("GET /api/v1/openapi.json"),
+    public("GET /docs"),
+    public("GET /docs/assets/{asset}"),
     public("GET /hub"),
     public("GET /hub/{asset}"),
 ];
