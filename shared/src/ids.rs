@@ -130,6 +130,18 @@ prefixed_id!(
     "log_"
 );
 
+impl AttemptId {
+    /// The smallest id an attempt made at or after `at` can have: for key-range queries.
+    pub fn lower_bound(at: crate::domain::Timestamp) -> String {
+        let millis = u64::try_from(at.unix()).unwrap_or_default() * 1000;
+        format!(
+            "{}{}",
+            Self::PREFIX,
+            Ulid::from_parts(millis, 0).to_string().to_ascii_lowercase()
+        )
+    }
+}
+
 /// An id for a request that API Gateway did not name (local runs and unit tests).
 pub fn request_id() -> String {
     format!("req_{}", new_ulid())

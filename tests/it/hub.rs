@@ -1039,3 +1039,73 @@ async fn the_api_reference_tab_lists_the_endpoints_and_links_to_the_full_referen
     browser.close().await;
     assert!(errors.is_empty(), "{errors:#?}");
 }
+
+#[tokio::test]
+async fn failed_deliveries_are_recovered_by_the_merchant_and_redriven_by_the_operator() {
+    let Some(browser) = Browser::launch(1280, 900).await else {
+        return;
+    };
+    let s = TestStack::start_with_webhooks(&[("PAYRAIL_RETRY_SCHEDULE", "0,1")]).await;
+    let (_, key) = s.merchant_with_key().await;
+    let receiver = Receiver::start().await;
+    receiver.otherwise(503, Duration::ZERO);
+    let ep = s
+        .post(
+            "/api/v1/webhook-endpoints",
+            &key,
+            json!({"url": receiver.url, "events": ["payment.created"]}),
+        )
+        .await;
+    ep.expect(201);
+    let ep_id = ep.data()["id"].as_str().unwrap().to_owned();
+    s.post("/api/v1/payment-requests", &key, payment("hub-recover"))
+        .await
+        .expect(201);
+    // Both attempts fail and the job is given up on, onto the dead-letter queue.
+    let deliveries = format!("/api/v1/webhook-endpoints/{ep_id}/deliveries");
+    for _ in 0..150 {
+        let log = s.get(&deliveries, &key).await;
+        if log.data()["items"][0]["outcome"] == "failed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    receiver.otherwise(200, Duration::ZERO);
+    let failed = receiver.deliveries().len();
+
+    // The merchant recovers the endpoint from the Webhooks tab.
+    sign_in(&browser, &s, &key).await;
+    open_tab(&browser, "webhooks").await;
+    browser
+        .until("document.querySelectorAll('#webhooks-table tbody tr').length === 1")
+        .await;
+    browser.click_button("#webhooks-table", "Recover").await;
+    browser
+        .until("document.querySelector('#dialog').open")
+        .await;
+    browser.click("#confirm-recover").await;
+    browser
+        .until("document.querySelector('#toast').textContent.includes('1 failed deliveries queued again')")
+        .await;
+    let got = receiver.wait_for(failed + 1, Duration::from_secs(30)).await;
+    let event_id = got[failed].header("webhook-id").unwrap().to_owned();
+    assert_eq!(got[0].header("webhook-id"), Some(event_id.as_str()));
+
+    // The operator sees the job given up on and delivers it again.
+    browser.click("#sign-out").await;
+    sign_in(&browser, &s, s.admin()).await;
+    browser
+        .until("document.querySelector('#dead-letter-count')?.textContent.includes('About 1 deliveries')")
+        .await;
+    browser.screenshot("hub-dead-letters").await;
+    browser.click("#redrive").await;
+    browser
+        .until("document.querySelector('#dead-letter-count')?.textContent.startsWith('Empty')")
+        .await;
+    let got = receiver.wait_for(failed + 2, Duration::from_secs(30)).await;
+    assert_eq!(
+        got[failed + 1].header("webhook-id"),
+        Some(event_id.as_str())
+    );
+    browser.close().await;
+}

@@ -25,6 +25,7 @@ mod payment_links;
 mod payments;
 mod permissions;
 mod rate_limit;
+mod recover;
 mod refunds;
 mod stripe;
 mod tenancy;

@@ -10,6 +10,11 @@ export type Schemas = components['schemas'];
 /** An operation's query parameters, as docs/openapi.yaml declares them. */
 export type Query<K extends keyof Operations> = NonNullable<Operations[K]['parameters']['query']>;
 
+/** The `data` of an operation's success answer, for answers the document declares inline. */
+type Data<K extends keyof Operations> = Operations[K]['responses'] extends { 200: { content: { 'application/json': { data?: infer D } } } }
+  ? NonNullable<D>
+  : never;
+
 /** One page of a list: `items` and the cursor of the next page (null on the last). */
 export interface Page<T> {
   items: T[];
@@ -86,6 +91,10 @@ export interface Methods {
   listMerchants(query?: Query<'listMerchants'>, options?: RequestOptions): Promise<Page<S['Merchant']>>;
   getMerchant(id: string, options?: RequestOptions): Promise<S['Merchant']>;
   updateMerchant(id: string, body: S['MerchantUpdate'], options?: RequestOptions): Promise<S['Merchant']>;
+  /** Webhook jobs given up on, waiting on the dead-letter queue. */
+  getDeadLetters(options?: RequestOptions): Promise<Data<'getDeadLetters'>>;
+  /** Moves up to `max` (default 1000) of them back to the delivery queue. */
+  redriveDeadLetters(body?: { max?: number }, options?: RequestOptions): Promise<Data<'redriveDeadLetters'>>;
 
   // API keys, two-step verification and the access log.
   /** With the admin token, the merchant is `body.merchant_id` or the `merchantId` option. */
@@ -137,6 +146,8 @@ export interface Methods {
   rotateWebhookSecret(id: string, options?: RequestOptions): Promise<Secret>;
   testWebhookEndpoint(id: string, options?: RequestOptions): Promise<S['Event']>;
   listDeliveries(id: string, query?: Query<'listDeliveries'>, options?: RequestOptions): Promise<Page<S['Attempt']>>;
+  /** Re-sends every delivery to the endpoint that failed since `since` (RFC 3339). */
+  recoverWebhookEndpoint(id: string, body: { since: string }, options?: RequestOptions): Promise<Data<'recoverWebhookEndpoint'>>;
 
   // Events.
   listEvents(query?: Query<'listEvents'>, options?: RequestOptions): Promise<Page<S['Event']>>;

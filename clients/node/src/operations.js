@@ -11,6 +11,8 @@ export const operations = {
   listMerchants: { method: 'GET', path: '/api/v1/merchants', query: true, page: true },
   getMerchant: { method: 'GET', path: '/api/v1/merchants/{id}' },
   updateMerchant: { method: 'PATCH', path: '/api/v1/merchants/{id}', body: true },
+  getDeadLetters: { method: 'GET', path: '/api/v1/dead-letters' },
+  redriveDeadLetters: { method: 'POST', path: '/api/v1/dead-letters/redrive', body: true },
 
   // API keys, two-step verification and the access log.
   createKey: { method: 'POST', path: '/api/v1/keys', body: true, merchantInBody: true },
@@ -53,6 +55,7 @@ export const operations = {
   rotateWebhookSecret: { method: 'POST', path: '/api/v1/webhook-endpoints/{id}/rotate-secret' },
   testWebhookEndpoint: { method: 'POST', path: '/api/v1/webhook-endpoints/{id}/test' },
   listDeliveries: { method: 'GET', path: '/api/v1/webhook-endpoints/{id}/deliveries', query: true, page: true },
+  recoverWebhookEndpoint: { method: 'POST', path: '/api/v1/webhook-endpoints/{id}/recover', body: true },
 
   // Events.
   listEvents: { method: 'GET', path: '/api/v1/events', query: true, page: true },
@@ -74,6 +77,8 @@ export const notClientOperations = [
   'getHubAsset',
   'showPaymentLink',
   'startPaymentLink',
+  'showDocs',
+  'getDocsAsset',
 ];
 
 // The name of a list operation's iterator: listTransactions → iterateTransactions.

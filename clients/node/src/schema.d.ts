@@ -42,6 +42,46 @@ export interface paths {
         patch: operations["updateMerchant"];
         trace?: never;
     };
+    "/api/v1/dead-letters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Webhook deliveries on the dead-letter queue (the operator's)
+         * @description Jobs given up on (attempts used up) or that failed to process; `POST /dead-letters/redrive` delivers them again.
+         */
+        get: operations["getDeadLetters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dead-letters/redrive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deliver the dead-letter queue's jobs again (the operator's)
+         * @description Moves up to `max` jobs (default 1,000) back to the delivery queue, each as a new delivery with its event's `webhook-id`. A job leaves the dead-letter queue only once it is queued again. A message that is not a delivery job stays and is counted as `unreadable`.
+         */
+        post: operations["redriveDeadLetters"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/keys": {
         parameters: {
             query?: never;
@@ -663,6 +703,39 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhook-endpoints/{id}/recover": {
+        parameters: {
+            query?: {
+                /**
+                 * @description With the admin token: the merchant to act for (its data, with a full key's rights). Ignored
+                 *     for a merchant API key. Without it the admin token gets 403.
+                 */
+                merchant_id?: components["parameters"]["ActingFor"];
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Re-send every delivery to this endpoint that failed since a time
+         * @description Queues again each event whose delivery to this endpoint ended `failed` (its attempts
+         *     used up) or `endpoint_disabled` at or after `since`, unless a later attempt delivered
+         *     it; oldest first, at most 1,000 per call (`more` and `next_since` say where to go on).
+         *     Each delivery keeps its event's `webhook-id`, so a receiver de-duplicates one it already
+         *     has; calling twice queues twice. `since` reaches back at most 30 days (attempts are kept
+         *     that long). A disabled endpoint is 409: enable it first.
+         */
+        post: operations["recoverWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events": {
         parameters: {
             query?: {
@@ -745,6 +818,45 @@ export interface paths {
         };
         /** This document */
         get: operations["getOpenApi"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/docs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This reference, browsable (Swagger UI, served from this API) */
+        get: operations["showDocs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/docs/assets/{asset}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                asset: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * A script or stylesheet of the browsable reference
+         * @description The viewer's files carry its version in their names and may be kept for a year; the page's own are revalidated (ETag) on every load.
+         */
+        get: operations["getDocsAsset"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1981,6 +2093,72 @@ export interface operations {
             429: components["responses"]["RateLimited"];
         };
     };
+    getDeadLetters: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The queue and about how many jobs it holds. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ok"] & {
+                        data?: {
+                            queue_url: string;
+                            approximate_messages: number;
+                        };
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    redriveDeadLetters: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    max?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description What was moved. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ok"] & {
+                        data?: {
+                            moved: number;
+                            unreadable: number;
+                            approximate_remaining: number;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
     listKeys: {
         parameters: {
             query?: {
@@ -2973,6 +3151,59 @@ export interface operations {
             429: components["responses"]["RateLimited"];
         };
     };
+    recoverWebhookEndpoint: {
+        parameters: {
+            query?: {
+                /**
+                 * @description With the admin token: the merchant to act for (its data, with a full key's rights). Ignored
+                 *     for a merchant API key. Without it the admin token gets 403.
+                 */
+                merchant_id?: components["parameters"]["ActingFor"];
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: date-time */
+                    since: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The failed deliveries queued again. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ok"] & {
+                        data?: {
+                            endpoint_id: string;
+                            since: components["schemas"]["Timestamp"];
+                            queued: number;
+                            event_ids: string[];
+                            /** @description More failed deliveries than one call re-sends. */
+                            more: boolean;
+                            next_since: components["schemas"]["NullableTimestamp"];
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
     listEvents: {
         parameters: {
             query?: {
@@ -3073,6 +3304,65 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
+        };
+    };
+    showDocs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Html"];
+            /** @description The browser's copy (If-None-Match) is current. */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `/docs/` is answered with a redirect to `/docs`. */
+            308: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getDocsAsset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                asset: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The asset. */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                    "text/css": string;
+                };
+            };
+            /** @description The browser's copy (If-None-Match) is current. */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: components["responses"]["Html"];
         };
     };
     showHub: {

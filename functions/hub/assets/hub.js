@@ -987,6 +987,7 @@ function renderWebhooks(panel) {
         cell: (ep) => [
           h("button", { type: "button", class: "secondary", onclick: () => showDeliveries(ep) }, "Deliveries"),
           writeButton("webhooks", "Send test", { class: "secondary", onclick: (e) => sendTest(ep, e.target) }),
+          writeButton("webhooks", "Recover", { class: "secondary", onclick: () => recoverDialog(ep) }),
           writeButton("webhooks", "Secret", { class: "secondary", onclick: (e) => showSecret(ep, e.target) }),
           writeButton("webhooks", "Edit", { class: "secondary", onclick: () => endpointDialog(ep) }),
           writeButton("webhooks", ep.enabled ? "Disable" : "Enable", { class: "secondary", onclick: (e) => setEnabled(ep, !ep.enabled, e.target) }),
@@ -1150,6 +1151,42 @@ function renderWebhooks(panel) {
       [
         { label: "Rotate secret", class: "secondary", id: "rotate-secret", onclick: rotate },
         { label: "Done", value: "done", class: "primary" },
+      ],
+    );
+  }
+
+  /** Re-sends what failed to the endpoint since a time the merchant picks (default: a day ago). */
+  async function recoverDialog(ep) {
+    const dayAgo = new Date(Date.now() - 24 * 3600 * 1000);
+    const local = new Date(dayAgo.getTime() - dayAgo.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+    const since = h("input", { id: "recover-since", type: "datetime-local", value: local, autofocus: true });
+    const formAlert = alertBox();
+    const recover = async (e) => {
+      formAlert.clear();
+      const at = new Date(since.value);
+      if (Number.isNaN(at.getTime())) return formAlert.show("Pick a date and time.");
+      await busy(e.target, async () => {
+        try {
+          const done = await api("POST", `webhook-endpoints/${encodeURIComponent(ep.id)}/recover`, { body: { since: at.toISOString().replace(/\.\d+Z$/, "Z") } });
+          $("#dialog").close("recovered");
+          toast(done.queued ? `${done.queued} failed deliveries queued again.${done.more ? " There are more: recover again from the last one." : ""}` : "No failed deliveries to recover since then.");
+          showDeliveries(ep);
+        } catch (err) {
+          formAlert.show(err);
+        }
+      });
+    };
+    await openDialog(
+      "Recover failed deliveries",
+      [
+        h("p", {}, `Every event whose delivery to ${ep.url} failed since this time is sent again, with its original webhook-id, so your receiver can recognise one it already has.`),
+        h("label", { for: "recover-since" }, "Failed since (your time zone)"),
+        since,
+        formAlert,
+      ],
+      [
+        { label: "Cancel", value: "cancel" },
+        { label: "Recover", class: "primary", id: "confirm-recover", onclick: recover },
       ],
     );
   }
@@ -1864,6 +1901,7 @@ function showMerchants() {
   showScreen("merchants");
   $("#who").textContent = "Admin";
   $("#switch-merchant").hidden = true;
+  showDeadLetters();
   $("#merchant-list").replaceChildren(
     pagedTable({
       id: "merchants-table",
@@ -1878,6 +1916,39 @@ function showMerchants() {
       ],
     }),
   );
+}
+
+/** The operator's view of webhook jobs given up on, with the button that delivers them again. */
+async function showDeadLetters() {
+  const box = $("#dead-letters");
+  const alert = alertBox();
+  const render = (count) => {
+    const redrive = h("button", { type: "button", id: "redrive", class: "primary", disabled: count === 0 }, "Deliver them again");
+    redrive.addEventListener("click", () =>
+      busy(redrive, async () => {
+        alert.clear();
+        try {
+          const done = await api("POST", "dead-letters/redrive", { body: {}, merchantScoped: false });
+          toast(`${done.moved} deliveries queued again${done.unreadable ? `; ${done.unreadable} unreadable messages left on the queue` : ""}.`);
+          render(done.approximate_remaining);
+        } catch (err) {
+          alert.show(err);
+        }
+      }),
+    );
+    box.replaceChildren(
+      h("h2", {}, "Webhook dead-letter queue"),
+      h("p", { id: "dead-letter-count" }, count === 0 ? "Empty: every delivery was made or is still being retried." : `About ${count} deliveries were given up on (their attempts ran out). Once the receivers are back, deliver them again.`),
+      redrive,
+      alert,
+    );
+  };
+  try {
+    render((await api("GET", "dead-letters", { merchantScoped: false })).approximate_messages);
+  } catch (err) {
+    box.replaceChildren(alert);
+    alert.show(err);
+  }
 }
 
 function actFor(merchant) {

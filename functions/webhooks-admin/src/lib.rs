@@ -1,10 +1,11 @@
-//! `webhooks-admin`: webhook endpoints, their secrets and delivery log, and the event log.
+//! `webhooks-admin`: webhook endpoints, their secrets and delivery log, the event log, and
+//! getting deliveries going again (recovering an endpoint, redriving the dead-letter queue).
 
 use lambda_http::{Body, Request, Response};
 use payrail::auth;
 use payrail::http::{Reply, RequestCtx, render_envelope};
 use payrail::two_step::HubCheck;
-use payrail::webhooks::{WebhookEndpoint, service};
+use payrail::webhooks::{WebhookEndpoint, recover, service};
 use payrail::{ApiError, App};
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
@@ -16,6 +17,22 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
     ctx.body()?;
     let principal = auth::authenticate(app, ctx).await?;
+    // The operator's routes (the route table admits only the admin token to them).
+    match ctx.route.as_str() {
+        "GET /api/v1/dead-letters" => {
+            return Ok(Reply::ok(
+                recover::dead_letters(app).await?,
+                "webhook deliveries in the dead-letter queue",
+            ));
+        }
+        "POST /api/v1/dead-letters/redrive" => {
+            return Ok(Reply::ok(
+                recover::redrive(app, &optional_body(ctx)?).await?,
+                "dead-letter queue redriven; the jobs are delivered again",
+            ));
+        }
+        _ => {}
+    }
     let id = ctx.path_param("id").unwrap_or_default();
     let caller = &auth::merchant_caller(app, &principal, ctx.query("merchant_id")).await?;
     let hub = &HubCheck::of_request(ctx);
@@ -55,6 +72,10 @@ async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
             service::send_test(app, caller, id).await?,
             "test event created; watch its delivery in the endpoint's deliveries",
         )),
+        "POST /api/v1/webhook-endpoints/{id}/recover" => Ok(Reply::ok(
+            recover::recover(app, caller, id, &ctx.json_object()?).await?,
+            "failed deliveries queued again",
+        )),
         "GET /api/v1/webhook-endpoints/{id}/deliveries" => {
             let page = service::deliveries(app, caller, id, &ctx.page()?).await?;
             Ok(Reply::ok(
@@ -71,16 +92,21 @@ async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
         }
         "GET /api/v1/events/{id}" => Ok(Reply::ok(service::event(app, caller, id).await?, "event")),
         "POST /api/v1/events/{id}/resend" => {
-            let body = if ctx.body()?.iter().all(u8::is_ascii_whitespace) {
-                payrail::http::JsonObject::default()
-            } else {
-                ctx.json_object()?
-            };
+            let body = optional_body(ctx)?;
             Ok(Reply::ok(
                 service::resend(app, caller, id, &body).await?,
                 "event queued for delivery",
             ))
         }
         other => Err(ApiError::NotFound(format!("no route {other}"))),
+    }
+}
+
+/// A JSON body whose fields are all optional: an empty body reads as `{}`.
+fn optional_body(ctx: &RequestCtx) -> Result<payrail::http::JsonObject, ApiError> {
+    if ctx.body()?.iter().all(u8::is_ascii_whitespace) {
+        Ok(payrail::http::JsonObject::default())
+    } else {
+        ctx.json_object()
     }
 }

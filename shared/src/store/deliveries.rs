@@ -52,3 +52,40 @@ pub async fn for_event(app: &App, event: &EventId) -> Result<Vec<Attempt>, Store
     .await?;
     Ok(page.items)
 }
+
+/// The attempts to `endpoint` made at or after `since`, oldest first, at most `cap` of them;
+/// the flag says whether more were left unread. Attempt ids are time-ordered, so this is a
+/// key-range query on the endpoint's partition, never a scan.
+pub async fn since(
+    app: &App,
+    endpoint: &EndpointId,
+    since: crate::domain::Timestamp,
+    cap: usize,
+) -> Result<(Vec<Attempt>, bool), StoreError> {
+    let from = AttemptId::lower_bound(since);
+    let mut attempts = Vec::new();
+    let mut start = None;
+    loop {
+        let out = app
+            .dynamodb
+            .query()
+            .table_name(&app.settings.deliveries_table)
+            .key_condition_expression("endpoint_id = :ep AND id >= :from")
+            .expression_attribute_values(":ep", AttributeValue::S(endpoint.to_string()))
+            .expression_attribute_values(":from", AttributeValue::S(from.clone()))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(super::classify)?;
+        for item in out.items.unwrap_or_default() {
+            if attempts.len() == cap {
+                return Ok((attempts, true));
+            }
+            attempts.push(super::from_item(item)?);
+        }
+        start = out.last_evaluated_key;
+        if start.is_none() {
+            return Ok((attempts, false));
+        }
+    }
+}

@@ -1,0 +1,253 @@
+//! Getting deliveries going again after an outage: re-sending what failed to one endpoint since
+//! a time (`POST /webhook-endpoints/{id}/recover`), and moving the jobs in the dead-letter queue
+//! back to the delivery queue (`POST /dead-letters/redrive`, the operator's).
+//!
+//! Both only queue jobs for events that exist: each delivery keeps its event's `webhook-id`, so
+//! a receiver that already has one recognises it. Running either twice queues twice; nothing is
+//! lost either way.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use aws_sdk_sqs::error::DisplayErrorContext;
+use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, QueueAttributeName};
+use serde_json::{Value, json};
+
+use super::dispatch::{Job, enqueue};
+use super::endpoint::WebhookEndpoint;
+use crate::App;
+use crate::auth::MerchantCaller;
+use crate::domain::Timestamp;
+use crate::error::ApiError;
+use crate::http::JsonObject;
+use crate::ids::EventId;
+use crate::store;
+use crate::tenant::find;
+
+/// How far back a recovery may reach: attempts are kept 30 days.
+pub const RECOVER_WINDOW: Duration = Duration::from_secs(30 * 24 * 3600);
+/// Events re-sent by one call at most; the answer says where to continue.
+pub const RECOVER_MAX_EVENTS: usize = 1000;
+/// Attempts read by one call at most (a failed delivery is a handful of attempts).
+const RECOVER_MAX_ATTEMPTS: usize = 20_000;
+
+/// Outcomes that end a delivery without it arriving.
+fn gave_up(outcome: &str) -> bool {
+    matches!(outcome, "failed" | "endpoint_disabled")
+}
+
+/// Re-sends every event whose delivery to the endpoint ended failed at or after `since` (and
+/// was not delivered by a later attempt), oldest first.
+pub async fn recover(
+    app: &App,
+    caller: &MerchantCaller,
+    raw_id: &str,
+    body: &JsonObject,
+) -> Result<Value, ApiError> {
+    // The endpoint first: another merchant's is 404 whatever the body says.
+    let endpoint: WebhookEndpoint = find(app, caller, raw_id).await?;
+    let now = Timestamp::now();
+    let since = parse_since(body, now)?;
+    if !endpoint.enabled {
+        return Err(ApiError::Conflict(
+            "this endpoint is disabled: enable it, then recover its failed deliveries".into(),
+        ));
+    }
+    let (attempts, unread) =
+        store::deliveries::since(app, &endpoint.id, since, RECOVER_MAX_ATTEMPTS).await?;
+    // The last attempt of each event decides: oldest event first, by its first attempt here.
+    let mut last: BTreeMap<EventId, (usize, &str, Timestamp)> = BTreeMap::new();
+    for (i, a) in attempts.iter().enumerate() {
+        let first = last.get(&a.event_id).map_or(i, |(first, ..)| *first);
+        last.insert(
+            a.event_id.clone(),
+            (first, a.outcome.as_str(), a.created_at),
+        );
+    }
+    let mut failed: Vec<(usize, EventId, Timestamp)> = last
+        .into_iter()
+        .filter(|(_, (_, outcome, _))| gave_up(outcome))
+        .map(|(event, (first, _, at))| (first, event, at))
+        .collect();
+    failed.sort();
+    let more = failed.len() > RECOVER_MAX_EVENTS || unread;
+    // Where a follow-up call starts: after the last event queued now.
+    let next_since = failed
+        .get(RECOVER_MAX_EVENTS)
+        .map(|(first, ..)| attempts[*first].created_at)
+        .or_else(|| {
+            unread
+                .then(|| attempts.last().map(|a| a.created_at))
+                .flatten()
+        });
+    failed.truncate(RECOVER_MAX_EVENTS);
+    let jobs: Vec<Job> = failed
+        .iter()
+        .map(|(_, event, _)| Job {
+            event_id: event.clone(),
+            endpoint_id: endpoint.id.clone(),
+        })
+        .collect();
+    enqueue(app, &jobs).await?;
+    Ok(json!({
+        "endpoint_id": endpoint.id,
+        "since": since,
+        "queued": jobs.len(),
+        "event_ids": jobs.iter().map(|j| j.event_id.clone()).collect::<Vec<_>>(),
+        "more": more,
+        "next_since": if more { next_since } else { None },
+    }))
+}
+
+fn parse_since(body: &JsonObject, now: Timestamp) -> Result<Timestamp, ApiError> {
+    let raw = body
+        .string("since")
+        .map_err(|e| ApiError::validation("since", e))?
+        .ok_or_else(|| ApiError::validation("since", "is required"))?;
+    let since = Timestamp::parse(raw.trim()).ok_or_else(|| {
+        ApiError::validation(
+            "since",
+            "must be an RFC 3339 time such as 2026-11-23T08:00:00Z",
+        )
+    })?;
+    if since > now {
+        return Err(ApiError::validation("since", "must not be in the future"));
+    }
+    if since.plus(RECOVER_WINDOW) < now {
+        return Err(ApiError::validation(
+            "since",
+            "must be within the last 30 days (older attempts are no longer kept)",
+        ));
+    }
+    Ok(since)
+}
+
+/// The dead-letter queue of webhook deliveries, as the operator sees it.
+pub async fn dead_letters(app: &App) -> Result<Value, ApiError> {
+    Ok(json!({
+        "queue_url": app.settings.delivery_dlq_url,
+        "approximate_messages": approximate_messages(app).await?,
+    }))
+}
+
+async fn approximate_messages(app: &App) -> Result<u64, ApiError> {
+    let out = app
+        .sqs
+        .get_queue_attributes()
+        .queue_url(&app.settings.delivery_dlq_url)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+        .send()
+        .await
+        .map_err(|e| {
+            ApiError::internal(format!(
+                "reading the dead-letter queue: {}",
+                DisplayErrorContext(&e)
+            ))
+        })?;
+    Ok(out
+        .attributes()
+        .and_then(|a| a.get(&QueueAttributeName::ApproximateNumberOfMessages))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0))
+}
+
+/// Most jobs one redrive moves when the request names no `max`.
+pub const REDRIVE_DEFAULT: u64 = 1000;
+pub const REDRIVE_MAX: i64 = 10_000;
+
+/// Moves up to `max` jobs from the dead-letter queue back to the delivery queue, each as a
+/// fresh delivery (attempt 1). A message that is not a delivery job stays where it is, counted.
+/// A job is deleted from the dead-letter queue only once it is queued again.
+pub async fn redrive(app: &App, body: &JsonObject) -> Result<Value, ApiError> {
+    let max = match body
+        .integer("max")
+        .map_err(|e| ApiError::validation("max", e))?
+    {
+        None => REDRIVE_DEFAULT,
+        Some(n) if (1..=REDRIVE_MAX).contains(&n) => n as u64,
+        Some(_) => {
+            return Err(ApiError::validation(
+                "max",
+                format!("must be between 1 and {REDRIVE_MAX}"),
+            ));
+        }
+    };
+    let (mut moved, mut unreadable) = (0u64, 0u64);
+    while moved < max {
+        let batch = (max - moved).min(10) as i32;
+        let out = app
+            .sqs
+            .receive_message()
+            .queue_url(&app.settings.delivery_dlq_url)
+            .max_number_of_messages(batch)
+            // Long enough to queue and delete this batch; an unreadable message shows again
+            // after it, for the operator to inspect.
+            .visibility_timeout(60)
+            .wait_time_seconds(0)
+            .send()
+            .await
+            .map_err(|e| {
+                ApiError::internal(format!(
+                    "reading the dead-letter queue: {}",
+                    DisplayErrorContext(&e)
+                ))
+            })?;
+        let messages = out.messages.unwrap_or_default();
+        if messages.is_empty() {
+            break;
+        }
+        let mut jobs = Vec::new();
+        let mut done = Vec::new();
+        for m in &messages {
+            match m.body().and_then(|b| serde_json::from_str::<Job>(b).ok()) {
+                Some(job) => {
+                    jobs.push(job);
+                    done.push(m.receipt_handle().unwrap_or_default().to_owned());
+                }
+                None => unreadable += 1,
+            }
+        }
+        enqueue(app, &jobs).await?;
+        delete(app, &done).await?;
+        moved += jobs.len() as u64;
+        if jobs.is_empty() {
+            // Only unreadable messages are left in view.
+            break;
+        }
+    }
+    Ok(json!({
+        "moved": moved,
+        "unreadable": unreadable,
+        "approximate_remaining": approximate_messages(app).await?,
+    }))
+}
+
+async fn delete(app: &App, receipts: &[String]) -> Result<(), ApiError> {
+    if receipts.is_empty() {
+        return Ok(());
+    }
+    let entries = receipts
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            DeleteMessageBatchRequestEntry::builder()
+                .id(i.to_string())
+                .receipt_handle(r)
+                .build()
+                .map_err(|e| ApiError::internal(e.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    app.sqs
+        .delete_message_batch()
+        .queue_url(&app.settings.delivery_dlq_url)
+        .set_entries(Some(entries))
+        .send()
+        .await
+        .map_err(|e| {
+            ApiError::internal(format!(
+                "emptying the dead-letter queue: {}",
+                DisplayErrorContext(&e)
+            ))
+        })?;
+    Ok(())
+}
