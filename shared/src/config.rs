@@ -23,6 +23,8 @@ pub struct Settings {
     pub events_table: String,
     pub endpoints_table: String,
     pub deliveries_table: String,
+    /// The operator's audit log (admin-token changes).
+    pub audit_log_table: String,
     /// Payment links (`/pay/<id>`), with their count of paid payments.
     pub payment_links_table: String,
     /// Merchants' two-step enrolments (one item each).
@@ -227,6 +229,7 @@ impl Settings {
             deliveries_table: required("PAYRAIL_DELIVERIES_TABLE")?,
             two_step_table: required("PAYRAIL_TWO_STEP_TABLE")?,
             payment_links_table: required("PAYRAIL_PAYMENT_LINKS_TABLE")?,
+            audit_log_table: required("PAYRAIL_AUDIT_LOG_TABLE")?,
             two_step_secret_prefix: required("PAYRAIL_TWO_STEP_SECRET_PREFIX")?,
             delivery_queue_url: required("PAYRAIL_DELIVERY_QUEUE_URL")?,
             delivery_retry_queue_url: required("PAYRAIL_DELIVERY_RETRY_QUEUE_URL")?,
@@ -279,9 +282,10 @@ mod tests {
         move |k| map.get(k).cloned()
     }
 
-    const BASE: [(&str, &str); 17] = [
+    const BASE: [(&str, &str); 18] = [
         ("PAYRAIL_TWO_STEP_TABLE", "ts"),
         ("PAYRAIL_PAYMENT_LINKS_TABLE", "pl"),
+        ("PAYRAIL_AUDIT_LOG_TABLE", "al"),
         ("PAYRAIL_TWO_STEP_SECRET_PREFIX", "p/two-step"),
         ("PAYRAIL_PROCESSOR_SECRET_PREFIX", "p/processor"),
         ("PAYRAIL_WEBHOOK_ENDPOINTS_TABLE", "w"),

@@ -125,6 +125,11 @@ prefixed_id!(
     "plink_"
 );
 prefixed_id!(
+    /// An entry of the operator's audit log.
+    AuditId,
+    "aud_"
+);
+prefixed_id!(
     /// An entry of the API access log.
     LogId,
     "log_"

@@ -520,6 +520,20 @@ async fn the_operator_picks_a_merchant_and_changes_its_rate_limit() {
     let keys = s.get("/api/v1/keys", &issued).await;
     keys.expect(200);
     assert_eq!(keys.data()["items"][0]["merchant_id"], json!(merchant));
+
+    // Back on the merchant picker, the audit log lists what the operator changed.
+    browser
+        .eval("document.querySelector('#dialog').close()", vec![])
+        .await;
+    browser.click("#switch-merchant").await;
+    browser
+        .until("document.querySelectorAll('#audit-table tbody tr').length >= 2")
+        .await;
+    let audit = browser.text("#audit-table tbody").await;
+    assert!(audit.contains("POST /api/v1/keys"), "{audit}");
+    assert!(audit.contains("PATCH /api/v1/merchants/{id}"), "{audit}");
+    assert!(audit.contains(&merchant), "{audit}");
+    browser.screenshot("hub-audit-log").await;
     browser.close().await;
 }
 

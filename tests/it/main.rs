@@ -2,6 +2,7 @@
 //! Run with `make test`, which starts the emulator.
 
 mod access_log;
+mod audit_log;
 mod aws_timeouts;
 mod browser;
 mod cancel_and_retry;

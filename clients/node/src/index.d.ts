@@ -91,6 +91,8 @@ export interface Methods {
   listMerchants(query?: Query<'listMerchants'>, options?: RequestOptions): Promise<Page<S['Merchant']>>;
   getMerchant(id: string, options?: RequestOptions): Promise<S['Merchant']>;
   updateMerchant(id: string, body: S['MerchantUpdate'], options?: RequestOptions): Promise<S['Merchant']>;
+  /** Every change made with the admin token, newest first. */
+  listAuditLog(query?: Query<'listAuditLog'>, options?: RequestOptions): Promise<Page<S['AuditEntry']>>;
   /** Webhook jobs given up on, waiting on the dead-letter queue. */
   getDeadLetters(options?: RequestOptions): Promise<Data<'getDeadLetters'>>;
   /** Moves up to `max` (default 1000) of them back to the delivery queue. */
@@ -169,6 +171,7 @@ type IterateArgs<K extends ListId> = Parameters<Methods[K]>;
 /** Async iterators over every item of a list, page after page. */
 export interface Iterators {
   iterateMerchants(...args: IterateArgs<'listMerchants'>): AsyncGenerator<ItemOf<'listMerchants'>, void>;
+  iterateAuditLog(...args: IterateArgs<'listAuditLog'>): AsyncGenerator<ItemOf<'listAuditLog'>, void>;
   iterateKeys(...args: IterateArgs<'listKeys'>): AsyncGenerator<ItemOf<'listKeys'>, void>;
   iterateLogs(...args: IterateArgs<'listLogs'>): AsyncGenerator<ItemOf<'listLogs'>, void>;
   iterateTransactions(...args: IterateArgs<'listTransactions'>): AsyncGenerator<ItemOf<'listTransactions'>, void>;

@@ -12,6 +12,7 @@ export const operations = {
   getMerchant: { method: 'GET', path: '/api/v1/merchants/{id}' },
   updateMerchant: { method: 'PATCH', path: '/api/v1/merchants/{id}', body: true },
   getDeadLetters: { method: 'GET', path: '/api/v1/dead-letters' },
+  listAuditLog: { method: 'GET', path: '/api/v1/audit-log', query: true, page: true },
   redriveDeadLetters: { method: 'POST', path: '/api/v1/dead-letters/redrive', body: true },
 
   // API keys, two-step verification and the access log.

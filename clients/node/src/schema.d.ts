@@ -214,6 +214,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The operator's audit log, newest first (the admin token's)
+         * @description Every change made with the admin token, refused ones included: creating and changing merchants, key actions, and whatever it does acting for a merchant. Written just after each answer; kept for good.
+         */
+        get: operations["listAuditLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/payment-requests": {
         parameters: {
             query?: never;
@@ -1196,6 +1216,25 @@ export interface components {
             key_id: string;
             created_at: components["schemas"]["Timestamp"];
         };
+        AuditEntry: {
+            id: string;
+            /** @description The route: PATCH /api/v1/merchants/{id}. */
+            action: string;
+            path: string;
+            /** @description The object acted on (the id in the path */
+            target: string | null;
+            /** @description The merchant whose data it was. */
+            merchant_id: string | null;
+            status: number;
+            /** @description The answer's X-Request-Id. */
+            request_id: string;
+            created_at: components["schemas"]["Timestamp"];
+        };
+        AuditListEnvelope: components["schemas"]["Ok"] & {
+            data?: components["schemas"]["Page"] & {
+                items?: unknown;
+            };
+        };
         LogListEnvelope: components["schemas"]["Ok"] & {
             data?: components["schemas"]["Page"] & {
                 items?: unknown;
@@ -1781,6 +1820,15 @@ export interface components {
                 "application/json": components["schemas"]["KeyListEnvelope"];
             };
         };
+        /** @description A page of the audit log. */
+        AuditList: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["AuditListEnvelope"];
+            };
+        };
         /** @description A page of the access log. */
         LogList: {
             headers: {
@@ -2364,6 +2412,26 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    listAuditLog: {
+        parameters: {
+            query?: {
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["AuditList"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             429: components["responses"]["RateLimited"];
         };
     };

@@ -1902,6 +1902,7 @@ function showMerchants() {
   $("#who").textContent = "Admin";
   $("#switch-merchant").hidden = true;
   showDeadLetters();
+  showAuditLog();
   $("#merchant-list").replaceChildren(
     pagedTable({
       id: "merchants-table",
@@ -1949,6 +1950,27 @@ async function showDeadLetters() {
     box.replaceChildren(alert);
     alert.show(err);
   }
+}
+
+/** Every change made with the admin token, newest first. */
+function showAuditLog() {
+  $("#audit-log").replaceChildren(
+    h("h2", {}, "Audit log"),
+    h("p", { class: "muted" }, "Every change made with the admin token, refused ones included, newest first."),
+    pagedTable({
+      id: "audit-table",
+      empty: "No changes made with the admin token yet.",
+      load: (cursor) => api("GET", "audit-log", { query: { limit: PAGE_SIZE, cursor }, merchantScoped: false }),
+      columns: [
+        { title: "When", cell: (e) => time(e.created_at) },
+        { title: "Action", cell: (e) => h("code", {}, e.action) },
+        { title: "Target", cell: (e) => (e.target ? h("code", {}, e.target) : h("span", { class: "muted" }, "—")) },
+        { title: "Merchant", cell: (e) => (e.merchant_id ? h("code", {}, e.merchant_id) : h("span", { class: "muted" }, "—")) },
+        { title: "Status", cell: (e) => statusBadge(e.status) },
+        { title: "Request", cell: (e) => h("code", { class: "small" }, e.request_id) },
+      ],
+    }),
+  );
 }
 
 function actFor(merchant) {

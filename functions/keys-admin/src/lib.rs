@@ -23,6 +23,14 @@ async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
             let merchant = merchants::create(app, &ctx.json_object()?).await?;
             Ok(Reply::created(merchant.to_json(), "merchant created"))
         }
+        "GET /api/v1/audit-log" => {
+            principal.require_admin()?;
+            let page = payrail::access_log::audit_log(app, &ctx.page()?).await?;
+            Ok(Reply::ok(
+                page.to_json(payrail::access_log::AuditEntry::to_json),
+                "changes made with the admin token, newest first",
+            ))
+        }
         "GET /api/v1/merchants" => {
             principal.require_admin()?;
             let page = merchants::list(app, &ctx.page()?).await?;

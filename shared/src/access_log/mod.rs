@@ -6,9 +6,11 @@
 //! before the execution environment is frozen (see [`crate::lambda`]); locally a background
 //! task does.
 
+pub mod audit;
 pub mod entry;
 mod queue;
 
+pub use audit::AuditEntry;
 pub use entry::{LogEntry, RETENTION};
 pub use queue::{AccessLog, AccessLogReceiver, flush, run_writer};
 
@@ -18,6 +20,14 @@ use crate::error::ApiError;
 use crate::http::Page;
 use crate::ids::LogId;
 use crate::store::{self, page::PageOf};
+
+/// The operator's audit log, newest first.
+pub async fn audit_log(
+    app: &App,
+    page: &Page<crate::ids::AuditId>,
+) -> Result<PageOf<AuditEntry>, ApiError> {
+    Ok(store::audit_log::list(app, page.limit, page.after.as_ref()).await?)
+}
 
 /// A merchant's log, newest first. The admin token names the merchant with `merchant_id`.
 pub async fn list(

@@ -1,16 +1,24 @@
-//! The queue of entries written after each response.
+//! The queue of entries written after each response: access-log entries, and the operator's
+//! audit entries.
 
 use tokio::sync::mpsc;
 
-use super::LogEntry;
+use super::{AuditEntry, LogEntry};
 use crate::App;
 use crate::store;
 
-pub type AccessLogReceiver = mpsc::UnboundedReceiver<LogEntry>;
+/// One entry to write after the response.
+#[derive(Debug)]
+pub enum Record {
+    Access(LogEntry),
+    Audit(AuditEntry),
+}
+
+pub type AccessLogReceiver = mpsc::UnboundedReceiver<Record>;
 
 /// Queues entries for writing after the response.
 #[derive(Debug, Clone)]
-pub struct AccessLog(mpsc::UnboundedSender<LogEntry>);
+pub struct AccessLog(mpsc::UnboundedSender<Record>);
 
 impl AccessLog {
     pub fn channel() -> (Self, AccessLogReceiver) {
@@ -20,21 +28,43 @@ impl AccessLog {
 
     pub fn record(&self, entry: LogEntry) {
         // The receiver lives as long as the process; if it is gone there is nowhere to write.
-        let _ = self.0.send(entry);
+        let _ = self.0.send(Record::Access(entry));
+    }
+
+    pub fn audit(&self, entry: AuditEntry) {
+        let _ = self.0.send(Record::Audit(entry));
     }
 }
 
-/// Writes every queued entry now; failures are logged, never answered (the response is gone).
+/// Writes a batch; failures are logged, never answered (the response is gone).
+async fn write(app: &App, records: Vec<Record>) {
+    let (mut access, mut audit) = (Vec::new(), Vec::new());
+    for record in records {
+        match record {
+            Record::Access(e) => access.push(e),
+            Record::Audit(e) => audit.push(e),
+        }
+    }
+    if !access.is_empty()
+        && let Err(e) = store::access_log::put_all(app, &access).await
+    {
+        tracing::error!(error = %e, count = access.len(), "access log write failed");
+    }
+    if !audit.is_empty()
+        && let Err(e) = store::audit_log::put_all(app, &audit).await
+    {
+        tracing::error!(error = %e, count = audit.len(), "audit log write failed");
+    }
+}
+
+/// Writes every queued entry now.
 pub async fn flush(app: &App, receiver: &mut AccessLogReceiver) {
-    let mut entries = Vec::new();
-    while let Ok(entry) = receiver.try_recv() {
-        entries.push(entry);
+    let mut records = Vec::new();
+    while let Ok(record) = receiver.try_recv() {
+        records.push(record);
     }
-    if entries.is_empty() {
-        return;
-    }
-    if let Err(e) = store::access_log::put_all(app, &entries).await {
-        tracing::error!(error = %e, count = entries.len(), "access log write failed");
+    if !records.is_empty() {
+        write(app, records).await;
     }
 }
 
@@ -42,12 +72,10 @@ pub async fn flush(app: &App, receiver: &mut AccessLogReceiver) {
 /// processes (the local server); Lambda uses [`flush`] from its extension instead.
 pub async fn run_writer(app: &App, mut receiver: AccessLogReceiver) {
     while let Some(first) = receiver.recv().await {
-        let mut entries = vec![first];
+        let mut records = vec![first];
         while let Ok(more) = receiver.try_recv() {
-            entries.push(more);
+            records.push(more);
         }
-        if let Err(e) = store::access_log::put_all(app, &entries).await {
-            tracing::error!(error = %e, count = entries.len(), "access log write failed");
-        }
+        write(app, records).await;
     }
 }

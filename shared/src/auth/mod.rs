@@ -150,6 +150,7 @@ async fn identify(app: &App, ctx: &RequestCtx, token: &str) -> Result<Principal,
         };
     }
     if admin::verify(app, token).await? {
+        ctx.note_admin();
         Ok(Principal::Admin)
     } else {
         Err(ApiError::Unauthorized("invalid credential".into()))

@@ -122,6 +122,7 @@ pub const ROUTES: &[Route] = &[
     admin("GET /api/v1/merchants"),
     admin("GET /api/v1/merchants/{id}"),
     admin("PATCH /api/v1/merchants/{id}"),
+    admin("GET /api/v1/audit-log"),
     admin("GET /api/v1/dead-letters"),
     admin("POST /api/v1/dead-letters/redrive"),
     public("GET /checkout/{transaction_id}"),

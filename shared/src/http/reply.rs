@@ -1,11 +1,12 @@
 //! Rendering answers: the envelope, the compatibility shape, and the headers every response has.
 
-use lambda_http::http::{HeaderMap, HeaderValue, StatusCode, header};
+use lambda_http::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Response};
 use serde_json::{Value, json};
 
 use super::RequestCtx;
 use crate::App;
+use crate::access_log::AuditEntry;
 use crate::access_log::entry::LogEntry;
 use crate::error::ApiError;
 
@@ -116,6 +117,11 @@ fn finish(
             &ctx.path,
             status.as_u16(),
         ));
+    }
+    // Every change the operator's token makes, or tries to, goes to the audit log.
+    if ctx.is_admin() && !matches!(ctx.method, Method::GET | Method::HEAD) {
+        app.access_log
+            .audit(AuditEntry::of(ctx, status.as_u16(), body));
     }
     let mut res = Response::new(Body::Text(body.to_string()));
     *res.status_mut() = status;

@@ -39,6 +39,8 @@ pub struct RequestCtx {
     caller: OnceLock<MerchantCaller>,
     /// Its rate-limit window, once counted.
     rate: OnceLock<RateWindow>,
+    /// Set once the operator's admin token authenticated this request (for the audit log).
+    admin: OnceLock<()>,
     /// The domain API Gateway received the request on (`requestContext.domainName`).
     gateway_domain: Option<String>,
 }
@@ -80,6 +82,7 @@ impl RequestCtx {
             started,
             caller: OnceLock::new(),
             rate: OnceLock::new(),
+            admin: OnceLock::new(),
             gateway_domain: gateway_domain.filter(|d| !d.is_empty()),
         }
     }
@@ -91,6 +94,15 @@ impl RequestCtx {
 
     pub(crate) fn note_rate(&self, rate: RateWindow) {
         let _ = self.rate.set(rate);
+    }
+
+    pub(crate) fn note_admin(&self) {
+        let _ = self.admin.set(());
+    }
+
+    /// Whether the admin token authenticated this request.
+    pub fn is_admin(&self) -> bool {
+        self.admin.get().is_some()
     }
 
     pub fn caller(&self) -> Option<&MerchantCaller> {

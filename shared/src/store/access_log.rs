@@ -1,5 +1,7 @@
 //! Access log items: partition `merchant_id`, sort `id` (time-ordered), expiring by TTL.
 
+use std::collections::HashMap;
+
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 
 use super::page::{NewestFirst, PageOf};
@@ -12,23 +14,35 @@ use crate::ids::{LogId, MerchantId};
 const BATCH: usize = 25;
 
 pub async fn put_all(app: &App, entries: &[LogEntry]) -> Result<(), StoreError> {
-    let table = &app.settings.access_log_table;
-    for chunk in entries.chunks(BATCH) {
-        let mut requests = Vec::with_capacity(chunk.len());
-        for entry in chunk {
-            let mut item = to_item(entry)?;
-            item.insert(
-                "ttl".into(),
-                AttributeValue::N(entry.created_at.plus(RETENTION).unix().to_string()),
-            );
+    let mut items = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let mut item = to_item(entry)?;
+        item.insert(
+            "ttl".into(),
+            AttributeValue::N(entry.created_at.plus(RETENTION).unix().to_string()),
+        );
+        items.push(item);
+    }
+    batch_put(app, &app.settings.access_log_table, items).await
+}
+
+/// Writes items in batches of 25 (BatchWriteItem's most); unprocessed items (throttling) are
+/// retried a few times, then reported.
+pub(crate) async fn batch_put(
+    app: &App,
+    table: &str,
+    items: Vec<HashMap<String, AttributeValue>>,
+) -> Result<(), StoreError> {
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        let mut pending = Vec::with_capacity(BATCH);
+        for item in items.by_ref().take(BATCH) {
             let put = PutRequest::builder()
                 .set_item(Some(item))
                 .build()
                 .map_err(|e| StoreError::Dynamo(e.to_string()))?;
-            requests.push(WriteRequest::builder().put_request(put).build());
+            pending.push(WriteRequest::builder().put_request(put).build());
         }
-        // Unprocessed items (throttling) are retried a few times, then reported.
-        let mut pending = requests;
         for attempt in 0..3 {
             let out = app
                 .dynamodb
@@ -48,7 +62,7 @@ pub async fn put_all(app: &App, entries: &[LogEntry]) -> Result<(), StoreError> 
         }
         if !pending.is_empty() {
             return Err(StoreError::Throttled(format!(
-                "{} access log entries left unprocessed",
+                "{} items for {table} left unprocessed",
                 pending.len()
             )));
         }

@@ -7,10 +7,12 @@
 //! - transactions: `pk` holds a transaction id, or a uniqueness guard
 //!   (`order#<merchant>#<order_uuid>`, `idem#<merchant>#<key>`) written in the same
 //!   transaction as the payment; index `by_merchant` (`merchant_id`, `pk`) holds only payments.
+//! - audit log: `log` (`admin`), `id`.
 //! - payment links: `id`; index `by_merchant` (`merchant_id`, `id`).
 //! - two-step: `merchant_id`; a merchant's authenticator enrolment (see [`two_step`]).
 
 pub mod access_log;
+pub mod audit_log;
 pub mod deliveries;
 pub mod endpoints;
 pub mod events;
