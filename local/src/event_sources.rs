@@ -182,8 +182,11 @@ async fn run_stream(table: String, app: Arc<App>, streams: aws_sdk_dynamodbstrea
             };
             if !events.is_empty() {
                 idle = false;
-                // As Lambda does, a failed batch is retried from the same position.
-                if webhook_dispatch::handle(&app, events).await.is_err() {
+                // As Lambda does, a batch that failed is retried from the same position; the
+                // events it did dispatch are out of the outbox and skipped the second time.
+                let outcome = payrail::webhooks::dispatch::dispatch(&app, &events).await;
+                if outcome.failed_from.is_some() {
+                    tokio::time::sleep(IDLE).await;
                     next_round.push(iterator);
                     continue;
                 }

@@ -26,6 +26,9 @@ pub async fn invoke(binary: &str, app: &App) -> Result<serde_json::Value, String
         "expire-payments" => expire_payments::handle(app, event)
             .await
             .map_err(|e| e.to_string()),
+        "webhook-dispatch" => webhook_dispatch::handle(app, event)
+            .await
+            .map_err(|e| e.to_string()),
         other => Err(format!("no local runner for scheduled function {other}")),
     }
 }

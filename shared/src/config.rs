@@ -50,6 +50,9 @@ pub struct Settings {
     pub admin_token_secret: String,
     /// How long a payment request can be paid before it expires.
     pub checkout_ttl: Duration,
+    /// How old an event still in the outbox must be before the reconciler dispatches it: the
+    /// stream normally gets to it within seconds.
+    pub dispatch_grace: Duration,
     /// Origin of the hosted checkout (`https://pay.example.com`). When unset, the origin the
     /// request arrived on is used, which is the API's own domain behind API Gateway.
     pub public_base_url: Option<Url>,
@@ -120,6 +123,18 @@ impl Settings {
                     return Err(ConfigError::Invalid {
                         name: "PAYRAIL_CHECKOUT_TTL_SECONDS",
                         reason: "expected a positive number of seconds".into(),
+                    });
+                }
+            },
+        };
+        let dispatch_grace = match lookup("PAYRAIL_DISPATCH_GRACE_SECONDS") {
+            None => Duration::from_secs(120),
+            Some(raw) => match raw.trim().parse::<u64>() {
+                Ok(secs) if secs <= 3600 => Duration::from_secs(secs),
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        name: "PAYRAIL_DISPATCH_GRACE_SECONDS",
+                        reason: "expected 0 to 3600 seconds".into(),
                     });
                 }
             },
@@ -263,6 +278,7 @@ impl Settings {
             events_table: required("PAYRAIL_EVENTS_TABLE")?,
             admin_token_secret: required("PAYRAIL_ADMIN_TOKEN_SECRET")?,
             checkout_ttl,
+            dispatch_grace,
             public_base_url,
             aws_timeouts,
         })

@@ -135,15 +135,25 @@ prefixed_id!(
     "log_"
 );
 
+/// The smallest id of `prefix` made at or after `at`: ids sort by time, so this bounds a
+/// key-range query by time.
+fn lower_bound(prefix: &str, at: crate::domain::Timestamp) -> String {
+    let millis = u64::try_from(at.unix()).unwrap_or_default() * 1000;
+    format!(
+        "{prefix}{}",
+        Ulid::from_parts(millis, 0).to_string().to_ascii_lowercase()
+    )
+}
+
 impl AttemptId {
-    /// The smallest id an attempt made at or after `at` can have: for key-range queries.
     pub fn lower_bound(at: crate::domain::Timestamp) -> String {
-        let millis = u64::try_from(at.unix()).unwrap_or_default() * 1000;
-        format!(
-            "{}{}",
-            Self::PREFIX,
-            Ulid::from_parts(millis, 0).to_string().to_ascii_lowercase()
-        )
+        lower_bound(Self::PREFIX, at)
+    }
+}
+
+impl EventId {
+    pub fn lower_bound(at: crate::domain::Timestamp) -> String {
+        lower_bound(Self::PREFIX, at)
     }
 }
 

@@ -21,6 +21,7 @@ mod keys;
 mod lambda_runtime;
 mod local_env;
 mod merchants;
+mod outbox;
 mod page_security;
 mod payment_links;
 mod payments;
