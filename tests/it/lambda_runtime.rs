@@ -201,8 +201,26 @@ async fn webhook_dispatch_and_fanout_binaries_turn_a_stream_record_into_a_signed
     image["body"]["S"] = json!(event["payload"].to_string());
     let mut api = RuntimeApi::start().await.unwrap();
     let _dispatch = spawn(&s, &api, "webhook-dispatch");
-    let answer = api.invoke(record, Duration::from_secs(30)).await.unwrap();
-    assert_eq!(answer, json!(1), "one job queued");
+    let answer = api
+        .invoke(record.clone(), Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(
+        answer,
+        json!({"batchItemFailures": []}),
+        "the record is done"
+    );
+    // The same record again (a retried batch) queues nothing: the event left the outbox.
+    let again = api.invoke(record, Duration::from_secs(30)).await.unwrap();
+    assert_eq!(again, json!({"batchItemFailures": []}));
+    // The reconciler's schedule, to the same binary: nothing is left to dispatch.
+    let scheduled = json!({"version": "0", "source": "aws.events",
+                           "detail-type": "Scheduled Event", "detail": {}});
+    let swept = api
+        .invoke(scheduled, Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(swept["queued"], 0, "{swept}");
     let queue = s.running.stack.queue_urls["DeliveriesQueue"].clone();
     let queued = s
         .running
