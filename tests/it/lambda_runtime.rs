@@ -29,7 +29,7 @@ fn binary(name: &str) -> PathBuf {
 
 /// Starts the function as Lambda would, through `$PAYRAIL_FUNCTION_LAUNCHER` when set (e.g.
 /// `qemu-aarch64-static` for arm64 packages on an x86_64 machine).
-fn spawn(s: &TestStack, api: &RuntimeApi, name: &str) -> tokio::process::Child {
+pub(crate) fn spawn(s: &TestStack, api: &RuntimeApi, name: &str) -> tokio::process::Child {
     let launcher = std::env::var("PAYRAIL_FUNCTION_LAUNCHER").unwrap_or_default();
     let mut words = launcher.split_whitespace();
     let mut cmd = match words.next() {
@@ -50,7 +50,7 @@ fn spawn(s: &TestStack, api: &RuntimeApi, name: &str) -> tokio::process::Child {
     cmd.spawn().expect("the function starts")
 }
 
-fn load(name: &str) -> Value {
+pub(crate) fn load(name: &str) -> Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../events")
         .join(name);

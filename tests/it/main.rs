@@ -13,6 +13,7 @@ mod docs;
 mod endpoint_limit;
 mod endpoint_races;
 mod events;
+mod faults;
 mod host_header;
 mod hub;
 mod hub_security;
