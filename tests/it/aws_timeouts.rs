@@ -24,7 +24,7 @@ async fn silent_endpoint() -> String {
 }
 
 /// The routes of `s`, served on their own port by an `App` whose AWS calls go to `endpoint`.
-async fn serve_against(s: &TestStack, endpoint: &str) -> String {
+pub(crate) async fn serve_against(s: &TestStack, endpoint: &str) -> String {
     let env = s.running.function_environment();
     let settings = Settings::from_lookup(|name| env.get(name).cloned()).unwrap();
     // AWS configuration as a Lambda reads it, then pointed elsewhere.

@@ -76,3 +76,106 @@ async fn a_fanout_killed_between_sending_and_recording_delivers_again_with_the_s
     assert_eq!(attempts[0]["outcome"], "succeeded");
     assert_eq!(attempts[0]["event_id"], event_id);
 }
+
+/// A TCP proxy to the emulator that can be cut off and restored: connections are refused, and
+/// those open are dropped, while it is down, as when the emulator restarts.
+struct Outage {
+    url: String,
+    down: tokio::sync::watch::Sender<bool>,
+}
+
+impl Outage {
+    async fn start() -> Self {
+        let upstream = std::env::var("AWS_ENDPOINT_URL").expect("the emulator's address");
+        let upstream = upstream
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_owned();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (down, watch) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if *watch.borrow() {
+                    continue; // refused: dropped at once
+                }
+                let mut watch = watch.clone();
+                let upstream = upstream.clone();
+                tokio::spawn(async move {
+                    let Ok(mut server) = tokio::net::TcpStream::connect(&upstream).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = watch.wait_for(|down| *down) => {}
+                    }
+                });
+            }
+        });
+        Self { url, down }
+    }
+
+    fn set_down(&self, down: bool) {
+        self.down.send_replace(down);
+    }
+}
+
+#[tokio::test]
+async fn while_aws_is_unreachable_requests_fail_cleanly_and_resume_after() {
+    let s = TestStack::start_with_webhooks(&[]).await;
+    let (_, key) = s.merchant_with_key().await;
+    let receiver = Receiver::start().await;
+    s.post(
+        "/api/v1/webhook-endpoints",
+        &key,
+        json!({"url": receiver.url, "events": ["payment.created"]}),
+    )
+    .await
+    .expect(201);
+    // The API served through the proxy; the stream and queue consumers reach AWS directly.
+    let outage = Outage::start().await;
+    let base = crate::aws_timeouts::serve_against(&s, &outage.url).await;
+    let client = reqwest::Client::new();
+    let create = |order: &'static str| {
+        client
+            .post(format!("{base}/api/v1/payment-requests"))
+            .bearer_auth(&key)
+            .json(&payment(order))
+            .send()
+    };
+    let res = TestStack::answer(create("outage-1").await.unwrap()).await;
+    assert_eq!(res.status, 201, "{}", res.body);
+
+    outage.set_down(true);
+    let res = TestStack::answer(create("outage-2").await.unwrap()).await;
+    assert_eq!(
+        res.status, 503,
+        "unreachable is worth a retry: {}",
+        res.body
+    );
+    assert_eq!(res.body["success"], false);
+
+    // Back: the same request succeeds as new; the failed one left nothing half-written.
+    outage.set_down(false);
+    let res = TestStack::answer(create("outage-2").await.unwrap()).await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    let all = s.get("/api/v1/transactions", &key).await;
+    assert_eq!(all.data()["items"].as_array().unwrap().len(), 2);
+
+    // Every event reaches the receiver.
+    let got = receiver.wait_for(2, Duration::from_secs(30)).await;
+    let events = s.get("/api/v1/events?type=payment.created", &key).await;
+    let mut expected: Vec<String> = events.data()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_owned())
+        .collect();
+    let mut delivered: Vec<String> = got
+        .iter()
+        .map(|d| d.header("webhook-id").unwrap().to_owned())
+        .collect();
+    expected.sort();
+    delivered.sort();
+    assert_eq!(delivered, expected);
+}

@@ -38,6 +38,9 @@ pub enum StoreError {
     ConditionFailed,
     #[error("throttled by DynamoDB: {0}")]
     Throttled(String),
+    /// DynamoDB could not be reached, or did not answer in time: worth a retry.
+    #[error("dynamodb unreachable: {0}")]
+    Unreachable(String),
     #[error("dynamodb: {0}")]
     Dynamo(String),
     /// An item that does not hold what this code wrote: a bug or a manual edit.
@@ -60,6 +63,12 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
+    if matches!(
+        err,
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_)
+    ) {
+        return StoreError::Unreachable(DisplayErrorContext(&err).to_string());
+    }
     match err.code() {
         Some("ConditionalCheckFailedException") => StoreError::ConditionFailed,
         Some(
