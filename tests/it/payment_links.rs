@@ -407,3 +407,48 @@ async fn a_deactivated_exhausted_or_unknown_link_says_so_and_starts_nothing() {
         assert_eq!(visit(&s, unknown, &[("email", "a@b.example")]).await.0, 404);
     }
 }
+
+#[tokio::test]
+async fn a_link_starts_at_most_the_merchants_rate_limit_of_payments_a_minute() {
+    let s = TestStack::start().await;
+    let (merchant, key) = s.merchant_with_key().await;
+    s.patch(
+        &format!("/api/v1/merchants/{merchant}"),
+        s.admin(),
+        json!({"rate_limit_per_minute": 2}),
+    )
+    .await
+    .expect(200);
+    let link = create(&s, &key, link_body()).await;
+    let id = link["id"].as_str().unwrap();
+    payrail_tests::ensure_minute_has(10).await;
+    for email in ["a@example.com", "b@example.com"] {
+        assert_eq!(visit(&s, id, &[("email", email)]).await.0, 303);
+    }
+    let res = no_redirects()
+        .post(s.url(&format!("/pay/{id}")))
+        .form(&[("email", "c@example.com")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 429);
+    let wait: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("try again in a minute") && html.contains("c@example.com"),
+        "{html}"
+    );
+    assert_eq!(
+        transactions(&s, &key).await.len(),
+        2,
+        "the third visit started nothing"
+    );
+    // A refused form does not count: only visits that start a payment do.
+    let (status, _, _) = visit(&s, id, &[("email", "nope")]).await;
+    assert_eq!(status, 422);
+}

@@ -2793,6 +2793,15 @@ export interface operations {
             410: components["responses"]["Html"];
             413: components["responses"]["Html"];
             422: components["responses"]["Html"];
+            /** @description The link started as many payments this minute as the merchant's rate limit allows; Retry-After says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
         };
     };
     showCheckout: {

@@ -94,15 +94,17 @@ async fn pay(app: &App, ctx: &RequestCtx) -> Result<Response<Body>, ApiError> {
     }
     let form = parse_form_object(ctx.body()?);
     let origin = ctx.origin();
+    // What the customer typed, shown back when the page comes again.
+    let echo = Echo {
+        email: form.string("email").ok().flatten().unwrap_or_default(),
+        amount: form.string("amount").ok().flatten().unwrap_or_default(),
+    };
     Ok(
         match service::visit(app, &view, &form, origin.as_deref()).await? {
             VisitOutcome::Started(txn) => checkout_page::redirect(ctx, &txn.url),
             VisitOutcome::Unavailable(_) => closed(&view),
+            VisitOutcome::Busy { retry_after } => page::render_busy(ctx, &view, &echo, retry_after),
             VisitOutcome::Invalid(err) => {
-                let echo = Echo {
-                    email: form.string("email").ok().flatten().unwrap_or_default(),
-                    amount: form.string("amount").ok().flatten().unwrap_or_default(),
-                };
                 let errors = err.field_errors().cloned().unwrap_or_default();
                 page::render(ctx, StatusCode::UNPROCESSABLE_ENTITY, &view, &errors, &echo)
             }

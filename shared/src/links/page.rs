@@ -48,6 +48,43 @@ pub fn render(
     errors: &FieldErrors,
     echo: &Echo,
 ) -> Response<Body> {
+    let alert = if errors.is_empty() {
+        ""
+    } else {
+        "Please correct the highlighted fields."
+    };
+    build(ctx, status, view, errors, echo, alert)
+}
+
+/// The form again, with 429 and `Retry-After`: the link started as many payments this minute
+/// as it may.
+pub fn render_busy(
+    ctx: &RequestCtx,
+    view: &LinkView,
+    echo: &Echo,
+    retry_after: u64,
+) -> Response<Body> {
+    let mut res = build(
+        ctx,
+        StatusCode::TOO_MANY_REQUESTS,
+        view,
+        &FieldErrors::new(),
+        echo,
+        "Many customers are paying through this link right now. Please try again in a minute.",
+    );
+    res.headers_mut()
+        .insert(lambda_http::http::header::RETRY_AFTER, retry_after.into());
+    res
+}
+
+fn build(
+    ctx: &RequestCtx,
+    status: StatusCode,
+    view: &LinkView,
+    errors: &FieldErrors,
+    echo: &Echo,
+    alert: &str,
+) -> Response<Body> {
     let link = &view.link;
     let (amount, bounds) = match link.price {
         LinkPrice::Fixed(m) => (m.display(), String::new()),
@@ -74,11 +111,7 @@ pub fn render(
         bounds,
         state,
         message,
-        alert: if errors.is_empty() {
-            ""
-        } else {
-            "Please correct the highlighted fields."
-        },
+        alert,
         email: &echo.email,
         amount_entered: &echo.amount,
         email_error: first(errors, "email"),

@@ -76,6 +76,9 @@ pub struct LinkView {
     pub merchant_name: String,
     /// Whether the merchant's account takes payments at all.
     pub merchant_active: bool,
+    /// Payments a link may start per minute: the merchant's API rate limit, so a link shared
+    /// widely cannot be used to flood the merchant's account and webhooks.
+    pub visits_per_minute: u32,
 }
 
 impl LinkView {
@@ -98,6 +101,11 @@ pub async fn view(app: &App, raw_id: &str) -> Result<LinkView, ApiError> {
             .as_ref()
             .map(|m| m.name.clone())
             .unwrap_or_default(),
+        visits_per_minute: merchant
+            .as_ref()
+            .map_or(crate::merchants::DEFAULT_RATE_LIMIT, |m| {
+                m.rate_limit_per_minute
+            }),
         merchant_active: merchant.is_some_and(|m| m.active),
     })
 }
@@ -108,6 +116,10 @@ pub enum VisitOutcome {
     Started(Box<Transaction>),
     Invalid(ApiError),
     Unavailable(Availability),
+    /// The link started as many payments this minute as it may; try again in `retry_after` s.
+    Busy {
+        retry_after: u64,
+    },
 }
 
 /// A customer's visit: a new transaction of its own `order_uuid`, carrying the link's title,
@@ -128,6 +140,12 @@ pub async fn visit(
         Err(e @ ApiError::Validation(_)) => return Ok(VisitOutcome::Invalid(e)),
         Err(e) => return Err(e),
     };
+    let now = Timestamp::now();
+    if !store::links::count_visit(app, &link.id, now, view.visits_per_minute).await? {
+        return Ok(VisitOutcome::Busy {
+            retry_after: (60 - now.unix().rem_euclid(60)) as u64,
+        });
+    }
     let order_uuid = OrderUuid::parse(&format!("{}-{}", link.id, new_ulid()))
         .map_err(|e| ApiError::internal(format!("link order id: {e}")))?;
     let new = NewPayment {

@@ -237,3 +237,53 @@ pub(crate) fn count_paid_in_transaction(
         .map_err(|e| StoreError::Dynamo(e.to_string()))?;
     Ok(TransactWriteItem::builder().update(update).build())
 }
+
+/// Counts a visit that starts a payment in the link's current minute; `false` when `limit`
+/// were already counted in it. One conditional write: the same minute under the limit adds
+/// one, a later minute starts again at one.
+pub async fn count_visit(
+    app: &App,
+    id: &PaymentLinkId,
+    now: Timestamp,
+    limit: u32,
+) -> Result<bool, StoreError> {
+    let minute = AttributeValue::N((now.unix() / 60).to_string());
+    let one = AttributeValue::N("1".into());
+    let update = || {
+        app.dynamodb
+            .update_item()
+            .table_name(&app.settings.payment_links_table)
+            .key("id", s(id.to_string()))
+            .expression_attribute_values(":m", minute.clone())
+            .expression_attribute_values(":one", one.clone())
+    };
+    // Twice: a visit that loses the race to start a new minute counts in it on the second go.
+    for _ in 0..2 {
+        let same = update()
+            .update_expression("ADD visits :one")
+            .condition_expression("visit_minute = :m AND visits < :limit")
+            .expression_attribute_values(":limit", AttributeValue::N(limit.to_string()))
+            .send()
+            .await
+            .map_err(classify);
+        match same {
+            Ok(_) => return Ok(true),
+            Err(StoreError::ConditionFailed) => {}
+            Err(e) => return Err(e),
+        }
+        let fresh = update()
+            .update_expression("SET visit_minute = :m, visits = :one")
+            .condition_expression(
+                "attribute_exists(id) AND (attribute_not_exists(visit_minute) OR visit_minute < :m)",
+            )
+            .send()
+            .await
+            .map_err(classify);
+        match fresh {
+            Ok(_) => return Ok(true),
+            Err(StoreError::ConditionFailed) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(false)
+}
