@@ -1,4 +1,4 @@
-.PHONY: dev test lint fmt package package-test bench bench-arm64 bench-baseline
+.PHONY: dev test lint fmt package package-test bench bench-arm64 bench-baseline load
 
 ## Run Payrail locally on http://127.0.0.1:$${PAYRAIL_PORT:-3000} (Ctrl-C stops it).
 dev:
@@ -38,3 +38,8 @@ bench-arm64:
 ## Measure the untuned build (cargo's default release profile) into bench/baseline.json.
 bench-baseline:
 	@BASELINE=1 bash scripts/bench.sh
+
+## Load the local stack (5,000 requests, 32 concurrent, 4 merchants) and check its invariants;
+## writes bench/load.json and its section of BENCHMARKS.md, fails on any 5xx.
+load:
+	@bash scripts/load.sh

@@ -167,6 +167,7 @@ async fn main() {
     let baseline = read_json(&opts.baseline);
     let steps = read_json(&opts.baseline.with_file_name("steps.json"));
     let isolation = read_json(&opts.baseline.with_file_name("isolation.json"));
+    let load = read_json(&opts.baseline.with_file_name("load.json"));
     let arm64_json = opts.baseline.with_file_name("arm64.json");
     if let Ok(compiler) = std::env::var("BENCH_RECORD_ARM64") {
         // `make bench-arm64`: the sizes of the arm64 packages just built.
@@ -200,6 +201,7 @@ async fn main() {
                 baseline.as_ref(),
                 steps.as_ref(),
                 isolation.as_ref(),
+                load.as_ref(),
             ),
         )
         .unwrap();
@@ -725,6 +727,7 @@ async fn main() {
                 baseline.as_ref(),
                 steps.as_ref(),
                 isolation.as_ref(),
+                load.as_ref(),
             ),
         )
         .unwrap();

@@ -264,38 +264,8 @@ impl Process {
 
     /// CPU time the process has used so far, every thread (ended ones too) counted.
     fn cpu(&self) -> Duration {
-        std::fs::read_to_string(format!("/proc/{}/stat", self.pid()))
-            .ok()
-            .and_then(|s| cpu_of_stat(&s))
-            .map(|ticks| Duration::from_secs_f64(ticks as f64 / clock_ticks_per_second()))
-            .unwrap_or_default()
+        crate::stats::process_cpu(self.pid()).unwrap_or_default()
     }
-}
-
-/// utime + stime, in clock ticks, from a `/proc/<pid>/stat` line. The command name (field 2)
-/// may hold spaces and parentheses, so fields are counted from its closing parenthesis.
-fn cpu_of_stat(stat: &str) -> Option<u64> {
-    let after_name = &stat[stat.rfind(')')? + 1..];
-    let mut fields = after_name.split_whitespace();
-    // After the name: state (3), ppid (4), … utime is field 14, stime field 15.
-    let utime: u64 = fields.nth(11)?.parse().ok()?;
-    let stime: u64 = fields.next()?.parse().ok()?;
-    Some(utime + stime)
-}
-
-/// The kernel's USER_HZ, the unit of `/proc/<pid>/stat`'s times.
-fn clock_ticks_per_second() -> f64 {
-    static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
-    *TICKS.get_or_init(|| {
-        std::process::Command::new("getconf")
-            .arg("CLK_TCK")
-            .output()
-            .ok()
-            .and_then(|o| String::from_utf8(o.stdout).ok())
-            .and_then(|s| s.trim().parse().ok())
-            .filter(|t: &f64| *t > 0.0)
-            .unwrap_or(100.0)
-    })
 }
 
 /// Wall time within `[from, to]` during which at least one call was in flight.
@@ -359,18 +329,4 @@ pub fn units_per_sample(samples: &[Warm], stored: &StoredSizes) -> Vec<Units> {
             u
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cpu_time_is_read_after_the_command_name() {
-        // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt
-        // utime stime …; a name may hold spaces and parentheses.
-        let stat = "4242 (node (peer) 1) S 1 4242 4242 0 -1 4194560 900 0 0 0 731 96 0 0 20 0";
-        assert_eq!(cpu_of_stat(stat), Some(731 + 96));
-        assert_eq!(cpu_of_stat("4242 (bootstrap) S 1"), None);
-    }
 }
