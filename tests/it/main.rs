@@ -27,6 +27,7 @@ mod permissions;
 mod rate_limit;
 mod refunds;
 mod stripe;
+mod template_ops;
 mod tenancy;
 mod transactions;
 mod two_step;
