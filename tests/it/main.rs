@@ -31,6 +31,7 @@ mod rate_limit;
 mod recover;
 mod refunds;
 mod stripe;
+mod template_ops;
 mod tenancy;
 mod transactions;
 mod two_step;
