@@ -3,7 +3,7 @@
 
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Response};
-use payrail::http::{RequestCtx, base_headers, page_headers};
+use payrail::http::{RequestCtx, base_headers, page_answer};
 
 use crate::assets::{self, Asset, Caching};
 
@@ -95,14 +95,5 @@ fn answer(
     content_type: &'static str,
     body: Body,
 ) -> Response<Body> {
-    let mut res = Response::new(body);
-    *res.status_mut() = status;
-    let h = res.headers_mut();
-    base_headers(h, content_type, &ctx.request_id);
-    page_headers(h, CSP);
-    tracing::info!(
-        request_id = %ctx.request_id, route = %ctx.route, status = status.as_u16(),
-        latency_ms = ctx.started.elapsed().as_millis() as u64, "request"
-    );
-    res
+    page_answer(ctx, status, content_type, body, CSP)
 }

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
-use payrail::http::{RequestCtx, base_headers, page_headers};
+use payrail::http::{RequestCtx, page_answer};
 use sha2::{Digest, Sha256};
 
 /// Scripts and styles only from this origin, API calls only to it, nothing framed, no forms
@@ -135,14 +135,5 @@ fn answer(
     content_type: &'static str,
     body: Body,
 ) -> Response<Body> {
-    let mut res = Response::new(body);
-    *res.status_mut() = status;
-    let h = res.headers_mut();
-    base_headers(h, content_type, &ctx.request_id);
-    page_headers(h, CSP);
-    tracing::info!(
-        request_id = %ctx.request_id, route = %ctx.route, status = status.as_u16(),
-        latency_ms = ctx.started.elapsed().as_millis() as u64, "request"
-    );
-    res
+    page_answer(ctx, status, content_type, body, CSP)
 }

@@ -9,7 +9,7 @@ use super::service::{CheckoutView, return_url};
 use crate::config::Settings;
 use crate::domain::Timestamp;
 use crate::error::FieldErrors;
-use crate::http::{RequestCtx, base_headers, page_headers};
+use crate::http::RequestCtx;
 use crate::payments::PaymentStatus;
 
 #[derive(Template)]
@@ -267,16 +267,13 @@ pub(crate) fn html(
     body: String,
     csp: &str,
 ) -> Response<Body> {
-    tracing::info!(
-        request_id = %ctx.request_id, route = %ctx.route, status = status.as_u16(),
-        latency_ms = ctx.started.elapsed().as_millis() as u64, "request"
-    );
-    let mut res = Response::new(Body::Text(body));
-    *res.status_mut() = status;
-    let h = res.headers_mut();
-    base_headers(h, "text/html; charset=utf-8", &ctx.request_id);
-    page_headers(h, csp);
-    res
+    crate::http::page_answer(
+        ctx,
+        status,
+        "text/html; charset=utf-8",
+        Body::Text(body),
+        csp,
+    )
 }
 
 /// A page for our own failure (5xx) or an oversized form (413), without internals.

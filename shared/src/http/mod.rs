@@ -6,5 +6,5 @@ mod reply;
 mod request;
 
 pub use body::{JsonObject, parse_form_object, parse_json_object};
-pub use reply::{Reply, base_headers, page_headers, render_compat, render_envelope};
+pub use reply::{Reply, base_headers, page_answer, page_headers, render_compat, render_envelope};
 pub use request::{MAX_BODY_BYTES, Page, RequestCtx};

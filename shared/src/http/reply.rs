@@ -174,6 +174,27 @@ pub fn base_headers(headers: &mut HeaderMap, content_type: &'static str, request
     }
 }
 
+/// A page or one of its assets: the headers every answer has, the page headers with `csp`, and
+/// the request's log line (pages bypass the envelope, which logs for API answers).
+pub fn page_answer(
+    ctx: &RequestCtx,
+    status: StatusCode,
+    content_type: &'static str,
+    body: Body,
+    csp: &str,
+) -> Response<Body> {
+    tracing::info!(
+        request_id = %ctx.request_id, route = %ctx.route, status = status.as_u16(),
+        latency_ms = ctx.started.elapsed().as_millis() as u64, "request"
+    );
+    let mut res = Response::new(body);
+    *res.status_mut() = status;
+    let h = res.headers_mut();
+    base_headers(h, content_type, &ctx.request_id);
+    page_headers(h, csp);
+    res
+}
+
 /// Headers every HTML page carries beside [`base_headers`]: never framed, no referrer sent on
 /// from it, its Content-Security-Policy, and HTTPS only from the first visit on (two years).
 /// Browsers heed `Strict-Transport-Security` only over HTTPS and never for an IP address, so

@@ -138,17 +138,17 @@ async fn approximate_messages(app: &App) -> Result<u64, ApiError> {
         .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
         .send()
         .await
-        .map_err(|e| {
-            ApiError::internal(format!(
-                "reading the dead-letter queue: {}",
-                DisplayErrorContext(&e)
-            ))
-        })?;
+        .map_err(|e| queue_failed("reading the dead-letter queue", &e))?;
     Ok(out
         .attributes()
         .and_then(|a| a.get(&QueueAttributeName::ApproximateNumberOfMessages))
         .and_then(|n| n.parse().ok())
         .unwrap_or(0))
+}
+
+/// An SQS failure, with its cause for the operator's log.
+fn queue_failed(what: &str, err: &dyn std::error::Error) -> ApiError {
+    ApiError::internal(format!("{what}: {}", DisplayErrorContext(err)))
 }
 
 /// Most jobs one redrive moves when the request names no `max`.
@@ -186,12 +186,7 @@ pub async fn redrive(app: &App, body: &JsonObject) -> Result<Value, ApiError> {
             .wait_time_seconds(0)
             .send()
             .await
-            .map_err(|e| {
-                ApiError::internal(format!(
-                    "reading the dead-letter queue: {}",
-                    DisplayErrorContext(&e)
-                ))
-            })?;
+            .map_err(|e| queue_failed("reading the dead-letter queue", &e))?;
         let messages = out.messages.unwrap_or_default();
         if messages.is_empty() {
             break;
@@ -243,11 +238,6 @@ async fn delete(app: &App, receipts: &[String]) -> Result<(), ApiError> {
         .set_entries(Some(entries))
         .send()
         .await
-        .map_err(|e| {
-            ApiError::internal(format!(
-                "emptying the dead-letter queue: {}",
-                DisplayErrorContext(&e)
-            ))
-        })?;
+        .map_err(|e| queue_failed("emptying the dead-letter queue", &e))?;
     Ok(())
 }
