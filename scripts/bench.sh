@@ -11,8 +11,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS
 source scripts/emulator.sh
-# Only the emulator: the linters and test tools of requirements-dev.txt are not needed here.
-bash scripts/venv.sh requirements-emulator.txt
+mkdir -p .payrail
+
+# What does not compile installs while cargo builds (mostly downloads): the emulator's venv
+# (only the emulator: the linters and test tools of requirements-dev.txt are not needed here)
+# and, unless left out, the Python and Node.js peers (bench/peers, under target/peers).
+peers=1
+if [ "${BASELINE:-}" = 1 ] || [ "${BENCH_PEERS:-}" = 0 ]; then peers=0; fi
+(
+  bash scripts/venv.sh requirements-emulator.txt
+  if [ "$peers" = 1 ]; then bash bench/peers/install.sh target/peers; fi
+) >.payrail/bench-install.log 2>&1 &
+installing=$!
 
 packages=()
 for name in $(ls functions); do packages+=(--package "$name"); done
@@ -29,21 +39,25 @@ echo "== bench: building the functions ($profile profile)"
 cargo build --profile "$profile" "${packages[@]}"
 export BENCH_BIN_DIR="$PWD/target/$profile"
 # The harness is built on its own, in the dev profile make test also builds: built with the
-# functions, cargo would unify their features with its own (the local stack enables webhook
-# delivery in the shared crate) and the binaries measured would not be the ones shipped.
+# functions, cargo would unify their features with its own (tokio's process support, the
+# local stack's aws-config runtime) and the binaries measured would not be the ones shipped.
+# Only the payrail-bench binary: the load and isolation tools are not needed here.
 # Without the jitter-entropy setting (a build-script input of aws-lc-sys): changed, it would
 # rebuild aws-lc and everything above it in the dev profile `make test` shares.
 echo "== bench: building the benchmark"
-env -u AWS_LC_SYS_NO_JITTER_ENTROPY cargo build --package payrail-bench
+env -u AWS_LC_SYS_NO_JITTER_ENTROPY cargo build --package payrail-bench --bin payrail-bench
 
-if [ "${BASELINE:-}" != 1 ] && [ "${BENCH_PEERS:-}" != 0 ]; then
-  bash bench/peers/install.sh target/peers
-  export BENCH_PEERS_DIR="$PWD/target/peers"
+if ! wait "$installing"; then
+  cat .payrail/bench-install.log >&2
+  echo "== bench: installing the emulator or the peers failed (above)" >&2
+  exit 1
 fi
+if [ "$peers" = 1 ]; then export BENCH_PEERS_DIR="$PWD/target/peers"; fi
 
-echo "== bench: built in $((SECONDS - started)) s"
+# The report says how long this took, builds included.
+export BENCH_BUILD_SECONDS=$((SECONDS - started))
+echo "== bench: built in $BENCH_BUILD_SECONDS s"
 
-mkdir -p .payrail
 port=$(free_port)
 start_emulator "$port" .payrail/bench-emulator.log
 trap stop_emulator EXIT

@@ -32,6 +32,8 @@ const PUBLIC_BASE_URL = env.PAYRAIL_PUBLIC_BASE_URL || null;
 const IDEMPOTENCY_WINDOW = 24 * 3600;
 const ACCESS_LOG_RETENTION = 30 * 24 * 3600;
 const PENDING_SHARDS = 8;
+// Partitions of the sparse `undispatched` index, the outbox (payrail::store::events).
+const DISPATCH_SHARDS = 4;
 const TOKEN = /^prl_(key_[0-9A-Za-z]{26})\.([A-Za-z0-9_-]{43})$/;
 const HOST = /^[A-Za-z0-9.-]+(:[0-9]{1,5})?$/;
 const EMAIL = /^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$/;
@@ -368,6 +370,7 @@ function transactionJson(txn, now) {
     processor: txn.processor ?? null,
     processor_payment_id: txn.processor_payment_id ?? null,
     livemode: txn.livemode ?? null,
+    payment_link_id: txn.payment_link_id ?? null,
   };
 }
 
@@ -394,12 +397,15 @@ async function create(caller, payment, idemKey, baseUrl) {
   const guard = { transaction_id: txnId, fingerprint: payment.fingerprint };
   const guards = [["order", { pk: `order#${merchant}#${payment.order_uuid}`, attempts: [txnId], ...guard }]];
   if (idemKey) guards.push(["idempotency", { pk: `idem#${merchant}#${idemKey}`, ttl: now + IDEMPOTENCY_WINDOW, ...guard }]);
+  const eventId = newId("evt_");
   const event = {
-    id: newId("evt_"),
+    id: eventId,
     merchant_id: merchant,
     type: "payment.created",
     created_at: rfc3339(now),
     body: canonical({ type: "payment.created", timestamp: rfc3339(now), data: transactionJson(txn, now) }),
+    // The outbox marker: in the sparse index the reconciler reads until its deliveries are queued.
+    undispatched: `u${eventId.charCodeAt(eventId.length - 1) % DISPATCH_SHARDS}`,
   };
   const put = (table, item, condition = "attribute_not_exists(pk)", extra = {}) => ({
     Put: { TableName: table, Item: marshall(item), ConditionExpression: condition, ...extra },

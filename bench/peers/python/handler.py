@@ -40,6 +40,8 @@ PUBLIC_BASE_URL = os.environ.get("PAYRAIL_PUBLIC_BASE_URL") or None
 IDEMPOTENCY_WINDOW = 24 * 3600
 ACCESS_LOG_RETENTION = 30 * 24 * 3600
 PENDING_SHARDS = 8
+# Partitions of the sparse `undispatched` index, the outbox (payrail::store::events).
+DISPATCH_SHARDS = 4
 TOKEN = re.compile(r"prl_(key_[0-9A-Za-z]{26})\.([A-Za-z0-9_-]{43})")
 HOST = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
@@ -384,6 +386,7 @@ def transaction_json(txn, now):
         "processor": txn.get("processor"),
         "processor_payment_id": txn.get("processor_payment_id"),
         "livemode": txn.get("livemode"),
+        "payment_link_id": txn.get("payment_link_id"),
     }
 
 
@@ -424,6 +427,8 @@ def create(caller, payment, idem_key, base_url):
             {"type": "payment.created", "timestamp": rfc3339(now), "data": transaction_json(txn, now)}
         ),
     }
+    # The outbox marker: in the sparse index the reconciler reads until its deliveries are queued.
+    event["undispatched"] = f"u{ord(event['id'][-1]) % DISPATCH_SHARDS}"
 
     def put(table, item, condition="attribute_not_exists(pk)", **extra):
         return {
