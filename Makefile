@@ -1,4 +1,4 @@
-.PHONY: dev test lint fmt package package-test bench bench-arm64 bench-baseline load
+.PHONY: dev test lint fmt package package-test bench bench-peers bench-arm64 bench-baseline load
 
 ## Run Payrail locally on http://127.0.0.1:$${PAYRAIL_PORT:-3000} (Ctrl-C stops it).
 dev:
@@ -30,6 +30,11 @@ package-test:
 ## Measure sizes, cold starts, latency, memory, AWS calls and cost; writes BENCHMARKS.md.
 bench:
 	@bash scripts/bench.sh
+
+## make bench, with the same create-payment in Python and Node.js measured beside Payrail's;
+## records them in bench/peers.json, which every later report shows.
+bench-peers:
+	@BENCH_PEERS=1 bash scripts/bench.sh
 
 ## Build the arm64 packages and record their sizes (bench/arm64.json) for BENCHMARKS.md.
 bench-arm64:

@@ -10,6 +10,6 @@ ARCH=arm64 LAMBDA_DIR=target/lambda-arm64 bash scripts/package.sh
 use_toolchain_for aarch64-unknown-linux-gnu
 compiler=$("${RUSTC:-rustc}" --version)
 unset RUSTC
-cargo build --package payrail-bench --quiet
+cargo build --package payrail-bench --bin payrail-bench --quiet
 BENCH_RECORD_ARM64="$compiler" target/debug/payrail-bench
 echo "== bench-arm64: done in $((SECONDS - started)) s"

@@ -33,6 +33,18 @@ export PAYRAIL_ALLOW_PRIVATE_TARGETS=1
 results=.payrail/cargo-test.log
 cargo test --workspace --no-fail-fast 2>&1 | tee "$results"
 
+# The benchmark harness against today's handlers: a few invocations of each debug binary under
+# the local Runtime API, with the run's own checks (statuses, every delivery arrived, the
+# outbox emptied), so that a change the benchmark relies on fails here, not at `make bench`.
+if ! BENCH_LABEL=smoke BENCH_BIN_DIR="$PWD/target/debug" BENCH_ITERATIONS=3 BENCH_COLD_RUNS=2 \
+  BENCH_SWEEPS=2 BENCH_PEERS=0 BENCH_ZIP=0 BENCH_JSON=.payrail/bench-smoke.json \
+  target/debug/payrail-bench >.payrail/bench-smoke.log 2>&1; then
+  tail -40 .payrail/bench-smoke.log >&2
+  echo "the benchmark's smoke run failed (above; all of it in .payrail/bench-smoke.log)" >&2
+  exit 1
+fi
+echo "benchmark smoke run: ok"
+
 # The running API against its OpenAPI document (schemathesis).
 bash scripts/contract.sh
 

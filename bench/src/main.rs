@@ -76,7 +76,7 @@ impl Options {
                 .map(PathBuf::from)
                 .unwrap_or_else(|| root.join("target/lambda-arm64")),
             root: root.clone(),
-            peers_dir: (var("BENCH_PEERS").as_deref() != Some("0")
+            peers_dir: (var("BENCH_PEERS").as_deref() == Some("1")
                 && var("BENCH_LABEL").is_none_or(|l| l == "release"))
             .then(|| {
                 var("BENCH_PEERS_DIR")
@@ -86,6 +86,22 @@ impl Options {
         }
     }
 }
+
+/// The functions this benchmark runs, which `make bench` builds for x86_64: every other
+/// function's size comes from the arm64 packages (`make bench-arm64`), what template.yaml ships.
+const MEASURED: [&str; 11] = [
+    "checkout",
+    "create-payment",
+    "docs",
+    "expire-payments",
+    "get-transaction",
+    "hub",
+    "keys-admin",
+    "payment-links",
+    "webhook-dispatch",
+    "webhook-fanout",
+    "webhooks-admin",
+];
 
 /// Events built from the samples in events/.
 fn sample(name: &str) -> Value {
@@ -158,6 +174,11 @@ struct FunctionRun {
 
 #[tokio::main]
 async fn main() {
+    if std::env::args().nth(1).as_deref() == Some("functions") {
+        // For scripts/bench.sh: the packages to build.
+        println!("{}", MEASURED.join(" "));
+        return;
+    }
     let opts = Options::from_env();
     let read_json = |path: &std::path::Path| {
         std::fs::read_to_string(path)
@@ -696,7 +717,7 @@ async fn main() {
 
     // Commit to receipt through the whole local pipeline (stream → dispatch → queue → fan-out).
     eprintln!("bench: commit to receipt");
-    let commit_to_receipt = commit_to_receipt(&template, &overrides).await;
+    let commit_to_receipt = commit_to_receipt(&template, &overrides, cold_n).await;
 
     eprintln!("bench: sizing the items written and the packages");
     // DynamoDB request units, sizing updated items as stored.
@@ -737,6 +758,17 @@ async fn main() {
         }
     }
 
+    let ran: std::collections::BTreeSet<&str> = runs
+        .iter()
+        .map(|r| r.name)
+        .filter(|n| *n != "checkout-pay")
+        .collect();
+    assert_eq!(
+        ran,
+        MEASURED.into_iter().collect(),
+        "MEASURED names the functions this run measures (make bench builds those)"
+    );
+
     // First, so that the per-function table finds every binary zipped.
     let packages = packages::x86_sizes(&opts.root, &opts.bin_dir);
     let mut results = report::results(report::Inputs {
@@ -756,6 +788,22 @@ async fn main() {
             .and_then(|s| s.parse().ok()),
     });
     packages::merge_arm64(&mut results, arm64.as_ref());
+    // The side-by-side run is `make bench-peers`'s: recorded with it, carried into every report.
+    let peers_json = opts.baseline.with_file_name("peers.json");
+    if results["peers"].is_object() {
+        results["peers"]["measured_at"] = results["generated_at"].clone();
+        if opts.label == "release" {
+            std::fs::write(
+                &peers_json,
+                serde_json::to_string_pretty(&results["peers"]).unwrap() + "\n",
+            )
+            .unwrap();
+        }
+    } else if opts.label == "release"
+        && let Some(recorded) = read_json(&peers_json)
+    {
+        results["peers"] = recorded;
+    }
     std::fs::write(
         &opts.json_out,
         serde_json::to_string_pretty(&results).unwrap() + "\n",
@@ -785,17 +833,18 @@ async fn main() {
     stack.running.shutdown().await;
 }
 
-/// Payments created over HTTP on a stack running its stream and queue consumers: the time
+/// `n` payments created over HTTP on a stack running its stream and queue consumers: the time
 /// from the create's answer to the receiver getting its `payment.created`.
 async fn commit_to_receipt(
     template: &Template,
     overrides: &BTreeMap<String, String>,
+    n: usize,
 ) -> Vec<Duration> {
     let stack = Stack::start(template, overrides, true).await;
     let receiver = Receiver::start().await;
     let shop = stack.shop("Latency", &receiver.url).await;
     let mut out = Vec::new();
-    for i in 0..20 {
+    for i in 0..n {
         let e = sample("create-payment.json");
         let mut payment: Value = serde_json::from_str(e["body"].as_str().unwrap()).unwrap();
         payment["order_uuid"] = json!(format!("latency-{i}"));

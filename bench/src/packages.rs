@@ -36,14 +36,16 @@ fn unpack(zip: &Path, into: &Path) -> Option<std::path::PathBuf> {
 }
 
 /// Per function, the x86_64 binary measured here, stripped and zipped.
+/// Every function of the workspace has an entry, empty when `make bench` did not build it (it
+/// builds what it measures), so that the arm64 sizes of all of them find their row.
 pub fn x86_sizes(root: &Path, bin_dir: &Path) -> Value {
     // Zipped side by side: deflate -9 of a dozen binaries is most of the report's own time.
-    let zipped: Vec<(String, u64)> = std::thread::scope(|scope| {
+    let zipped: Vec<(String, Option<u64>)> = std::thread::scope(|scope| {
         functions(root)
             .into_iter()
             .map(|name| {
                 let binary = bin_dir.join(&name);
-                scope.spawn(move || (name, zip_size(&binary)))
+                scope.spawn(move || (name, binary.is_file().then(|| zip_size(&binary))))
             })
             .collect::<Vec<_>>()
             .into_iter()
@@ -52,11 +54,14 @@ pub fn x86_sizes(root: &Path, bin_dir: &Path) -> Value {
     });
     let mut out = Map::new();
     for (name, zip_bytes) in zipped {
-        let binary_bytes = file_size(&bin_dir.join(&name));
-        out.insert(
-            name,
-            json!({"x86_64": {"binary_bytes": binary_bytes, "zip_bytes": zip_bytes}}),
-        );
+        let entry = match zip_bytes {
+            Some(zip_bytes) => json!({"x86_64": {
+                "binary_bytes": file_size(&bin_dir.join(&name)),
+                "zip_bytes": zip_bytes,
+            }}),
+            None => json!({}),
+        };
+        out.insert(name, entry);
     }
     Value::Object(out)
 }

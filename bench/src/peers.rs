@@ -428,15 +428,28 @@ pub fn summary(peers: Option<&Value>) -> Option<String> {
     ))
 }
 
+/// "in this run", or when `make bench-peers` measured the recorded peers.
+pub fn when(results: &Value) -> String {
+    let measured = results["peers"]["measured_at"].as_str();
+    if measured.is_none() || measured == results["generated_at"].as_str() {
+        "in this run".into()
+    } else {
+        format!(
+            "by `make bench-peers` at {} (bench/peers.json)",
+            measured.unwrap_or("?")
+        )
+    }
+}
+
 /// The side-by-side section of BENCHMARKS.md.
-pub fn markdown(md: &mut String, peers: Option<&Value>) {
+pub fn markdown(md: &mut String, peers: Option<&Value>, when: &str) {
     let _ = writeln!(md, "\n### Measured side by side: the same create-payment\n");
     let Some(rows) = peers.and_then(|p| p["contenders"].as_array()) else {
         let _ = writeln!(
             md,
-            "Not measured in the run these results come from: `make bench` installs the Python \
-             and Node.js versions of create-payment (bench/peers) and measures them beside \
-             Payrail's.\n"
+            "Not measured yet: `make bench-peers` installs the Python and Node.js versions of \
+             create-payment (bench/peers), measures them beside Payrail's and records them in \
+             bench/peers.json.\n"
         );
         return;
     };
@@ -450,12 +463,12 @@ pub fn markdown(md: &mut String, peers: Option<&Value>) {
          Node.js (bench/peers): the key looked up and counted in its rate window, the \
          transaction, its order guard and its `payment.created` event in one transaction, the \
          access-log entry; the same tables, the same envelope (checked on every answer). All \
-         three ran in this run under the same local Runtime API, against the same emulator \
+         three ran in one run, measured {}, under the same local Runtime API, against the same emulator \
          process through the same recording proxy, with the same events (a new order id each \
          time) and the same numbers of cold starts ({}) and warm invocations ({}), invoked in \
          turn so that the machine's and the emulator's drift falls on all three alike. *×N*: the \
          value divided by Payrail's.\n",
-        rows[0]["cold_ms"]["runs"], rows[0]["warm_ms"]["invocations"],
+        when, rows[0]["cold_ms"]["runs"], rows[0]["warm_ms"]["invocations"],
     );
     let mut header = String::from("| |");
     let mut rule = String::from("|---|");

@@ -69,6 +69,9 @@ pub fn file_size(path: &Path) -> u64 {
 /// is zipped once per run (the per-function and the package tables both ask), and callers may
 /// ask from several threads at once.
 pub fn zip_size(binary: &Path) -> u64 {
+    if !zipping() {
+        return 0;
+    }
     static ZIPPED: std::sync::Mutex<BTreeMap<std::path::PathBuf, u64>> =
         std::sync::Mutex::new(BTreeMap::new());
     if let Some(size) = ZIPPED.lock().unwrap().get(binary) {
@@ -104,8 +107,16 @@ fn zip_once(binary: &Path) -> u64 {
     size
 }
 
+/// `BENCH_ZIP=0` (the smoke run `make test` makes of debug binaries) leaves sizes unzipped.
+fn zipping() -> bool {
+    std::env::var("BENCH_ZIP").as_deref() != Ok("0")
+}
+
 /// The size of a directory's contents zipped as a Lambda package (deflate, best compression).
 pub fn dir_zip_size(dir: &Path) -> u64 {
+    if !zipping() {
+        return 0;
+    }
     let zip = std::env::temp_dir().join(format!("payrail-dir-zip-{}.zip", std::process::id()));
     let _ = std::fs::remove_file(&zip);
     let ok = std::process::Command::new("zip")
@@ -601,8 +612,9 @@ pub fn markdown(
     if let Some(summary) = crate::peers::summary(r.get("peers").filter(|p| !p.is_null())) {
         let _ = writeln!(
             md,
-            "Beside the same API written in Python and in Node.js, measured in this run (see \
-             [below](#against-nodejs-and-python)): {summary}\n"
+            "Beside the same API written in Python and in Node.js, measured {} (see \
+             [below](#against-nodejs-and-python)): {summary}\n",
+            crate::peers::when(r)
         );
     }
 
@@ -695,12 +707,22 @@ pub fn markdown(
 
     // Per function.
     let _ = writeln!(md, "## Per function\n");
+    // Nearest-rank percentiles: which sample each one is, so a reader can judge a p99.
+    let from_top = |p: f64, n: u64| n + 1 - ((p / 100.0) * n as f64).ceil() as u64;
+    let (cold_n, warm_n) = (
+        r["cold_runs"].as_u64().unwrap_or(0),
+        r["iterations"].as_u64().unwrap_or(0),
+    );
     let _ = writeln!(
         md,
         "Times in ms. *Cold*: median / p90 from exec to the first answer, then the same without \
          the time spent waiting on the emulator. *Warm*: p50 / p99 of one invocation (event handed \
-         to the runtime → answer), split into our code and waiting on AWS calls. x86_64 binaries \
-         (this machine); zip as Lambda takes it.\n"
+         to the runtime → answer), split into our code and waiting on AWS calls. Percentiles are \
+         nearest-rank: of {cold_n} cold starts the p90 is the {} slowest, of {warm_n} warm \
+         invocations the p99 is the {} slowest. x86_64 binaries (this machine); zip as Lambda \
+         takes it.\n",
+        ordinal(from_top(90.0, cold_n)),
+        ordinal(from_top(99.0, warm_n)),
     );
     let _ = writeln!(
         md,
@@ -895,7 +917,11 @@ pub fn markdown(
 
     // Measured side by side, then published numbers.
     let _ = writeln!(md, "\n## Against Node.js and Python");
-    crate::peers::markdown(&mut md, r.get("peers").filter(|p| !p.is_null()));
+    crate::peers::markdown(
+        &mut md,
+        r.get("peers").filter(|p| !p.is_null()),
+        &crate::peers::when(r),
+    );
     let _ = writeln!(md, "### Published hello-world figures\n");
     let _ = writeln!(
         md,
@@ -937,7 +963,11 @@ pub fn markdown(
          Graviton's: only their sizes are reported.\n\
          - The Python and Node.js versions of create-payment (bench/peers) are installed by \
          bench/peers/install.sh under target/peers, their dependencies pinned (requirements \
-         files; package-lock.json through `npm ci`); `BENCH_PEERS=0` leaves them out.\n\
+         files; package-lock.json through `npm ci`), and measured by `make bench-peers` (the \
+         whole run, with them beside create-payment), which records them in bench/peers.json for \
+         every later report.\n\
+         - `make bench` builds for x86_64 the functions it runs; the sizes of the others are \
+         their arm64 packages'.\n\
          - `BENCH_ITERATIONS`, `BENCH_SWEEPS` (expire-payments) and `BENCH_COLD_RUNS` change the \
          sample sizes."
     );
@@ -1142,6 +1172,38 @@ fn packages_section(md: &mut String, r: &Value) {
             size(&a["binary_bytes"]),
             size(&a["zip_bytes"]),
             size(&a["package_bytes"]),
+        );
+    }
+}
+
+/// 1st, 2nd, 3rd, 4th… for the report's prose.
+fn ordinal(n: u64) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ordinal;
+
+    #[test]
+    fn ordinals_read_as_english() {
+        let got: Vec<String> = [1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111]
+            .into_iter()
+            .map(ordinal)
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st",
+                "111th"
+            ]
         );
     }
 }
