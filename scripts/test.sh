@@ -37,7 +37,7 @@ cargo test --workspace --no-fail-fast 2>&1 | tee "$results"
 # the local Runtime API, with the run's own checks (statuses, every delivery arrived, the
 # outbox emptied), so that a change the benchmark relies on fails here, not at `make bench`.
 if ! BENCH_LABEL=smoke BENCH_BIN_DIR="$PWD/target/debug" BENCH_ITERATIONS=3 BENCH_COLD_RUNS=2 \
-  BENCH_SWEEPS=2 BENCH_PEERS=0 BENCH_ZIP=0 BENCH_JSON=.payrail/bench-smoke.json \
+  BENCH_SWEEPS=2 BENCH_ZIP=0 BENCH_JSON=.payrail/bench-smoke.json \
   target/debug/payrail-bench >.payrail/bench-smoke.log 2>&1; then
   tail -40 .payrail/bench-smoke.log >&2
   echo "the benchmark's smoke run failed (above; all of it in .payrail/bench-smoke.log)" >&2

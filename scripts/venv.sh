@@ -16,7 +16,8 @@ for requirements in "${@:-requirements-dev.txt}"; do
   want=$(cat "$requirements" $(sed -n 's/^-r //p' "$requirements") | sha256sum | cut -d' ' -f1)
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip >&2
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$requirements" >&2
+    # No bytecode compiled ahead: Python compiles what it imports, and moto is mostly unused.
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-compile -r "$requirements" >&2
     echo "$want" > "$stamp"
   fi
 done

@@ -42,8 +42,8 @@ struct Options {
     /// records in bench/arm64.json.
     arm64_dir: PathBuf,
     root: PathBuf,
-    /// Where bench/peers/install.sh put the Python and Node.js create-payment; `None` when
-    /// they are left out (`BENCH_PEERS=0`, or a baseline run, which measures Payrail's build).
+    /// Where bench/peers/install.sh put the Python and Node.js create-payment, when they are
+    /// measured: `BENCH_PEERS=1` (`make bench-peers`), never in a baseline run.
     peers_dir: Option<PathBuf>,
 }
 

@@ -1144,10 +1144,11 @@ fn packages_section(md: &mut String, r: &Value) {
             md,
             "Stripped binaries, and the same `bootstrap` zipped the same way (deflate -9) for both \
              architectures; *package* is the arm64 zip as `make package` writes it (cargo-lambda, \
-             zig linker). x86_64: the release build measured above. arm64 (what template.yaml \
-             deploys; Graviton is 20 % cheaper per GB-second): recorded by `make bench-arm64` at \
-             {} with {}, a full release build of its own (about as long as the x86_64 one, so not \
-             repeated by every `make bench`). `make package-test` runs each arm64 package under \
+             zig linker). x86_64: the release build measured above (`make bench` builds for \
+             x86_64 only the functions it runs). arm64 (what template.yaml deploys; Graviton is \
+             20 % cheaper per GB-second): recorded by `make bench-arm64` at {} with {}, a full \
+             release build of its own (about as long as the x86_64 one, so not repeated by every \
+             `make bench`). `make package-test` runs each arm64 package under \
              qemu; times under qemu say nothing of Graviton's and are not reported.\n",
             recorded["recorded_at"].as_str().unwrap_or("?"),
             recorded["compiler"].as_str().unwrap_or("?"),
