@@ -35,9 +35,9 @@ fn unpack(zip: &Path, into: &Path) -> Option<std::path::PathBuf> {
     Some(path)
 }
 
-/// Per function, the x86_64 binary measured here, stripped and zipped.
-/// Every function of the workspace has an entry, empty when `make bench` did not build it (it
-/// builds what it measures), so that the arm64 sizes of all of them find their row.
+/// Per function, the x86_64 binary measured here, stripped and zipped. Every function of the
+/// workspace has an entry, empty when `make bench` did not build it (it builds what it
+/// measures), so that the arm64 sizes of all of them find their row.
 pub fn x86_sizes(root: &Path, bin_dir: &Path) -> Value {
     // Zipped side by side: deflate -9 of a dozen binaries is most of the report's own time.
     let zipped: Vec<(String, Option<u64>)> = std::thread::scope(|scope| {

@@ -401,7 +401,7 @@ fn row(
 }
 
 /// One sentence: how many times faster Payrail's cold start is, and how its warm CPU and memory
-/// compare; `None` when this run measured no peers.
+/// compare; `None` when no peers were measured, in this run or recorded in bench/peers.json.
 pub fn summary(peers: Option<&Value>) -> Option<String> {
     let rows: Vec<&Value> = peers?["contenders"].as_array()?.iter().collect();
     let (payrail, others) = rows.split_first()?;
