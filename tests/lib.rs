@@ -58,6 +58,14 @@ impl Answer {
             "no message: {}",
             self.body
         );
+        let code = self.body["code"].as_str().unwrap_or_default();
+        assert!(
+            payrail::error::ErrorCode::ALL
+                .iter()
+                .any(|c| c.as_str() == code),
+            "no known code: {}",
+            self.body
+        );
         if let Some(field) = field {
             assert!(
                 self.body["errors"][field].is_array(),
@@ -65,6 +73,13 @@ impl Answer {
                 self.body
             );
         }
+        self
+    }
+
+    /// An error answer with `status` and the machine-readable `code` clients branch on.
+    pub fn expect_code(&self, status: u16, code: &str) -> &Self {
+        self.expect_error(status, None);
+        assert_eq!(self.body["code"], json!(code), "{}", self.body);
         self
     }
 }

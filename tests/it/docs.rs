@@ -294,3 +294,26 @@ async fn the_reference_renders_in_a_real_browser_without_policy_violations() {
     );
     browser.close().await;
 }
+
+#[test]
+fn the_error_schema_lists_every_error_code() {
+    let doc: Value = serde_json::from_str(docs::OPENAPI_JSON).unwrap();
+    let schema = &doc["components"]["schemas"]["Error"];
+    assert!(
+        schema["required"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("code"))
+    );
+    let documented: BTreeSet<&str> = schema["properties"]["code"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    let answered: BTreeSet<&str> = payrail::error::ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+    assert_eq!(documented, answered);
+}

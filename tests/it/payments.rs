@@ -86,7 +86,7 @@ async fn invalid_fields_are_all_reported_with_422() {
                    "metadata": {"n": 1}, "product_title": "x".repeat(201)}),
         )
         .await;
-    res.expect_error(422, None);
+    res.expect_code(422, "validation_failed");
     for field in [
         "order_uuid",
         "email",

@@ -17,7 +17,7 @@ async fn the_121st_request_in_a_minute_is_429() {
         assert!(res.header("x-ratelimit-reset").is_some());
     }
     let limited = s.get("/api/v1/transactions?limit=1", &key).await;
-    limited.expect_error(429, None);
+    limited.expect_code(429, "rate_limited");
     let retry: u64 = limited.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=60).contains(&retry), "Retry-After {retry}");
     assert_eq!(limited.header("x-ratelimit-remaining"), Some("0"));

@@ -212,7 +212,7 @@ async fn the_hub_needs_a_current_code_for_webhook_changes_once_two_step_is_on() 
         Some(json!({"description": "three"})),
     )
     .await;
-    res.expect_error(403, None);
+    res.expect_code(403, "two_step_required");
     assert!(
         res.body["message"]
             .as_str()
@@ -230,7 +230,7 @@ async fn the_hub_needs_a_current_code_for_webhook_changes_once_two_step_is_on() 
         Some(json!({"description": "three"})),
     )
     .await;
-    res.expect_error(403, None);
+    res.expect_code(403, "two_step_code_invalid");
     assert!(
         res.body["message"]
             .as_str()
@@ -384,7 +384,7 @@ async fn wrong_codes_are_limited_per_merchant_and_right_ones_do_not_count() {
         Some(json!({"description": "no"})),
     )
     .await;
-    limited.expect_error(429, None);
+    limited.expect_code(429, "two_step_rate_limited");
     let retry: u64 = limited.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=300).contains(&retry), "{retry}");
     assert!(

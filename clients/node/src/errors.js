@@ -1,10 +1,11 @@
-// A refused request: the HTTP status with the API's envelope (`message`, and `errors` naming
-// each invalid field with its messages), so callers branch on data rather than on text.
+// A refused request: the HTTP status with the API's envelope (`code`, `message`, and `errors`
+// naming each invalid field with its messages), so callers branch on data rather than on text.
 export class PayrailError extends Error {
-  constructor({ status, message, errors, requestId, retryAfter, body }) {
+  constructor({ status, code, message, errors, requestId, retryAfter, body }) {
     super(message || `HTTP ${status}`);
     this.name = 'PayrailError';
     this.status = status;
+    this.code = code ?? null;
     this.errors = errors ?? {};
     this.requestId = requestId ?? null;
     this.retryAfter = retryAfter ?? null;
@@ -17,6 +18,7 @@ export class PayrailError extends Error {
     const envelope = body !== null && typeof body === 'object' ? body : {};
     return new PayrailError({
       status: response.status,
+      code: typeof envelope.code === 'string' ? envelope.code : null,
       // The compatibility route answers `{status: false, error}` instead of the envelope.
       message: envelope.message ?? envelope.error ?? (typeof body === 'string' ? body : ''),
       errors: envelope.errors,

@@ -65,6 +65,11 @@ export class PayrailError extends Error {
   name: 'PayrailError';
   /** The HTTP status. */
   status: number;
+  /**
+   * The envelope's stable, machine-readable `code` (`two_step_required`, `rate_limited`, …):
+   * branch on this, never on `message`. `null` for the compatibility route's answers.
+   */
+  code: S['Error']['code'] | null;
   /** The envelope's message (the compatibility route's `error`). */
   message: string;
   /** Each invalid field with its messages, for a 422: `{total_amount: ['must be …']}`. */

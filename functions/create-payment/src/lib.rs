@@ -4,6 +4,7 @@
 use lambda_http::{Body, Request, Response};
 use payrail::auth::{self, MerchantCaller};
 use payrail::domain::Timestamp;
+use payrail::error::ErrorCode;
 use payrail::http::{
     JsonObject, Reply, RequestCtx, parse_form_object, render_compat, render_envelope,
 };
@@ -60,7 +61,10 @@ async fn compat(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
     let at_least = |new: &NewPayment| {
         let currency = new.amount.currency();
         if new.amount.minor() < currency.minor_at_least(app.settings.compat_min_amount) {
-            Err(ApiError::bad_request("Invalid amount"))
+            Err(ApiError::bad_request(
+                ErrorCode::BadRequest,
+                "Invalid amount",
+            ))
         } else {
             Ok(())
         }

@@ -32,10 +32,12 @@ const $ = (selector, root = document) => root.querySelector(selector);
 
 // ---------------------------------------------------------------- the API
 
+/** A refused call: the HTTP status and the envelope's stable `code`, which the page branches on. */
 class ApiError extends Error {
-  constructor(status, message, fields = null, retryAfter = null) {
+  constructor(status, message, fields = null, retryAfter = null, code = null) {
     super(message);
     this.status = status;
+    this.code = code;
     this.fields = fields;
     this.retryAfter = retryAfter;
   }
@@ -81,7 +83,7 @@ async function api(method, path, { query = {}, body, merchantScoped = true, otp 
   }
   if (!res.ok || !payload || payload.success !== true) {
     const message = payload?.message || `The API answered ${res.status} ${res.statusText}.`;
-    const err = new ApiError(res.status, message, payload?.errors ?? null, res.headers.get("retry-after"));
+    const err = new ApiError(res.status, message, payload?.errors ?? null, res.headers.get("retry-after"), payload?.code ?? null);
     if (res.status === 401 && session.ready) credentialRejected(err);
     throw err;
   }
@@ -93,7 +95,7 @@ function describe(err) {
   if (!(err instanceof ApiError)) return `Something went wrong in the page: ${err?.message ?? err}`;
   const lines = [sentence(err.message)];
   if (wantsCode(err)) {
-    lines[0] = err.message.includes("wrong") ? sentence(err.message) : "Two-step verification is on: enter the code your authenticator app shows now, or a recovery code.";
+    lines[0] = err.code === "two_step_code_invalid" ? sentence(err.message) : "Two-step verification is on: enter the code your authenticator app shows now, or a recovery code.";
   } else if (err.status === 429) {
     lines.push(`You reached the rate limit; try again in ${err.retryAfter ?? "a few"} seconds.`);
   } else if (err.status === 403) {
@@ -206,7 +208,7 @@ async function refreshTwoStep() {
 }
 
 /** Whether an API failure asks for a (new) two-step code. */
-const wantsCode = (err) => err instanceof ApiError && err.status === 403 && /two-step|X-Payrail-Otp/.test(err.message);
+const wantsCode = (err) => err instanceof ApiError && (err.code === "two_step_required" || err.code === "two_step_code_invalid");
 
 /**
  * The authenticator-code field of a dialog that changes a webhook endpoint: shown when
@@ -1491,7 +1493,7 @@ function processorSection() {
         const rest = Object.fromEntries(Object.entries(err?.fields ?? {}).filter(([field]) => !shown.has(field)));
         formAlert.show(
           err instanceof ApiError && shown.size
-            ? `${describe(new ApiError(err.status, err.message, rest, err.retryAfter))}\nSee the messages under the fields.`
+            ? `${describe(new ApiError(err.status, err.message, rest, err.retryAfter, err.code))}\nSee the messages under the fields.`
             : err,
         );
       } finally {

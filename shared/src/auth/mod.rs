@@ -9,7 +9,7 @@ pub use permissions::{Level, Permission, Permissions, Resource};
 
 use crate::App;
 use crate::domain::Timestamp;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::http::RequestCtx;
 use crate::ids::{KeyId, MerchantId};
 use crate::store::{self, keys::AuthOutcome};
@@ -38,6 +38,7 @@ impl Principal {
     pub fn merchant(&self) -> Result<&MerchantCaller, ApiError> {
         match self {
             Principal::Admin => Err(ApiError::Forbidden(
+                ErrorCode::MerchantKeyRequired,
                 "this route needs a merchant API key, not the admin token".into(),
             )),
             Principal::Merchant(m) => Ok(m),
@@ -48,6 +49,7 @@ impl Principal {
         match self {
             Principal::Admin => Ok(()),
             Principal::Merchant(_) => Err(ApiError::Forbidden(
+                ErrorCode::AdminOnly,
                 "this route needs the admin token".into(),
             )),
         }
@@ -70,6 +72,7 @@ pub async fn merchant_caller(
             permissions: Permissions::full(),
         }),
         (Principal::Admin, None) => Err(ApiError::Forbidden(
+            ErrorCode::MerchantKeyRequired,
             "the admin token acts for a merchant only when the request names it with merchant_id"
                 .into(),
         )),
@@ -89,12 +92,14 @@ fn check_route(ctx: &RequestCtx, principal: &Principal) -> Result<(), ApiError> 
     match (principal, rule) {
         (_, Rule::Public | Rule::AnyCaller) | (Principal::Admin, _) => Ok(()),
         (Principal::Merchant(_), Rule::Admin) => Err(ApiError::Forbidden(
+            ErrorCode::AdminOnly,
             "this route needs the admin token".into(),
         )),
         (Principal::Merchant(m), Rule::Needs(needed)) if m.permissions.allows(needed) => Ok(()),
-        (Principal::Merchant(_), Rule::Needs(needed)) => Err(ApiError::Forbidden(format!(
-            "this API key lacks the permission {needed}"
-        ))),
+        (Principal::Merchant(_), Rule::Needs(needed)) => Err(ApiError::Forbidden(
+            ErrorCode::PermissionDenied,
+            format!("this API key lacks the permission {needed}"),
+        )),
     }
 }
 
@@ -122,8 +127,9 @@ pub async fn authenticate_token(
 
 async fn identify(app: &App, ctx: &RequestCtx, token: &str) -> Result<Principal, ApiError> {
     if token.starts_with(api_key::TOKEN_PREFIX) {
-        let (key_id, secret) = api_key::parse(token)
-            .ok_or_else(|| ApiError::Unauthorized("malformed API key".into()))?;
+        let (key_id, secret) = api_key::parse(token).ok_or_else(|| {
+            ApiError::Unauthorized(ErrorCode::CredentialInvalid, "malformed API key".into())
+        })?;
         let hash = api_key::hash(secret);
         let outcome = store::keys::authenticate(app, &key_id, &hash, Timestamp::now()).await?;
         return match outcome {
@@ -136,8 +142,12 @@ async fn identify(app: &App, ctx: &RequestCtx, token: &str) -> Result<Principal,
                 ctx.note_caller(caller.clone(), window);
                 Ok(Principal::Merchant(caller))
             }
-            AuthOutcome::Invalid => Err(ApiError::Unauthorized("invalid API key".into())),
+            AuthOutcome::Invalid => Err(ApiError::Unauthorized(
+                ErrorCode::CredentialInvalid,
+                "invalid API key".into(),
+            )),
             AuthOutcome::Revoked => Err(ApiError::Unauthorized(
+                ErrorCode::ApiKeyRevoked,
                 "this API key has been revoked".into(),
             )),
             AuthOutcome::MerchantInactive => Err(ApiError::MerchantInactive),
@@ -153,6 +163,9 @@ async fn identify(app: &App, ctx: &RequestCtx, token: &str) -> Result<Principal,
         ctx.note_admin();
         Ok(Principal::Admin)
     } else {
-        Err(ApiError::Unauthorized("invalid credential".into()))
+        Err(ApiError::Unauthorized(
+            ErrorCode::CredentialInvalid,
+            "invalid credential".into(),
+        ))
     }
 }

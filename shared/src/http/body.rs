@@ -10,7 +10,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::domain::money::DecimalText;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 
 /// A request body's top-level fields, each as its exact JSON text.
 #[derive(Debug, Default)]
@@ -95,17 +95,32 @@ impl JsonObject {
 /// Parses a JSON object body; 400 if it is not JSON or not an object.
 pub fn parse_json_object(body: &[u8]) -> Result<JsonObject, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::bad_request("request body must be a JSON object"));
+        return Err(ApiError::bad_request(
+            ErrorCode::InvalidJson,
+            "request body must be a JSON object",
+        ));
     }
     // Read as raw text, which checks the syntax but converts no number: a number no f64 can
     // hold (`1e400`) is a bad value of its field (422 there), not a malformed body.
-    let whole: &RawValue = serde_json::from_slice(body)
-        .map_err(|e| ApiError::bad_request(format!("request body is not valid JSON: {e}")))?;
+    let whole: &RawValue = serde_json::from_slice(body).map_err(|e| {
+        ApiError::bad_request(
+            ErrorCode::InvalidJson,
+            format!("request body is not valid JSON: {e}"),
+        )
+    })?;
     if !whole.get().starts_with('{') {
-        return Err(ApiError::bad_request("request body must be a JSON object"));
+        return Err(ApiError::bad_request(
+            ErrorCode::InvalidJson,
+            "request body must be a JSON object",
+        ));
     }
-    let fields: BTreeMap<String, Box<RawValue>> = serde_json::from_str(whole.get())
-        .map_err(|e| ApiError::bad_request(format!("request body is not valid JSON: {e}")))?;
+    let fields: BTreeMap<String, Box<RawValue>> =
+        serde_json::from_str(whole.get()).map_err(|e| {
+            ApiError::bad_request(
+                ErrorCode::InvalidJson,
+                format!("request body is not valid JSON: {e}"),
+            )
+        })?;
     Ok(JsonObject(
         fields
             .into_iter()

@@ -48,7 +48,12 @@ pub fn render_envelope(
             finish(app, ctx, reply.status, &body, None)
         }
         Err(err) => {
-            let mut body = json!({"success": false, "data": null, "message": err.to_string()});
+            let mut body = json!({
+                "success": false,
+                "data": null,
+                "message": err.to_string(),
+                "code": err.code().as_str(),
+            });
             if let Some(errors) = err.field_errors() {
                 body["errors"] = json!(errors);
             }

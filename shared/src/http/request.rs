@@ -8,7 +8,7 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt};
 
 use crate::auth::MerchantCaller;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::ids::PrefixedId;
 use crate::keys::key::RateWindow;
 use crate::store::page::decode_cursor;
@@ -131,9 +131,12 @@ impl RequestCtx {
 
     /// The `Authorization: Bearer <token>` credential, if the header has that shape.
     pub fn bearer(&self) -> Result<&str, ApiError> {
-        let raw = self
-            .header("authorization")
-            .ok_or_else(|| ApiError::Unauthorized("missing Authorization header".into()))?;
+        let raw = self.header("authorization").ok_or_else(|| {
+            ApiError::Unauthorized(
+                ErrorCode::CredentialMissing,
+                "missing Authorization header".into(),
+            )
+        })?;
         let (scheme, token) = raw.trim().split_once(' ').ok_or_else(malformed_auth)?;
         let token = token.trim();
         if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
@@ -175,6 +178,7 @@ impl RequestCtx {
             Some(ct) if ct.starts_with("application/") && ct.ends_with("+json") => {}
             _ => {
                 return Err(ApiError::bad_request(
+                    ErrorCode::UnsupportedContentType,
                     "Content-Type must be application/json",
                 ));
             }
@@ -289,7 +293,10 @@ fn is_dns_name(name: &str) -> bool {
 }
 
 fn malformed_auth() -> ApiError {
-    ApiError::Unauthorized("Authorization header must be 'Bearer <credential>'".into())
+    ApiError::Unauthorized(
+        ErrorCode::CredentialMissing,
+        "Authorization header must be 'Bearer <credential>'".into(),
+    )
 }
 
 const DEFAULT_LIMIT: u32 = 20;

@@ -4,7 +4,7 @@ use super::{ApiKey, KeyLabel, KeyScope, KeyStatus};
 use crate::App;
 use crate::auth::{Permissions, Principal};
 use crate::domain::Timestamp;
-use crate::error::{ApiError, FieldErrorsBuilder};
+use crate::error::{ApiError, ErrorCode, FieldErrorsBuilder};
 use crate::http::{JsonObject, Page};
 use crate::ids::{KeyId, MerchantId};
 use crate::merchants::Merchant;
@@ -37,9 +37,12 @@ fn may_manage(principal: &Principal, scope: &KeyScope) -> Result<(), ApiError> {
     };
     match caller.permissions.first_missing(&scope.permissions()) {
         None => Ok(()),
-        Some(missing) => Err(ApiError::Forbidden(format!(
-            "this API key lacks the permission {missing}, so it cannot manage a key that has it"
-        ))),
+        Some(missing) => Err(ApiError::Forbidden(
+            ErrorCode::PermissionDenied,
+            format!(
+                "this API key lacks the permission {missing}, so it cannot manage a key that has it"
+            ),
+        )),
     }
 }
 
@@ -184,19 +187,19 @@ pub async fn rotate(
 ) -> Result<(ApiKey, String), ApiError> {
     let old = managed_key(app, principal, raw_id).await?;
     if old.status == KeyStatus::Revoked {
-        return Err(ApiError::Conflict(format!(
-            "API key '{}' is revoked and cannot be rotated",
-            old.id
-        )));
+        return Err(ApiError::Conflict(
+            ErrorCode::InvalidState,
+            format!("API key '{}' is revoked and cannot be rotated", old.id),
+        ));
     }
     let merchant = merchant_for(app, &old.merchant_id).await?;
     let (key, token) = ApiKey::issue(old.merchant_id.clone(), old.label.clone(), old.scope);
     match store::keys::rotate(app, &old.id, &key, &merchant, Timestamp::now()).await {
         Ok(()) => Ok((key, token)),
-        Err(store::StoreError::ConditionFailed) => Err(ApiError::Conflict(format!(
-            "API key '{}' was revoked or rotated meanwhile",
-            old.id
-        ))),
+        Err(store::StoreError::ConditionFailed) => Err(ApiError::Conflict(
+            ErrorCode::ConcurrentChange,
+            format!("API key '{}' was revoked or rotated meanwhile", old.id),
+        )),
         Err(e) => Err(e.into()),
     }
 }

@@ -9,7 +9,7 @@ use super::transaction::Transaction;
 use crate::App;
 use crate::checkout::service::settled;
 use crate::domain::Timestamp;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::events::Event;
 use crate::ids::{MerchantId, TransactionId};
 use crate::processor::stripe_signature::{self, SignatureError};
@@ -67,8 +67,8 @@ pub async fn stripe(
     )
     .map_err(bad_signature)?;
 
-    let event: Value =
-        serde_json::from_slice(body).map_err(|_| ApiError::bad_request("the event is not JSON"))?;
+    let event: Value = serde_json::from_slice(body)
+        .map_err(|_| ApiError::bad_request(ErrorCode::InvalidJson, "the event is not JSON"))?;
     let pi = &event["data"]["object"];
     let paid = match event["type"].as_str() {
         Some("payment_intent.succeeded") => true,
@@ -131,5 +131,8 @@ async fn settle(
 }
 
 fn bad_signature(e: SignatureError) -> ApiError {
-    ApiError::bad_request(format!("invalid Stripe-Signature: {e}"))
+    ApiError::bad_request(
+        ErrorCode::BadRequest,
+        format!("invalid Stripe-Signature: {e}"),
+    )
 }

@@ -10,7 +10,7 @@ use super::transaction::{PaymentStatus, Transaction};
 use crate::App;
 use crate::auth::MerchantCaller;
 use crate::domain::Timestamp;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::events::{Event, EventType};
 use crate::http::JsonObject;
 use crate::ids::RefundId;
@@ -78,6 +78,7 @@ pub async fn create(
         }
     }
     Err(ApiError::Conflict(
+        ErrorCode::ConcurrentChange,
         "the transaction kept changing while this refund was made; try again".into(),
     ))
 }
@@ -97,11 +98,14 @@ pub async fn list(
 fn refundable(txn: &Transaction, now: Timestamp) -> Result<(), ApiError> {
     match txn.status_at(now) {
         PaymentStatus::Paid | PaymentStatus::Refunded => Ok(()),
-        state => Err(ApiError::Conflict(format!(
-            "transaction '{}' is {}; only a paid transaction can be refunded",
-            txn.id,
-            state.as_str()
-        ))),
+        state => Err(ApiError::Conflict(
+            ErrorCode::InvalidState,
+            format!(
+                "transaction '{}' is {}; only a paid transaction can be refunded",
+                txn.id,
+                state.as_str()
+            ),
+        )),
     }
 }
 
@@ -113,6 +117,7 @@ async fn replay(
 ) -> Result<Refunded, ApiError> {
     if earlier.fingerprint != fingerprint {
         return Err(ApiError::Conflict(
+            ErrorCode::IdempotencyKeyReused,
             "Idempotency-Key was already used with different parameters".into(),
         ));
     }

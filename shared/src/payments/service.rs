@@ -3,7 +3,7 @@
 use crate::App;
 use crate::auth::MerchantCaller;
 use crate::domain::{OrderUuid, Timestamp};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::events::{Event, EventType};
 use crate::http::Page;
 use crate::ids::TransactionId;
@@ -24,6 +24,7 @@ impl IdempotencyKey {
             Ok(Self(raw.to_owned()))
         } else {
             Err(ApiError::bad_request(
+                ErrorCode::InvalidIdempotencyKey,
                 "Idempotency-Key must be 1 to 255 visible ASCII characters",
             ))
         }
@@ -112,6 +113,7 @@ pub async fn create(
         if let Some(hit) = hits.iter().find(|h| h.guard == Guard::Idempotency) {
             if hit.fingerprint != txn.fingerprint {
                 return Err(ApiError::Conflict(
+                    ErrorCode::IdempotencyKeyReused,
                     "Idempotency-Key was already used with different parameters".into(),
                 ));
             }
@@ -132,17 +134,23 @@ pub async fn create(
             continue;
         }
         if hit.fingerprint != txn.fingerprint {
-            return Err(ApiError::Conflict(format!(
-                "order_uuid '{}' was already used with different parameters",
-                txn.order_uuid
-            )));
+            return Err(ApiError::Conflict(
+                ErrorCode::OrderUuidReused,
+                format!(
+                    "order_uuid '{}' was already used with different parameters",
+                    txn.order_uuid
+                ),
+            ));
         }
         return Ok(previous);
     }
-    Err(ApiError::Conflict(format!(
-        "order_uuid '{}' kept changing while this request ran; try again",
-        txn.order_uuid
-    )))
+    Err(ApiError::Conflict(
+        ErrorCode::ConcurrentChange,
+        format!(
+            "order_uuid '{}' kept changing while this request ran; try again",
+            txn.order_uuid
+        ),
+    ))
 }
 
 /// Where customer-facing pages live: the configured public base URL, else the origin the
@@ -154,6 +162,7 @@ pub(crate) fn public_base(app: &App, origin: Option<&str>) -> Result<String, Api
         // Behind API Gateway the origin is always known; only a request without a usable Host
         // gets here, and nothing is stored for it.
         (None, None) => Err(ApiError::bad_request(
+            ErrorCode::BadRequest,
             "the Host header must be a host name or IP address, with an optional port",
         )),
     }
@@ -262,8 +271,8 @@ fn not_cancelable(txn: Transaction, now: Timestamp) -> Result<Transaction, ApiEr
         PaymentStatus::Paid => "is paid; refund it instead".to_owned(),
         other => format!("is {}", other.as_str()),
     };
-    Err(ApiError::Conflict(format!(
-        "transaction '{}' {why} and cannot be canceled",
-        txn.id
-    )))
+    Err(ApiError::Conflict(
+        ErrorCode::InvalidState,
+        format!("transaction '{}' {why} and cannot be canceled", txn.id),
+    ))
 }

@@ -3,7 +3,7 @@
 use super::{ChargeOutcome, Instrument, Processor, ProcessorError, ProcessorKind, RefundOutcome};
 use super::{Sandbox, settings};
 use crate::App;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::ids::MerchantId;
 use crate::merchants::Merchant;
 use crate::payments::refund::Refund;
@@ -36,6 +36,7 @@ pub async fn connect(app: &App, merchant: &Merchant) -> Result<Connected, ApiErr
         }
         _ if app.settings.allow_sandbox => Ok(Connected::Sandbox(Sandbox)),
         _ => Err(ApiError::Conflict(
+            ErrorCode::ProcessorNotConnected,
             "this merchant has no payment processor connected yet".into(),
         )),
     }

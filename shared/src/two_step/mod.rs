@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use crate::App;
 use crate::auth::{MerchantCaller, Principal, routes};
 use crate::domain::Timestamp;
-use crate::error::{ApiError, FieldErrorsBuilder};
+use crate::error::{ApiError, ErrorCode, FieldErrorsBuilder};
 use crate::http::{JsonObject, RequestCtx};
 use crate::ids::MerchantId;
 use crate::store::two_step::{self as store, Attempt, Enrolment, Spend, Status, Used};
@@ -131,6 +131,7 @@ fn to_json(enrolment: Option<&Enrolment>) -> Value {
 fn own_key(principal: &Principal) -> Result<&MerchantCaller, ApiError> {
     principal.merchant().map_err(|_| {
         ApiError::Forbidden(
+            ErrorCode::MerchantKeyRequired,
             "an authenticator is enrolled with one of the merchant's own API keys".into(),
         )
     })
@@ -153,6 +154,7 @@ pub async fn start(app: &App, principal: &Principal) -> Result<Value, ApiError> 
         Ok(()) => {}
         Err(crate::store::StoreError::ConditionFailed) => {
             return Err(ApiError::Conflict(
+                ErrorCode::TwoStepState,
                 "two-step verification is already on; turn it off (with a code) to enrol \
                  another authenticator"
                     .into(),
@@ -199,6 +201,7 @@ pub async fn confirm(
     let code = code.unwrap_or_default();
     let not_started = || {
         ApiError::Conflict(
+            ErrorCode::TwoStepState,
             "two-step verification is not being set up: start it first (POST /api/v1/two-step)"
                 .into(),
         )
@@ -254,17 +257,22 @@ async fn check(
         .map(str::trim)
         .filter(|c| !c.is_empty())
         .ok_or_else(|| {
-            ApiError::Forbidden(format!(
-                "two-step verification is on: send a current code from the authenticator (or a \
+            ApiError::Forbidden(
+                ErrorCode::TwoStepRequired,
+                format!(
+                    "two-step verification is on: send a current code from the authenticator (or a \
              recovery code) in the {CODE_FIELD} header"
-            ))
+                ),
+            )
         })?;
     match use_code(app, merchant, enrolment, raw).await? {
         Ok(()) => Ok(()),
         Err(Refusal::NotEnrolled) => Err(ApiError::Conflict(
+            ErrorCode::TwoStepState,
             "two-step verification changed while this request ran; try again".into(),
         )),
         Err(Refusal::Wrong) => Err(ApiError::Forbidden(
+            ErrorCode::TwoStepCodeInvalid,
             "the two-step code is wrong or was already used; wait for the next one".into(),
         )),
         Err(Refusal::Limited(until)) => Err(limited(until)),

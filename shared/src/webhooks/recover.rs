@@ -18,7 +18,7 @@ use super::endpoint::WebhookEndpoint;
 use crate::App;
 use crate::auth::MerchantCaller;
 use crate::domain::Timestamp;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::http::JsonObject;
 use crate::ids::EventId;
 use crate::store;
@@ -50,6 +50,7 @@ pub async fn recover(
     let since = parse_since(body, now)?;
     if !endpoint.enabled {
         return Err(ApiError::Conflict(
+            ErrorCode::InvalidState,
             "this endpoint is disabled: enable it, then recover its failed deliveries".into(),
         ));
     }

@@ -10,7 +10,7 @@ use super::{secrets, signing, ssrf};
 use crate::App;
 use crate::auth::MerchantCaller;
 use crate::domain::{Timestamp, WebUrl};
-use crate::error::{ApiError, FieldErrorsBuilder};
+use crate::error::{ApiError, ErrorCode, FieldErrorsBuilder};
 use crate::events::{Event, EventType};
 use crate::http::{JsonObject, Page};
 use crate::ids::{AttemptId, EndpointId, EventId};
@@ -60,9 +60,10 @@ async fn modify(
             Err(e) => return Err(e.into()),
         }
     }
-    Err(ApiError::Conflict(format!(
-        "webhook endpoint '{raw_id}' kept changing while this request ran; try again"
-    )))
+    Err(ApiError::Conflict(
+        ErrorCode::ConcurrentChange,
+        format!("webhook endpoint '{raw_id}' kept changing while this request ran; try again"),
+    ))
 }
 
 pub fn secret_of(master: &[u8; 32], endpoint: &WebhookEndpoint) -> String {

@@ -109,6 +109,7 @@ describe('keys and merchants', () => {
     const err = await stranger.listTransactions().catch((e) => e);
     assert.ok(err instanceof PayrailError, String(err));
     assert.equal(err.status, 401);
+    assert.equal(err.code, 'credential_invalid');
     assert.match(err.requestId, /^req_/);
   });
 });
@@ -129,6 +130,7 @@ describe('payments', () => {
       .catch((e) => e);
     assert.ok(changed instanceof PayrailError);
     assert.equal(changed.status, 409);
+    assert.equal(changed.code, 'idempotency_key_reused');
   });
 
   test('a transaction is found by id and by order_uuid', async () => {

@@ -80,11 +80,15 @@ test('a two-step code goes in X-Payrail-Otp', async () => {
 test('a refusal is a PayrailError with its status, field errors and request id', async () => {
   const { fetch } = fakeFetch(() => ({
     status: 422,
-    body: { success: false, data: null, message: 'validation failed', errors: { total_amount: ['must be positive'] } },
+    body: {
+      success: false, data: null, message: 'validation failed', code: 'validation_failed',
+      errors: { total_amount: ['must be positive'] },
+    },
   }));
   const err = await new Payrail({ fetch }).createPaymentRequest({}).catch((e) => e);
   assert.ok(err instanceof PayrailError);
   assert.equal(err.status, 422);
+  assert.equal(err.code, 'validation_failed');
   assert.equal(err.message, 'validation failed');
   assert.deepEqual(err.errors, { total_amount: ['must be positive'] });
   assert.equal(err.requestId, 'req_1');
@@ -101,6 +105,7 @@ test('a 429 carries Retry-After, and an answer that is not JSON still becomes a 
   const bad = await new Payrail({ fetch: proxy.fetch }).listEvents().catch((e) => e);
   assert.ok(bad instanceof PayrailError);
   assert.equal(bad.status, 502);
+  assert.equal(bad.code, null);
   assert.equal(bad.message, 'Bad Gateway');
 });
 
