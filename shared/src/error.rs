@@ -304,17 +304,6 @@ impl ApiError {
     }
 }
 
-impl From<crate::store::StoreError> for ApiError {
-    fn from(err: crate::store::StoreError) -> Self {
-        match err {
-            crate::store::StoreError::Throttled(_) | crate::store::StoreError::Unreachable(_) => {
-                ApiError::Unavailable(Box::new(err))
-            }
-            _ => ApiError::internal(err),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

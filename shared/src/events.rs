@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::domain::Timestamp;
 use crate::ids::{EndpointId, EventId, MerchantId};
-use crate::payments::refund::Refund;
+use crate::refunds::refund::Refund;
 use crate::payments::transaction::Transaction;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -61,7 +61,7 @@ impl Processor for Counting {
     async fn refund(
         &self,
         payment: &Transaction,
-        refund: &payrail::payments::refund::Refund,
+        refund: &payrail::refunds::refund::Refund,
     ) -> Result<RefundOutcome, ProcessorError> {
         Sandbox.refund(payment, refund).await
     }
@@ -80,12 +80,12 @@ async fn pending_payment(s: &TestStack, key: &str, order: &str) -> (String, Stri
     (id, txn.checkout_token)
 }
 
-fn card_form(token: &str) -> payrail::http::JsonObject {
+fn card_form(token: &str) -> payrail::input::JsonObject {
     let body = format!(
         "token={token}&card_number=4242424242424242&exp_month=12&exp_year=2031&cvc=123\
          &cardholder_name=Ann+Lee"
     );
-    payrail::http::parse_form_object(body.as_bytes())
+    payrail::input::parse_form_object(body.as_bytes())
 }
 
 async fn status_of(s: &TestStack, key: &str, id: &str) -> Value {

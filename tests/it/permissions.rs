@@ -73,7 +73,7 @@ static LINK: std::sync::LazyLock<Value> = std::sync::LazyLock::new(|| {
 });
 
 fn random() -> String {
-    payrail::auth::api_key::random_secret()[..12].to_owned()
+    payrail::crypto::random_secret()[..12].to_owned()
 }
 
 #[tokio::test]

@@ -4,10 +4,11 @@
 
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
-use payrail::checkout::page::{self, BankStep, Echo};
+use payrail::checkout::html::{self, BankStep, Echo};
 use payrail::checkout::{PayOutcome, pay, view};
 use payrail::error::FieldErrors;
-use payrail::http::{RequestCtx, base_headers, parse_form_object};
+use payrail::http::{RequestCtx, base_headers};
+use payrail::input::parse_form_object;
 use payrail::{ApiError, App};
 
 /// The script of the Stripe page; the sandbox page has none.
@@ -27,18 +28,18 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
     };
     match result {
         Ok(res) => res,
-        Err(ApiError::NotFound(_)) => page::not_found(&ctx),
+        Err(ApiError::NotFound(_)) => html::not_found(&ctx),
         Err(err) => {
             // Log the cause once; the customer sees a page without internals.
             tracing::error!(request_id = %ctx.request_id, error = %err, source = ?std::error::Error::source(&err).map(|s| s.to_string()), "checkout failed");
-            page::error(&ctx, err.status())
+            html::error(&ctx, err.status())
         }
     }
 }
 
 fn asset(ctx: &RequestCtx) -> Response<Body> {
     if ctx.path_param("asset") != Some("checkout.js") {
-        return page::not_found(ctx);
+        return html::not_found(ctx);
     }
     let mut res = Response::new(Body::Text(CHECKOUT_JS.to_owned()));
     let h = res.headers_mut();
@@ -49,7 +50,7 @@ fn asset(ctx: &RequestCtx) -> Response<Body> {
 
 async fn show(app: &App, ctx: &RequestCtx, id: &str) -> Result<Response<Body>, ApiError> {
     let view = view(app, id).await?;
-    Ok(page::render(
+    Ok(html::render(
         ctx,
         &app.settings,
         StatusCode::OK,
@@ -72,7 +73,7 @@ async fn submit(app: &App, ctx: &RequestCtx, id: &str) -> Result<Response<Body>,
             .unwrap_or_default(),
     };
     let render = |status, view, alert: &str, echo: &Echo| {
-        page::render(
+        html::render(
             ctx,
             &app.settings,
             status,
@@ -83,8 +84,8 @@ async fn submit(app: &App, ctx: &RequestCtx, id: &str) -> Result<Response<Body>,
         )
     };
     Ok(match pay(app, id, &form).await? {
-        PayOutcome::Redirect(location) => page::redirect(ctx, &location),
-        PayOutcome::Invalid(view, errors) => page::render(
+        PayOutcome::Redirect(location) => html::redirect(ctx, &location),
+        PayOutcome::Invalid(view, errors) => html::render(
             ctx,
             &app.settings,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -111,7 +112,7 @@ async fn submit(app: &App, ctx: &RequestCtx, id: &str) -> Result<Response<Body>,
             view,
             client_secret,
             payment_id,
-        } => page::render_bank_step(
+        } => html::render_bank_step(
             ctx,
             &app.settings,
             &view,

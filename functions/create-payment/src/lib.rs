@@ -5,10 +5,9 @@ use lambda_http::{Body, Request, Response};
 use payrail::auth::{self, MerchantCaller};
 use payrail::domain::Timestamp;
 use payrail::error::ErrorCode;
-use payrail::http::{
-    JsonObject, Reply, RequestCtx, parse_form_object, render_compat, render_envelope,
-};
-use payrail::payments::{self, Created, IdempotencyKey, NewPayment};
+use payrail::http::{Reply, RequestCtx, render_compat, render_envelope};
+use payrail::input::{JsonObject, parse_form_object};
+use payrail::payments::{self, Created, NewPayment};
 use payrail::{ApiError, App};
 use serde_json::json;
 
@@ -87,7 +86,7 @@ async fn create_core(
 ) -> Result<Created, ApiError> {
     // A value that does not read as text is still a key, refused by the key's rule: ignoring it
     // would let two different requests with the same bad key both create.
-    let idempotency_key = IdempotencyKey::of_request(ctx)?;
+    let idempotency_key = ctx.idempotency_key()?;
     let new = NewPayment::parse(body)?;
     check(&new)?;
     payments::create(

@@ -3,7 +3,7 @@
 
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Response};
-use payrail::http::{RequestCtx, base_headers, page_answer};
+use payrail::http::{RequestCtx, base_headers, html_answer};
 
 use crate::assets::{self, Asset, Caching};
 
@@ -95,5 +95,5 @@ fn answer(
     content_type: &'static str,
     body: Body,
 ) -> Response<Body> {
-    page_answer(ctx, status, content_type, body, CSP)
+    html_answer(ctx, status, content_type, body, CSP)
 }

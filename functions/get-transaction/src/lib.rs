@@ -5,6 +5,7 @@ use payrail::auth;
 use payrail::domain::{OrderUuid, Timestamp};
 use payrail::http::{Reply, RequestCtx, render_envelope};
 use payrail::payments::{self, ListFilter, PaymentStatus};
+use payrail::refunds;
 use payrail::{ApiError, App};
 
 pub const GET_ROUTE: &str = "GET /api/v1/transactions/{id}";
@@ -27,7 +28,7 @@ async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
             Ok(Reply::ok(txn.to_json(Timestamp::now()), "transaction"))
         }
         LIST_ROUTE => {
-            let page = ctx.page()?;
+            let page = ctx.list_params()?;
             let filter = ListFilter {
                 status: ctx
                     .query("status")
@@ -52,7 +53,7 @@ async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
         }
         REFUNDS_ROUTE => {
             let id = ctx.path_param("id").unwrap_or_default();
-            let refunds = payments::refunds::list(app, caller, id).await?;
+            let refunds = refunds::list(app, caller, id).await?;
             let items: Vec<_> = refunds.iter().map(|r| r.to_json()).collect();
             Ok(Reply::ok(
                 serde_json::json!({"items": items, "next_cursor": null}),

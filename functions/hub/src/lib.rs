@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
-use payrail::http::{RequestCtx, page_answer};
+use payrail::http::{RequestCtx, html_answer};
 use sha2::{Digest, Sha256};
 
 /// Scripts and styles only from this origin, API calls only to it, nothing framed, no forms
@@ -135,5 +135,5 @@ fn answer(
     content_type: &'static str,
     body: Body,
 ) -> Response<Body> {
-    page_answer(ctx, status, content_type, body, CSP)
+    html_answer(ctx, status, content_type, body, CSP)
 }

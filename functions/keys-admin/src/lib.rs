@@ -25,7 +25,7 @@ async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
         }
         "GET /api/v1/audit-log" => {
             principal.require_admin()?;
-            let page = payrail::access_log::audit_log(app, &ctx.page()?).await?;
+            let page = payrail::access_log::audit_log(app, &ctx.list_params()?).await?;
             Ok(Reply::ok(
                 page.to_json(payrail::access_log::AuditEntry::to_json),
                 "changes made with the admin token, newest first",
@@ -33,7 +33,7 @@ async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
         }
         "GET /api/v1/merchants" => {
             principal.require_admin()?;
-            let page = merchants::list(app, &ctx.page()?).await?;
+            let page = merchants::list(app, &ctx.list_params()?).await?;
             Ok(Reply::ok(
                 page.to_json(merchants::Merchant::to_json),
                 "merchants",
@@ -59,7 +59,7 @@ async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
             ))
         }
         "GET /api/v1/keys" => {
-            let page = keys::list(app, &principal, ctx.query("merchant_id"), &ctx.page()?).await?;
+            let page = keys::list(app, &principal, ctx.query("merchant_id"), &ctx.list_params()?).await?;
             Ok(Reply::ok(page.to_json(keys::ApiKey::to_json), "API keys"))
         }
         "DELETE /api/v1/keys/{id}" => {
@@ -104,7 +104,7 @@ async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
         }
         "GET /api/v1/logs" => {
             let page =
-                access_log::list(app, &principal, ctx.query("merchant_id"), &ctx.page()?).await?;
+                access_log::list(app, &principal, ctx.query("merchant_id"), &ctx.list_params()?).await?;
             Ok(Reply::ok(
                 page.to_json(access_log::LogEntry::to_json),
                 "access log",

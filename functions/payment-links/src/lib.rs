@@ -4,11 +4,12 @@
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use payrail::auth;
-use payrail::checkout::page as checkout_page;
+use payrail::checkout::html as checkout_html;
 use payrail::error::FieldErrors;
-use payrail::http::{Reply, RequestCtx, parse_form_object, render_envelope};
+use payrail::http::{Reply, RequestCtx, render_envelope};
+use payrail::input::parse_form_object;
 use payrail::links::PaymentLink;
-use payrail::links::page::{self, Echo};
+use payrail::links::html::{self, Echo};
 use payrail::links::service::{self, VisitOutcome};
 use payrail::{ApiError, App};
 
@@ -36,7 +37,7 @@ async fn api(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
             ))
         }
         "GET /api/v1/payment-links" => {
-            let page = service::list(app, caller, &ctx.page()?).await?;
+            let page = service::list(app, caller, &ctx.list_params()?).await?;
             Ok(Reply::ok(
                 page.to_json(PaymentLink::to_json),
                 "payment links",
@@ -59,11 +60,11 @@ async fn api(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
 async fn pay_page(app: &App, ctx: &RequestCtx) -> Response<Body> {
     match pay(app, ctx).await {
         Ok(res) => res,
-        Err(ApiError::NotFound(_)) => checkout_page::not_found(ctx),
+        Err(ApiError::NotFound(_)) => checkout_html::not_found(ctx),
         Err(err) => {
             // Log the cause once; the customer sees a page without internals.
             tracing::error!(request_id = %ctx.request_id, error = %err, source = ?std::error::Error::source(&err).map(|s| s.to_string()), "payment link page failed");
-            checkout_page::error(ctx, err.status())
+            checkout_html::error(ctx, err.status())
         }
     }
 }
@@ -72,7 +73,7 @@ async fn pay(app: &App, ctx: &RequestCtx) -> Result<Response<Body>, ApiError> {
     let view = service::view(app, ctx.path_param("link_id").unwrap_or_default()).await?;
     // A link that takes no payments says why, with 410 Gone.
     let closed = |view| {
-        page::render(
+        html::render(
             ctx,
             StatusCode::GONE,
             view,
@@ -82,7 +83,7 @@ async fn pay(app: &App, ctx: &RequestCtx) -> Result<Response<Body>, ApiError> {
     };
     if ctx.route.starts_with("GET ") {
         return Ok(match view.availability() {
-            payrail::links::Availability::Open => page::render(
+            payrail::links::Availability::Open => html::render(
                 ctx,
                 StatusCode::OK,
                 &view,
@@ -101,12 +102,12 @@ async fn pay(app: &App, ctx: &RequestCtx) -> Result<Response<Body>, ApiError> {
     };
     Ok(
         match service::visit(app, &view, &form, origin.as_deref()).await? {
-            VisitOutcome::Started(txn) => checkout_page::redirect(ctx, &txn.url),
+            VisitOutcome::Started(txn) => checkout_html::redirect(ctx, &txn.url),
             VisitOutcome::Unavailable(_) => closed(&view),
-            VisitOutcome::Busy { retry_after } => page::render_busy(ctx, &view, &echo, retry_after),
+            VisitOutcome::Busy { retry_after } => html::render_busy(ctx, &view, &echo, retry_after),
             VisitOutcome::Invalid(err) => {
                 let errors = err.field_errors().cloned().unwrap_or_default();
-                page::render(ctx, StatusCode::UNPROCESSABLE_ENTITY, &view, &errors, &echo)
+                html::render(ctx, StatusCode::UNPROCESSABLE_ENTITY, &view, &errors, &echo)
             }
         },
     )

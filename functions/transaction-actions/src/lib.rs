@@ -5,8 +5,10 @@
 use lambda_http::{Body, Request, Response};
 use payrail::auth;
 use payrail::domain::Timestamp;
-use payrail::http::{JsonObject, Reply, RequestCtx, render_envelope};
-use payrail::payments::{self, IdempotencyKey, refunds};
+use payrail::http::{Reply, RequestCtx, render_envelope};
+use payrail::input::JsonObject;
+use payrail::payments;
+use payrail::refunds;
 use payrail::processor::connect_merchant;
 use payrail::{ApiError, App};
 
@@ -27,7 +29,7 @@ async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
     match ctx.route.as_str() {
         REFUND_ROUTE => {
             let body = optional_json(ctx)?;
-            let idempotency_key = IdempotencyKey::of_request(ctx)?;
+            let idempotency_key = ctx.idempotency_key()?;
             let processor = connect_merchant(app, &caller.merchant_id).await?;
             let done =
                 refunds::create(app, caller, &processor, id, &body, idempotency_key.as_ref())

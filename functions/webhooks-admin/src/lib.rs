@@ -42,7 +42,7 @@ async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
             "webhook endpoint created; its signing secret is in data.secret",
         )),
         "GET /api/v1/webhook-endpoints" => {
-            let page = service::list(app, caller, &ctx.page()?).await?;
+            let page = service::list(app, caller, &ctx.list_params()?).await?;
             Ok(Reply::ok(
                 page.to_json(WebhookEndpoint::to_json),
                 "webhook endpoints",
@@ -77,14 +77,14 @@ async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
             "failed deliveries queued again",
         )),
         "GET /api/v1/webhook-endpoints/{id}/deliveries" => {
-            let page = service::deliveries(app, caller, id, &ctx.page()?).await?;
+            let page = service::deliveries(app, caller, id, &ctx.list_params()?).await?;
             Ok(Reply::ok(
                 page.to_json(payrail::webhooks::Attempt::to_json),
                 "delivery attempts",
             ))
         }
         "GET /api/v1/events" => {
-            let page = service::events(app, caller, ctx.query("type"), &ctx.page()?).await?;
+            let page = service::events(app, caller, ctx.query("type"), &ctx.list_params()?).await?;
             Ok(Reply::ok(
                 page.to_json(payrail::events::Event::to_json),
                 "events",
@@ -103,9 +103,9 @@ async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
 }
 
 /// A JSON body whose fields are all optional: an empty body reads as `{}`.
-fn optional_body(ctx: &RequestCtx) -> Result<payrail::http::JsonObject, ApiError> {
+fn optional_body(ctx: &RequestCtx) -> Result<payrail::input::JsonObject, ApiError> {
     if ctx.body()?.iter().all(u8::is_ascii_whitespace) {
-        Ok(payrail::http::JsonObject::default())
+        Ok(payrail::input::JsonObject::default())
     } else {
         ctx.json_object()
     }

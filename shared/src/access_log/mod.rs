@@ -17,15 +17,15 @@ pub use queue::{AccessLog, AccessLogReceiver, flush, run_writer};
 use crate::App;
 use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::http::Page;
+use crate::input::ListParams;
 use crate::ids::LogId;
-use crate::store::{self, page::PageOf};
+use crate::store::{self, listing::ListPage};
 
 /// The operator's audit log, newest first.
 pub async fn audit_log(
     app: &App,
-    page: &Page<crate::ids::AuditId>,
-) -> Result<PageOf<AuditEntry>, ApiError> {
+    page: &ListParams<crate::ids::AuditId>,
+) -> Result<ListPage<AuditEntry>, ApiError> {
     Ok(store::audit_log::list(app, page.limit, page.after.as_ref()).await?)
 }
 
@@ -34,8 +34,8 @@ pub async fn list(
     app: &App,
     principal: &Principal,
     merchant_id: Option<&str>,
-    page: &Page<LogId>,
-) -> Result<PageOf<LogEntry>, ApiError> {
+    page: &ListParams<LogId>,
+) -> Result<ListPage<LogEntry>, ApiError> {
     let merchant = crate::keys::merchant_in_scope(app, principal, merchant_id).await?;
     Ok(store::access_log::list(app, &merchant, page.limit, page.after.as_ref()).await?)
 }

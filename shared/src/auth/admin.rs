@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_secretsmanager::error::DisplayErrorContext;
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 use crate::App;
 use crate::error::ApiError;
@@ -21,7 +20,7 @@ pub(crate) struct AdminTokenCache(Mutex<Option<(Instant, [u8; 32])>>);
 pub async fn verify(app: &App, presented: &str) -> Result<bool, ApiError> {
     let expected = current_hash(app).await?;
     let presented: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
-    Ok(bool::from(presented.ct_eq(&expected)))
+    Ok(crate::crypto::constant_time_eq(&presented, &expected))
 }
 
 async fn current_hash(app: &App) -> Result<[u8; 32], ApiError> {

@@ -2,17 +2,10 @@
 //! `prefix` merchants see); the secret is 256 bits from the OS CSPRNG, and only its SHA-256 is
 //! stored. A plain hash suffices: a 256-bit random secret cannot be brute-forced from it.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
-
+use crate::crypto::{SECRET_CHARS, constant_time_eq, random_secret, sha256_hex};
 use crate::ids::KeyId;
 
 pub const TOKEN_PREFIX: &str = "prl_";
-const SECRET_BYTES: usize = 32;
-/// Length of the base64url (unpadded) text of [`SECRET_BYTES`].
-const SECRET_CHARS: usize = 43;
 
 /// A newly issued key. The whole key exists only here, long enough to answer it once.
 pub struct IssuedKey {
@@ -27,13 +20,6 @@ impl std::fmt::Debug for IssuedKey {
             .field("id", &self.id)
             .finish_non_exhaustive()
     }
-}
-
-/// 256 random bits from the OS CSPRNG, as base64url text.
-pub fn random_secret() -> String {
-    let mut secret = [0u8; SECRET_BYTES];
-    getrandom::fill(&mut secret).expect("the OS random number generator is unavailable");
-    URL_SAFE_NO_PAD.encode(secret)
 }
 
 pub fn issue() -> IssuedKey {
@@ -64,7 +50,7 @@ pub fn parse(token: &str) -> Option<(KeyId, &str)> {
 }
 
 pub fn hash(secret: &str) -> String {
-    hex(&Sha256::digest(secret.as_bytes()))
+    sha256_hex(secret)
 }
 
 /// Compares the presented secret's hash with the stored one in constant time.
@@ -72,13 +58,9 @@ pub fn verify(secret: &str, stored_hash: &str) -> bool {
     hashes_match(&hash(secret), stored_hash)
 }
 
-/// Constant-time equality of two hex digests (lengths are checked first; both are fixed-length).
+/// Constant-time equality of two hex digests.
 pub fn hashes_match(a: &str, b: &str) -> bool {
-    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    constant_time_eq(a.as_bytes(), b.as_bytes())
 }
 
 #[cfg(test)]

@@ -1,8 +1,7 @@
 //! The hosted checkout: the page a payment request's `url` points to and the card form, charged
 //! through a [`crate::processor::Processor`].
 
-pub mod card;
-pub mod page;
+pub mod html;
 pub mod service;
 
 pub use service::{PayOutcome, pay, pay_with, view};

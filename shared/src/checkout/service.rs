@@ -1,14 +1,13 @@
 //! Paying a transaction on the hosted checkout.
 
-use subtle::ConstantTimeEq;
 use url::Url;
 
-use super::card::CardDetails;
+use crate::payments::card::CardDetails;
 use crate::App;
 use crate::domain::Timestamp;
 use crate::error::{ApiError, FieldErrors};
 use crate::events::{Event, EventType};
-use crate::http::JsonObject;
+use crate::input::JsonObject;
 use crate::payments::{PaymentStatus, Transaction};
 use crate::processor::settings::ProcessorConfig;
 use crate::processor::{ChargeOutcome, Instrument, Processor, ProcessorKind};
@@ -120,10 +119,7 @@ pub async fn pay_with(
     }
     let token = form.string("token").ok().flatten().unwrap_or_default();
     let expected = view.txn.checkout_token.as_bytes();
-    if expected.is_empty()
-        || token.len() != expected.len()
-        || !bool::from(token.as_bytes().ct_eq(expected))
-    {
+    if expected.is_empty() || !crate::crypto::constant_time_eq(token.as_bytes(), expected) {
         return Ok(PayOutcome::BadToken(view));
     }
     if let Some(payment_id) = bank_return {

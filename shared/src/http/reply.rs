@@ -181,7 +181,7 @@ pub fn base_headers(headers: &mut HeaderMap, content_type: &'static str, request
 
 /// A page or one of its assets: the headers every answer has, the page headers with `csp`, and
 /// the request's log line (pages bypass the envelope, which logs for API answers).
-pub fn page_answer(
+pub fn html_answer(
     ctx: &RequestCtx,
     status: StatusCode,
     content_type: &'static str,
@@ -196,7 +196,7 @@ pub fn page_answer(
     *res.status_mut() = status;
     let h = res.headers_mut();
     base_headers(h, content_type, &ctx.request_id);
-    page_headers(h, csp);
+    html_headers(h, csp);
     res
 }
 
@@ -204,7 +204,7 @@ pub fn page_answer(
 /// from it, its Content-Security-Policy, and HTTPS only from the first visit on (two years).
 /// Browsers heed `Strict-Transport-Security` only over HTTPS and never for an IP address, so
 /// the plain-HTTP local server on 127.0.0.1 is unaffected.
-pub fn page_headers(headers: &mut HeaderMap, csp: &str) {
+pub fn html_headers(headers: &mut HeaderMap, csp: &str) {
     headers.insert(
         header::STRICT_TRANSPORT_SECURITY,
         HeaderValue::from_static("max-age=63072000; includeSubDomains"),

@@ -11,7 +11,7 @@ use crate::auth::MerchantCaller;
 use crate::error::{ApiError, ErrorCode};
 use crate::ids::PrefixedId;
 use crate::keys::key::RateWindow;
-use crate::store::page::decode_cursor;
+use crate::input::{IdempotencyKey, ListParams};
 
 /// API Gateway's payload limit is far larger; ours keeps a payment request small and cheap.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -171,7 +171,7 @@ impl RequestCtx {
     }
 
     /// The body as a JSON object; 400 unless the content type is JSON and the body parses.
-    pub fn json_object(&self) -> Result<super::JsonObject, ApiError> {
+    pub fn json_object(&self) -> Result<crate::input::JsonObject, ApiError> {
         let body = self.body()?;
         match self.content_type().as_deref() {
             Some("application/json") => {}
@@ -183,35 +183,22 @@ impl RequestCtx {
                 ));
             }
         }
-        super::parse_json_object(body)
+        crate::input::parse_json_object(body)
     }
 
-    /// `limit` (1–100, default 20) and the opaque `cursor` of a list of `I`-identified items,
-    /// decoded here, once for every list: a cursor that is not one this list returned is 400.
-    pub fn page<I: PrefixedId>(&self) -> Result<Page<I>, ApiError> {
-        let limit = match self.query("limit") {
-            None => DEFAULT_LIMIT,
-            Some(raw) => match raw.parse::<u32>() {
-                Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
-                _ => {
-                    return Err(ApiError::bad_query(
-                        "limit",
-                        "must be an integer from 1 to 100",
-                    ));
-                }
-            },
-        };
-        let after = match self.query("cursor").filter(|c| !c.is_empty()) {
-            None => None,
-            Some(cursor) => Some(
-                decode_cursor(cursor)
-                    .and_then(|id| I::parse(&id))
-                    .ok_or_else(|| {
-                        ApiError::bad_query("cursor", "is not a cursor returned by this list")
-                    })?,
-            ),
-        };
-        Ok(Page { limit, after })
+    /// The request's `Idempotency-Key`, if it sent one; a header that is not visible ASCII is
+    /// refused (400) rather than ignored, so two different requests are never both created.
+    pub fn idempotency_key(&self) -> Result<Option<IdempotencyKey>, ApiError> {
+        match self.header_text("idempotency-key") {
+            Ok(raw) => raw.map(IdempotencyKey::parse),
+            Err(unreadable) => Some(IdempotencyKey::parse(&unreadable.lossy)),
+        }
+        .transpose()
+    }
+
+    /// The list parameters (`limit`, `cursor`) of a list of `I`-identified items.
+    pub fn list_params<I: PrefixedId>(&self) -> Result<ListParams<I>, ApiError> {
+        ListParams::parse(self.query("limit"), self.query("cursor"))
     }
 
     /// The origin the client reached us on, for links back to this deployment; `None` when
@@ -297,16 +284,6 @@ fn malformed_auth() -> ApiError {
         ErrorCode::CredentialMissing,
         "Authorization header must be 'Bearer <credential>'".into(),
     )
-}
-
-const DEFAULT_LIMIT: u32 = 20;
-const MAX_LIMIT: u32 = 100;
-
-/// One page request of a list: its size, and the id of the last item of the previous page.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Page<I> {
-    pub limit: u32,
-    pub after: Option<I>,
 }
 
 #[cfg(test)]

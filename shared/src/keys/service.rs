@@ -5,10 +5,10 @@ use crate::App;
 use crate::auth::{Permissions, Principal};
 use crate::domain::Timestamp;
 use crate::error::{ApiError, ErrorCode, FieldErrorsBuilder};
-use crate::http::{JsonObject, Page};
+use crate::input::{JsonObject, ListParams};
 use crate::ids::{KeyId, MerchantId};
 use crate::merchants::Merchant;
-use crate::store::{self, page::PageOf};
+use crate::store::{self, listing::ListPage};
 use crate::tenant::{Tenant, find};
 
 /// The merchant a request is about: the caller's own key's, or for the admin token the existing
@@ -163,8 +163,8 @@ pub async fn list(
     app: &App,
     principal: &Principal,
     merchant_id: Option<&str>,
-    page: &Page<KeyId>,
-) -> Result<PageOf<ApiKey>, ApiError> {
+    page: &ListParams<KeyId>,
+) -> Result<ListPage<ApiKey>, ApiError> {
     let merchant = merchant_in_scope(app, principal, merchant_id).await?;
     Ok(store::keys::list(app, &merchant, page.limit, page.after.as_ref()).await?)
 }

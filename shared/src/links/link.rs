@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::domain::{BoundedText, Currency, Metadata, Money, Timestamp, WebUrl};
 use crate::error::{ApiError, FieldErrorsBuilder};
-use crate::http::JsonObject;
+use crate::input::JsonObject;
 use crate::ids::{MerchantId, PaymentLinkId};
 
 pub type LinkTitle = BoundedText<200>;
@@ -394,7 +394,7 @@ impl Visit {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::{parse_form_object, parse_json_object};
+    use crate::input::{parse_form_object, parse_json_object};
 
     fn parse(body: Value) -> Result<NewLink, ApiError> {
         NewLink::parse(&parse_json_object(body.to_string().as_bytes()).unwrap())

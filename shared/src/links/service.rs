@@ -7,11 +7,11 @@ use crate::auth::MerchantCaller;
 use crate::auth::Permissions;
 use crate::domain::{OrderUuid, Timestamp};
 use crate::error::ApiError;
-use crate::http::{JsonObject, Page};
+use crate::input::{JsonObject, ListParams};
 use crate::ids::{PaymentLinkId, new_ulid};
 use crate::payments::{self, NewPayment, Transaction};
 use crate::store;
-use crate::store::page::PageOf;
+use crate::store::listing::ListPage;
 use crate::tenant::{Tenant, find};
 
 pub async fn create(
@@ -54,8 +54,8 @@ pub async fn get(
 pub async fn list(
     app: &App,
     caller: &MerchantCaller,
-    page: &Page<PaymentLinkId>,
-) -> Result<PageOf<PaymentLink>, ApiError> {
+    page: &ListParams<PaymentLinkId>,
+) -> Result<ListPage<PaymentLink>, ApiError> {
     Ok(store::links::list(app, &caller.merchant_id, page.limit, page.after.as_ref()).await?)
 }
 

@@ -4,9 +4,9 @@ use super::{DEFAULT_RATE_LIMIT, MAX_RATE_LIMIT, Merchant, MerchantName};
 use crate::App;
 use crate::domain::Timestamp;
 use crate::error::{ApiError, FieldErrorsBuilder};
-use crate::http::{JsonObject, Page};
+use crate::input::{JsonObject, ListParams};
 use crate::ids::MerchantId;
-use crate::store::{self, page::PageOf};
+use crate::store::{self, listing::ListPage};
 use crate::tenant::Tenant;
 
 fn parse_rate_limit(body: &JsonObject, errors: &mut FieldErrorsBuilder) -> Option<u32> {
@@ -64,7 +64,7 @@ pub async fn get(app: &App, raw_id: &str) -> Result<Merchant, ApiError> {
     crate::tenant::find(app, Tenant::Any, raw_id).await
 }
 
-pub async fn list(app: &App, page: &Page<MerchantId>) -> Result<PageOf<Merchant>, ApiError> {
+pub async fn list(app: &App, page: &ListParams<MerchantId>) -> Result<ListPage<Merchant>, ApiError> {
     Ok(store::merchants::list(app, page.limit, page.after.as_ref()).await?)
 }
 

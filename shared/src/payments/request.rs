@@ -5,7 +5,7 @@ use sha2::{Digest, Sha256};
 
 use crate::domain::{BoundedText, Currency, Email, Metadata, Money, OrderUuid, WebUrl};
 use crate::error::{ApiError, FieldErrorsBuilder};
-use crate::http::JsonObject;
+use crate::input::JsonObject;
 use crate::ids::PaymentLinkId;
 
 pub type ShortText = BoundedText<200>;
@@ -115,14 +115,14 @@ impl NewPayment {
             "last_name": self.last_name.as_ref().map(|t| t.as_str()),
             "metadata": self.metadata.as_map(),
         });
-        crate::auth::api_key::hex(&Sha256::digest(canonical.to_string().as_bytes()))
+        crate::crypto::hex(&Sha256::digest(canonical.to_string().as_bytes()))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::parse_json_object;
+    use crate::input::parse_json_object;
 
     fn parse(body: serde_json::Value) -> Result<NewPayment, ApiError> {
         NewPayment::parse(&parse_json_object(body.to_string().as_bytes()).unwrap())

@@ -5,45 +5,13 @@ use crate::auth::MerchantCaller;
 use crate::domain::{OrderUuid, Timestamp};
 use crate::error::{ApiError, ErrorCode};
 use crate::events::{Event, EventType};
-use crate::http::Page;
+use crate::input::{IdempotencyKey, ListParams};
 use crate::ids::TransactionId;
 use crate::store::StoreError;
-use crate::store::page::PageOf;
+use crate::store::listing::ListPage;
 use crate::store::transactions::{self as store, FromState, Guard, GuardHit, Insert};
 
 use super::{NewPayment, PaymentStatus, Transaction};
-
-/// The `Idempotency-Key` header: 1–255 visible ASCII characters, scoped to the merchant.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IdempotencyKey(String);
-
-impl IdempotencyKey {
-    pub fn parse(raw: &str) -> Result<Self, ApiError> {
-        let ok = (1..=255).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_graphic());
-        if ok {
-            Ok(Self(raw.to_owned()))
-        } else {
-            Err(ApiError::bad_request(
-                ErrorCode::InvalidIdempotencyKey,
-                "Idempotency-Key must be 1 to 255 visible ASCII characters",
-            ))
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The request's `Idempotency-Key`, if it sent one; a header that is not visible ASCII is
-    /// refused (400) rather than ignored, so two different requests are never both created.
-    pub fn of_request(ctx: &crate::http::RequestCtx) -> Result<Option<Self>, ApiError> {
-        match ctx.header_text("idempotency-key") {
-            Ok(raw) => raw.map(Self::parse),
-            Err(unreadable) => Some(Self::parse(&unreadable.lossy)),
-        }
-        .transpose()
-    }
-}
 
 /// The outcome of a create: a new transaction, or the original one for a replay.
 #[derive(Debug)]
@@ -88,7 +56,7 @@ pub async fn create(
         card: None,
         decline_reason: None,
         fingerprint,
-        checkout_token: crate::auth::api_key::random_secret(),
+        checkout_token: crate::crypto::random_secret(),
         refunded_minor: 0,
         refund_held_minor: 0,
         processor: None,
@@ -207,8 +175,8 @@ pub async fn list(
     app: &App,
     caller: &MerchantCaller,
     filter: &ListFilter,
-    page: &Page<TransactionId>,
-) -> Result<PageOf<Transaction>, ApiError> {
+    page: &ListParams<TransactionId>,
+) -> Result<ListPage<Transaction>, ApiError> {
     let now = Timestamp::now();
     if let Some(order_uuid) = &filter.order_uuid {
         // An order's attempts are listed on its guard: a handful, newest first.
@@ -217,7 +185,7 @@ pub async fn list(
             .into_iter()
             .filter(|t| filter.status.is_none_or(|s| t.status_at(now) == s))
             .collect();
-        return Ok(PageOf {
+        return Ok(ListPage {
             items: found,
             next_cursor: None,
         });

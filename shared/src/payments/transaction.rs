@@ -5,7 +5,24 @@ use serde_json::{Value, json};
 
 use crate::domain::{Email, Metadata, Money, OrderUuid, Timestamp, WebUrl};
 use crate::ids::{MerchantId, PaymentLinkId, TransactionId};
-use crate::processor::ProcessorKind;
+pub use super::card::Card;
+
+/// Which processor took (or takes) a payment: refunds and late answers go back to that one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProcessorKind {
+    Sandbox,
+    Stripe,
+}
+
+impl ProcessorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sandbox => "sandbox",
+            Self::Stripe => "stripe",
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -47,13 +64,6 @@ impl PaymentStatus {
             Self::Refunded => "refunded",
         }
     }
-}
-
-/// The only card data ever kept.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Card {
-    pub brand: String,
-    pub last4: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

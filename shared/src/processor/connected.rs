@@ -6,7 +6,7 @@ use crate::App;
 use crate::error::{ApiError, ErrorCode};
 use crate::ids::MerchantId;
 use crate::merchants::Merchant;
-use crate::payments::refund::Refund;
+use crate::refunds::refund::Refund;
 use crate::payments::transaction::Transaction;
 
 /// One of the processors Payrail speaks to.

@@ -6,11 +6,12 @@
 
 use std::future::Future;
 
-use serde::{Deserialize, Serialize};
 
-use crate::checkout::card::CardDetails;
-use crate::payments::refund::Refund;
-use crate::payments::transaction::{Card, Transaction};
+
+use crate::payments::card::{Card, CardDetails};
+use crate::payments::transaction::Transaction;
+pub use crate::payments::transaction::ProcessorKind;
+use crate::refunds::Refund;
 
 mod connected;
 mod sandbox;
@@ -21,23 +22,6 @@ pub mod stripe_signature;
 
 pub use connected::{Connected, connect, connect_merchant};
 pub use sandbox::{DECLINED_CARD, INSUFFICIENT_FUNDS_CARD, REFUND_FAILS_CARD, Sandbox};
-
-/// Which processor a merchant collects through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ProcessorKind {
-    Sandbox,
-    Stripe,
-}
-
-impl ProcessorKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Sandbox => "sandbox",
-            Self::Stripe => "stripe",
-        }
-    }
-}
 
 /// What pays: card details typed on the sandbox's page, or a payment method the processor's own
 /// script made in the customer's browser.

@@ -1,7 +1,7 @@
 //! The sandbox processor: no money moves; test card numbers choose the outcome.
 
 use super::{ChargeOutcome, Instrument, Processor, ProcessorError, ProcessorKind, RefundOutcome};
-use crate::payments::refund::Refund;
+use crate::refunds::refund::Refund;
 use crate::payments::transaction::Transaction;
 
 /// Test cards: `4000000000000002` is declined (`card_declined`), `4000000000009995` is declined

@@ -15,7 +15,7 @@ use super::ProcessorKind;
 use crate::App;
 use crate::domain::Timestamp;
 use crate::error::{ApiError, FieldErrorsBuilder};
-use crate::http::JsonObject;
+use crate::input::JsonObject;
 use crate::ids::MerchantId;
 
 /// How long an instance trusts its copy of a merchant's credentials.
@@ -341,7 +341,7 @@ mod tests {
     use super::*;
 
     fn body(v: Value) -> JsonObject {
-        crate::http::parse_json_object(v.to_string().as_bytes()).unwrap()
+        crate::input::parse_json_object(v.to_string().as_bytes()).unwrap()
     }
 
     #[test]

@@ -15,7 +15,7 @@ use url::Url;
 
 use super::{ChargeOutcome, Instrument, Processor, ProcessorError, ProcessorKind, RefundOutcome};
 use crate::App;
-use crate::payments::refund::Refund;
+use crate::refunds::refund::Refund;
 use crate::payments::transaction::{Card, Transaction};
 
 /// Attempts of one call when Stripe is unreachable or answers 5xx/429.

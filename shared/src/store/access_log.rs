@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 
-use super::page::{NewestFirst, PageOf};
+use super::listing::{NewestFirst, ListPage};
 use super::{StoreError, classify, to_item};
 use crate::App;
 use crate::access_log::entry::{LogEntry, RETENTION};
@@ -75,7 +75,7 @@ pub async fn list(
     merchant: &MerchantId,
     limit: u32,
     after: Option<&LogId>,
-) -> Result<PageOf<LogEntry>, StoreError> {
+) -> Result<ListPage<LogEntry>, StoreError> {
     NewestFirst {
         table: &app.settings.access_log_table,
         index: None,

@@ -2,7 +2,7 @@
 //! sort `id` (time-ordered). Kept for good.
 
 use super::access_log::batch_put;
-use super::page::{NewestFirst, PageOf};
+use super::listing::{NewestFirst, ListPage};
 use super::{StoreError, to_item};
 use crate::App;
 use crate::access_log::AuditEntry;
@@ -27,7 +27,7 @@ pub async fn list(
     app: &App,
     limit: u32,
     after: Option<&AuditId>,
-) -> Result<PageOf<AuditEntry>, StoreError> {
+) -> Result<ListPage<AuditEntry>, StoreError> {
     NewestFirst {
         table: &app.settings.audit_log_table,
         index: None,

@@ -3,7 +3,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::page::{NewestFirst, PageOf};
+use super::listing::{NewestFirst, ListPage};
 use super::{StoreError, put_item, to_item};
 use crate::App;
 use crate::ids::{AttemptId, EndpointId, EventId};
@@ -26,7 +26,7 @@ pub async fn for_endpoint(
     endpoint: &EndpointId,
     limit: u32,
     after: Option<&AttemptId>,
-) -> Result<PageOf<Attempt>, StoreError> {
+) -> Result<ListPage<Attempt>, StoreError> {
     NewestFirst {
         table: &app.settings.deliveries_table,
         index: None,

@@ -2,7 +2,7 @@
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
-use super::page::{NewestFirst, PageOf};
+use super::listing::{NewestFirst, ListPage};
 use super::{StoreError, classify, get_item, put_item, to_item};
 use crate::App;
 use crate::domain::Timestamp;
@@ -79,7 +79,7 @@ pub async fn list(
     merchant: &MerchantId,
     limit: u32,
     after: Option<&EndpointId>,
-) -> Result<PageOf<WebhookEndpoint>, StoreError> {
+) -> Result<ListPage<WebhookEndpoint>, StoreError> {
     NewestFirst {
         table: &app.settings.endpoints_table,
         index: Some("by_merchant"),

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 
-use super::page::{NewestFirst, PageOf};
+use super::listing::{NewestFirst, ListPage};
 use super::{StoreError, classify, from_item, get_item, put_item, to_item};
 use crate::App;
 use crate::events::{Event, EventType};
@@ -71,7 +71,7 @@ pub async fn list(
     kind: Option<EventType>,
     limit: u32,
     after: Option<&EventId>,
-) -> Result<PageOf<Event>, StoreError> {
+) -> Result<ListPage<Event>, StoreError> {
     let Some(kind) = kind else {
         return NewestFirst {
             table: &app.settings.events_table,
@@ -126,9 +126,9 @@ pub async fn list(
             _ => break,
         }
     }
-    Ok(PageOf {
+    Ok(ListPage {
         items,
-        next_cursor: next.map(|id| super::page::encode_cursor(&id)),
+        next_cursor: next.map(|id| crate::input::encode_cursor(&id)),
     })
 }
 

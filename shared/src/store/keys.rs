@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::types::{
     Update,
 };
 
-use super::page::{NewestFirst, PageOf};
+use super::listing::{NewestFirst, ListPage};
 use super::{StoreError, classify, from_item, get_item, put_item, to_item};
 use crate::App;
 use crate::auth::api_key;
@@ -72,7 +72,7 @@ pub async fn list(
     merchant: &MerchantId,
     limit: u32,
     after: Option<&KeyId>,
-) -> Result<PageOf<ApiKey>, StoreError> {
+) -> Result<ListPage<ApiKey>, StoreError> {
     NewestFirst {
         table: &app.settings.keys_table,
         index: Some("by_merchant"),

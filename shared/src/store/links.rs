@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
-use super::page::{NewestFirst, PageOf};
+use super::listing::{NewestFirst, ListPage};
 use super::{StoreError, classify, from_item, get_item, put_item, to_item};
 use crate::App;
 use crate::domain::{Currency, Metadata, Money, Timestamp, WebUrl};
@@ -138,7 +138,7 @@ pub async fn list(
     merchant: &MerchantId,
     limit: u32,
     after: Option<&PaymentLinkId>,
-) -> Result<PageOf<PaymentLink>, StoreError> {
+) -> Result<ListPage<PaymentLink>, StoreError> {
     let page = NewestFirst {
         table: &app.settings.payment_links_table,
         index: Some("by_merchant"),
@@ -149,7 +149,7 @@ pub async fn list(
     }
     .fetch(app, |l: &LinkItem| l.id.as_str())
     .await?;
-    Ok(PageOf {
+    Ok(ListPage {
         items: page
             .items
             .into_iter()

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 
-use super::page::{NewestFirst, PageOf};
+use super::listing::{NewestFirst, ListPage};
 use super::{StoreError, classify, get_item, put_item, to_item};
 use crate::App;
 use crate::ids::MerchantId;
@@ -43,7 +43,7 @@ pub async fn list(
     app: &App,
     limit: u32,
     after: Option<&MerchantId>,
-) -> Result<PageOf<Merchant>, StoreError> {
+) -> Result<ListPage<Merchant>, StoreError> {
     NewestFirst {
         table: &app.settings.merchants_table,
         index: Some("by_created"),

@@ -19,7 +19,7 @@ pub mod events;
 pub mod keys;
 pub mod links;
 pub mod merchants;
-pub mod page;
+pub mod listing;
 pub mod refunds;
 pub mod transactions;
 pub mod two_step;
@@ -53,6 +53,18 @@ impl StoreError {
         Self::Corrupt {
             key: key.into(),
             reason: reason.to_string(),
+        }
+    }
+}
+
+/// Throttling and an unreachable DynamoDB are worth a retry (503); anything else is ours (500).
+impl From<StoreError> for crate::error::ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Throttled(_) | StoreError::Unreachable(_) => {
+                crate::error::ApiError::Unavailable(Box::new(err))
+            }
+            _ => crate::error::ApiError::internal(err),
         }
     }
 }

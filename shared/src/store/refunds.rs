@@ -18,7 +18,7 @@ use crate::App;
 use crate::domain::{Currency, Money, Timestamp};
 use crate::events::Event;
 use crate::ids::{MerchantId, RefundId, TransactionId};
-use crate::payments::refund::{Refund, RefundStatus};
+use crate::refunds::refund::{Refund, RefundStatus};
 use crate::payments::transaction::{PaymentStatus, Transaction};
 
 /// How long a refund's `Idempotency-Key` is remembered.

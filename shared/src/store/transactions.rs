@@ -8,7 +8,8 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
-use super::page::{PageOf, encode_cursor};
+use super::listing::ListPage;
+use crate::input::encode_cursor;
 use super::{StoreError, classify, from_item, to_item};
 use crate::App;
 use crate::domain::{Currency, Email, Metadata, Money, OrderUuid, Timestamp, WebUrl};
@@ -444,7 +445,7 @@ pub async fn list(
     now: Timestamp,
     limit: u32,
     after: Option<&TransactionId>,
-) -> Result<PageOf<Transaction>, StoreError> {
+) -> Result<ListPage<Transaction>, StoreError> {
     let mut items = Vec::new();
     let mut start = after.map(|id| {
         HashMap::from([
@@ -516,7 +517,7 @@ pub async fn list(
             }
         }
     }
-    Ok(PageOf {
+    Ok(ListPage {
         items,
         next_cursor: last_seen.map(|id| encode_cursor(&id)),
     })
@@ -542,7 +543,7 @@ pub async fn claim(
     hold: Duration,
     through: (ProcessorKind, bool),
 ) -> Result<(Transaction, Claim), StoreError> {
-    let claim = Claim(crate::auth::api_key::random_secret());
+    let claim = Claim(crate::crypto::random_secret());
     let out = app
         .dynamodb
         .update_item()

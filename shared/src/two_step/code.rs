@@ -6,7 +6,7 @@ use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest, Sha256};
 use totp_rs::{Algorithm, Builder, Secret, Totp};
 
-use crate::auth::api_key::hex;
+use crate::crypto::hex;
 
 /// 160 bits, the size RFC 4226 recommends.
 const SECRET_BYTES: usize = 20;

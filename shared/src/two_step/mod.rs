@@ -22,7 +22,8 @@ use crate::App;
 use crate::auth::{MerchantCaller, Principal, routes};
 use crate::domain::Timestamp;
 use crate::error::{ApiError, ErrorCode, FieldErrorsBuilder};
-use crate::http::{JsonObject, RequestCtx};
+use crate::http::RequestCtx;
+use crate::input::JsonObject;
 use crate::ids::MerchantId;
 use crate::store::two_step::{self as store, Attempt, Enrolment, Spend, Status, Used};
 use code::{Authenticator, Code, STEP_SECONDS};
@@ -148,7 +149,7 @@ pub async fn start(app: &App, principal: &Principal) -> Result<Value, ApiError> 
         .iter()
         .filter_map(|c| code::recovery_hash(c))
         .collect();
-    let version = crate::auth::api_key::random_secret();
+    let version = crate::crypto::random_secret();
     // The enrolment first: its condition is what keeps an active secret from being replaced.
     match store::begin(app, merchant_id, &version, hashes, Timestamp::now()).await {
         Ok(()) => {}

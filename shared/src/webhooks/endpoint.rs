@@ -7,7 +7,7 @@ use super::format::{CustomHeaders, EndpointFormat};
 use crate::domain::{Timestamp, WebUrl};
 use crate::error::FieldErrorsBuilder;
 use crate::events::EventType;
-use crate::http::JsonObject;
+use crate::input::JsonObject;
 use crate::ids::{EndpointId, MerchantId};
 
 /// How long a rotated-out secret keeps signing beside the new one.

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
+use crate::crypto::hex;
 use crate::events::EventType;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,10 +96,6 @@ pub fn onepay_signature(secret: &str, body: &[u8]) -> String {
         <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).expect("any key length");
     mac.update(body);
     hex(&mac.finalize().into_bytes())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Custom headers an endpoint sends with every delivery. Values are secrets: they are shown

@@ -19,7 +19,7 @@ use crate::App;
 use crate::auth::MerchantCaller;
 use crate::domain::Timestamp;
 use crate::error::{ApiError, ErrorCode};
-use crate::http::JsonObject;
+use crate::input::JsonObject;
 use crate::ids::EventId;
 use crate::store;
 use crate::tenant::find;

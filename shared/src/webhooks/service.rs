@@ -12,9 +12,9 @@ use crate::auth::MerchantCaller;
 use crate::domain::{Timestamp, WebUrl};
 use crate::error::{ApiError, ErrorCode, FieldErrorsBuilder};
 use crate::events::{Event, EventType};
-use crate::http::{JsonObject, Page};
+use crate::input::{JsonObject, ListParams};
 use crate::ids::{AttemptId, EndpointId, EventId};
-use crate::store::page::PageOf;
+use crate::store::listing::ListPage;
 use crate::store::{self, StoreError};
 use crate::tenant::find;
 use crate::two_step::HubCheck;
@@ -162,8 +162,8 @@ pub async fn get(
 pub async fn list(
     app: &App,
     caller: &MerchantCaller,
-    page: &Page<EndpointId>,
-) -> Result<PageOf<WebhookEndpoint>, ApiError> {
+    page: &ListParams<EndpointId>,
+) -> Result<ListPage<WebhookEndpoint>, ApiError> {
     Ok(store::endpoints::list(app, &caller.merchant_id, page.limit, page.after.as_ref()).await?)
 }
 
@@ -297,8 +297,8 @@ pub async fn deliveries(
     app: &App,
     caller: &MerchantCaller,
     raw_id: &str,
-    page: &Page<AttemptId>,
-) -> Result<PageOf<Attempt>, ApiError> {
+    page: &ListParams<AttemptId>,
+) -> Result<ListPage<Attempt>, ApiError> {
     let endpoint = owned(app, caller, raw_id).await?;
     Ok(store::deliveries::for_endpoint(app, &endpoint.id, page.limit, page.after.as_ref()).await?)
 }
@@ -307,8 +307,8 @@ pub async fn events(
     app: &App,
     caller: &MerchantCaller,
     kind: Option<&str>,
-    page: &Page<EventId>,
-) -> Result<PageOf<Event>, ApiError> {
+    page: &ListParams<EventId>,
+) -> Result<ListPage<Event>, ApiError> {
     let kind = kind
         .map(|k| {
             EventType::parse(k).ok_or_else(|| {

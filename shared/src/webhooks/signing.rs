@@ -6,7 +6,6 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
-use subtle::ConstantTimeEq;
 
 pub const SECRET_PREFIX: &str = "whsec_";
 
@@ -56,7 +55,7 @@ pub fn verify(key: &[u8], id: &str, timestamp: i64, body: &[u8], header: &str) -
     let expected = STANDARD.encode(mac(key, id, timestamp, body));
     header.split(' ').any(|entry| match entry.split_once(',') {
         Some(("v1", sig)) => {
-            sig.len() == expected.len() && bool::from(sig.as_bytes().ct_eq(expected.as_bytes()))
+            crate::crypto::constant_time_eq(sig.as_bytes(), expected.as_bytes())
         }
         _ => false,
     })

@@ -1,28 +1,15 @@
-//! Opaque list cursors. A cursor carries only the sort-key id of the last item returned; the
-//! partition (the caller's own merchant) is always added by the server, so a cursor crafted
-//! from another merchant's id can never reach outside the caller's partition.
+//! Reading one page of a list from DynamoDB, newest first, and the page answered.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-
-pub fn encode_cursor(last_id: &str) -> String {
-    URL_SAFE_NO_PAD.encode(last_id)
-}
-
-/// The id a cursor carries, if it is one of [`encode_cursor`]'s.
-pub fn decode_cursor(cursor: &str) -> Option<String> {
-    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
-    String::from_utf8(bytes).ok()
-}
+use crate::input::encode_cursor;
 
 /// A page of results and the cursor of the next one.
 #[derive(Debug)]
-pub struct PageOf<T> {
+pub struct ListPage<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
 }
 
-impl<T> PageOf<T> {
+impl<T> ListPage<T> {
     pub fn to_json(&self, item: impl Fn(&T) -> serde_json::Value) -> serde_json::Value {
         serde_json::json!({
             "items": self.items.iter().map(item).collect::<Vec<_>>(),
@@ -47,7 +34,7 @@ impl NewestFirst<'_> {
         self,
         app: &crate::App,
         cursor_of: impl Fn(&T) -> &str,
-    ) -> Result<PageOf<T>, super::StoreError> {
+    ) -> Result<ListPage<T>, super::StoreError> {
         use aws_sdk_dynamodb::types::AttributeValue;
         let (pk_name, pk_value) = self.partition;
         let mut query = app
@@ -76,20 +63,6 @@ impl NewestFirst<'_> {
             (Some(_), Some(last)) => Some(encode_cursor(cursor_of(last))),
             _ => None,
         };
-        Ok(PageOf { items, next_cursor })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::ids::TransactionId;
-
-    #[test]
-    fn cursor_round_trips_and_rejects_garbage() {
-        let id = TransactionId::generate();
-        let c = encode_cursor(id.as_str());
-        assert_eq!(decode_cursor(&c).as_deref(), Some(id.as_str()));
-        assert_eq!(decode_cursor("!!"), None);
+        Ok(ListPage { items, next_cursor })
     }
 }

@@ -3,9 +3,18 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 use crate::error::FieldErrors;
-use crate::http::JsonObject;
-use crate::payments::transaction::Card;
+use crate::input::JsonObject;
+
+/// What may be kept and shown of a card: its brand and last four digits, the only card data
+/// ever kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Card {
+    pub brand: String,
+    pub last4: String,
+}
 
 pub struct CardDetails {
     number: String,
@@ -169,7 +178,7 @@ impl CardDetails {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::parse_form_object;
+    use crate::input::parse_form_object;
 
     fn form(number: &str, month: &str, year: &str, cvc: &str, name: &str) -> JsonObject {
         let body = form_urlencoded::Serializer::new(String::new())

@@ -14,7 +14,7 @@ use crate::payments::PaymentStatus;
 
 #[derive(Template)]
 #[template(path = "checkout.html")]
-struct Page<'a> {
+struct Html<'a> {
     title: String,
     nonce: String,
     merchant: &'a str,
@@ -133,8 +133,8 @@ fn build(
         PaymentStatus::Canceled => ("canceled", "This payment request was canceled.".to_owned()),
         PaymentStatus::Refunded => ("paid", "This payment was refunded.".to_owned()),
     };
-    let nonce = crate::auth::api_key::random_secret();
-    let page = Page {
+    let nonce = crate::crypto::random_secret();
+    let page = Html {
         title: format!(
             "{} – {}",
             txn.product_title.as_deref().unwrap_or("Payment"),
@@ -208,8 +208,8 @@ fn return_url_for(txn: &crate::payments::Transaction, state: PaymentStatus) -> S
 
 /// The page for an id that names no payment.
 pub fn not_found(ctx: &RequestCtx) -> Response<Body> {
-    let nonce = crate::auth::api_key::random_secret();
-    let page = Page {
+    let nonce = crate::crypto::random_secret();
+    let page = Html {
         title: "Payment not found".into(),
         nonce: nonce.clone(),
         merchant: "",
@@ -267,7 +267,7 @@ pub(crate) fn html(
     body: String,
     csp: &str,
 ) -> Response<Body> {
-    crate::http::page_answer(
+    crate::http::html_answer(
         ctx,
         status,
         "text/html; charset=utf-8",

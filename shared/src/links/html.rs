@@ -9,13 +9,13 @@ use lambda_http::{Body, Response};
 use super::Availability;
 use super::link::LinkPrice;
 use super::service::LinkView;
-use crate::checkout::page::first;
+use crate::checkout::html::first;
 use crate::error::FieldErrors;
 use crate::http::RequestCtx;
 
 #[derive(Template)]
 #[template(path = "pay.html")]
-struct Page<'a> {
+struct Html<'a> {
     nonce: String,
     title: &'a str,
     merchant: &'a str,
@@ -101,8 +101,8 @@ fn build(
             "This payment link has reached its limit and takes no more payments.",
         ),
     };
-    let nonce = crate::auth::api_key::random_secret();
-    let page = Page {
+    let nonce = crate::crypto::random_secret();
+    let page = Html {
         nonce: nonce.clone(),
         title: &link.title,
         merchant: &view.merchant_name,
@@ -121,5 +121,5 @@ fn build(
         "default-src 'none'; style-src 'nonce-{nonce}'; form-action 'self'; \
          frame-ancestors 'none'; base-uri 'none'"
     );
-    crate::checkout::page::html(ctx, status, page.render().unwrap_or_default(), &csp)
+    crate::checkout::html::html(ctx, status, page.render().unwrap_or_default(), &csp)
 }

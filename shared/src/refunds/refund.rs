@@ -4,11 +4,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::transaction::Transaction;
+use crate::payments::transaction::Transaction;
 use crate::domain::money::DecimalText;
 use crate::domain::{BoundedText, Money, Timestamp};
 use crate::error::{ApiError, FieldErrorsBuilder};
-use crate::http::JsonObject;
+use crate::input::JsonObject;
 use crate::ids::{MerchantId, RefundId, TransactionId};
 
 pub type RefundReason = BoundedText<500>;
@@ -101,7 +101,7 @@ impl NewRefund {
                 .map_err(|_| ApiError::validation("amount", "nothing is left to refund"))?,
         };
         if amount.minor() > left {
-            let left_text = super::transaction::major_text(left, currency);
+            let left_text = crate::payments::transaction::major_text(left, currency);
             return Err(ApiError::validation(
                 "amount",
                 format!(

@@ -1,0 +1,8 @@
+//! Refunds: the money a merchant returns on a paid payment, in full or in parts, through the
+//! processor that took it.
+
+pub mod refund;
+mod service;
+
+pub use refund::{NewRefund, Refund, RefundReason, RefundStatus};
+pub use service::{Refunded, create, list};
