@@ -3,7 +3,7 @@
 use std::sync::Mutex;
 
 use crate::access_log::{AccessLog, AccessLogReceiver};
-use crate::auth::admin::AdminTokenCache;
+use crate::store::admin_token::AdminTokenCache;
 use crate::config::Settings;
 use crate::metrics::AwsCalls;
 
@@ -65,8 +65,8 @@ pub struct App {
     pub access_log: AccessLog,
     access_log_receiver: Mutex<Option<AccessLogReceiver>>,
     pub(crate) admin_token: AdminTokenCache,
-    pub(crate) webhook_keys: crate::webhooks::secrets::KeyCache,
-    pub(crate) processor_secrets: crate::processor::settings::SecretCache,
+    pub(crate) webhook_keys: crate::store::webhook_keys::KeyCache,
+    pub(crate) processor_secrets: crate::store::processor_secrets::SecretCache,
 }
 
 impl App {

@@ -345,7 +345,7 @@ async fn a_declined_card_declines_with_stripes_code_and_stripe_down_leaves_it_pe
     let down = TestStack::start_with(&[("PAYRAIL_STRIPE_API_BASE", "http://127.0.0.1:9")]).await;
     let (merchant, key) = down.merchant_with_key().await;
     let (sk2, pk, whsec) = keys();
-    let config = payrail::processor::settings::ProcessorConfig {
+    let config = payrail::processor::config::ProcessorConfig {
         kind: payrail::processor::ProcessorKind::Stripe,
         livemode: false,
         publishable_key: Some(pk),

@@ -5,7 +5,7 @@
 use lambda_http::{Body, Request, Response};
 use payrail::auth;
 use payrail::http::{Reply, RequestCtx, render_envelope};
-use payrail::processor::settings;
+use payrail::processor::service as settings;
 use payrail::{ApiError, App};
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {

@@ -1,6 +1,5 @@
 //! Who is calling: the admin token, or a merchant's API key, and what it may do.
 
-pub mod admin;
 pub mod api_key;
 pub mod permissions;
 pub mod routes;
@@ -159,7 +158,7 @@ async fn identify(app: &App, ctx: &RequestCtx, token: &str) -> Result<Principal,
             }
         };
     }
-    if admin::verify(app, token).await? {
+    if store::admin_token::verify(app, token).await? {
         ctx.note_admin();
         Ok(Principal::Admin)
     } else {

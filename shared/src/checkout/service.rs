@@ -9,7 +9,7 @@ use crate::error::{ApiError, FieldErrors};
 use crate::events::{Event, EventType};
 use crate::input::JsonObject;
 use crate::payments::{PaymentStatus, Transaction};
-use crate::processor::settings::ProcessorConfig;
+use crate::processor::config::ProcessorConfig;
 use crate::processor::{ChargeOutcome, Instrument, Processor, ProcessorKind};
 use crate::store::transactions::{CLAIM_HOLD, FromState, await_bank, claim, finish, release};
 use crate::store::{self, StoreError};

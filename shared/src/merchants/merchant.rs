@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::domain::{BoundedText, Timestamp};
 use crate::ids::MerchantId;
-use crate::processor::settings::ProcessorConfig;
+use crate::processor::config::ProcessorConfig;
 
 /// Requests per minute per API key unless the merchant's setting says otherwise.
 pub const DEFAULT_RATE_LIMIT: u32 = 120;

@@ -13,7 +13,7 @@ use crate::error::{ApiError, ErrorCode};
 use crate::events::Event;
 use crate::ids::{MerchantId, TransactionId};
 use crate::processor::stripe_signature::{self, SignatureError};
-use crate::processor::{ChargeOutcome, ProcessorKind, settings};
+use crate::processor::{ChargeOutcome, ProcessorKind};
 use crate::store::StoreError;
 use crate::store::transactions::{self, FromState};
 
@@ -55,7 +55,7 @@ pub async fn stripe(
     if merchant.processor.as_ref().map(|p| p.kind) != Some(ProcessorKind::Stripe) {
         return Err(not_found());
     }
-    let secrets = settings::secrets(app, &merchant_id)
+    let secrets = crate::store::processor_secrets::get(app, &merchant_id)
         .await?
         .ok_or_else(not_found)?;
     let header = signature.ok_or_else(|| bad_signature(SignatureError::Malformed))?;

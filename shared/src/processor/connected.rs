@@ -1,7 +1,7 @@
 //! The processor a merchant collects through, chosen per payment from its settings.
 
 use super::{ChargeOutcome, Instrument, Processor, ProcessorError, ProcessorKind, RefundOutcome};
-use super::{Sandbox, settings};
+use super::Sandbox;
 use crate::App;
 use crate::error::{ApiError, ErrorCode};
 use crate::ids::MerchantId;
@@ -29,7 +29,7 @@ pub async fn connect_merchant(app: &App, id: &MerchantId) -> Result<Connected, A
 pub async fn connect(app: &App, merchant: &Merchant) -> Result<Connected, ApiError> {
     match merchant.processor.as_ref() {
         Some(config) if config.kind == ProcessorKind::Stripe => {
-            let secrets = settings::secrets(app, &merchant.id)
+            let secrets = crate::store::processor_secrets::get(app, &merchant.id)
                 .await?
                 .ok_or_else(|| ApiError::internal("Stripe is connected but has no secrets"))?;
             stripe(app, secrets.secret_key, config.livemode)

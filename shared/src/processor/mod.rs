@@ -15,7 +15,8 @@ use crate::refunds::Refund;
 
 mod connected;
 mod sandbox;
-pub mod settings;
+pub mod config;
+pub mod service;
 #[cfg(feature = "stripe")]
 pub mod stripe;
 pub mod stripe_signature;

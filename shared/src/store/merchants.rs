@@ -9,7 +9,7 @@ use super::{StoreError, classify, get_item, put_item, to_item};
 use crate::App;
 use crate::ids::MerchantId;
 use crate::merchants::merchant::Merchant;
-use crate::processor::settings::ProcessorConfig;
+use crate::processor::config::ProcessorConfig;
 
 /// Every merchant shares this `kind` so the `by_created` index can list them in id order.
 const KIND: &str = "merchant";

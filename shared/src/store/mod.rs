@@ -12,17 +12,22 @@
 //! - two-step: `merchant_id`; a merchant's authenticator enrolment (see [`two_step`]).
 
 pub mod access_log;
+pub mod admin_token;
 pub mod audit_log;
 pub mod deliveries;
 pub mod endpoints;
 pub mod events;
 pub mod keys;
 pub mod links;
-pub mod merchants;
 pub mod listing;
+pub mod merchants;
+pub mod processor_secrets;
 pub mod refunds;
+pub mod secrets;
 pub mod transactions;
 pub mod two_step;
+pub mod two_step_secret;
+pub mod webhook_keys;
 
 use std::future::Future;
 

@@ -14,7 +14,7 @@
 //! checked, and each is accepted once.
 
 pub mod code;
-mod secret;
+
 
 use serde_json::{Value, json};
 
@@ -67,7 +67,7 @@ async fn use_code(
     };
     let spend = match Code::parse(raw) {
         Some(Code::Totp(digits)) => {
-            let Some(stored) = secret::read(app, merchant, &enrolment.version).await? else {
+            let Some(stored) = crate::store::two_step_secret::read(app, merchant, &enrolment.version).await? else {
                 // Never fail open: an active enrolment without its secret is a fault.
                 return match enrolment.status {
                     Status::Pending => Ok(Err(Refusal::NotEnrolled)),
@@ -163,7 +163,7 @@ pub async fn start(app: &App, principal: &Principal) -> Result<Value, ApiError> 
         }
         Err(e) => return Err(e.into()),
     }
-    secret::write(app, merchant_id, &version, &authenticator.secret_base32()).await?;
+    crate::store::two_step_secret::write(app, merchant_id, &version, &authenticator.secret_base32()).await?;
     Ok(json!({
         "status": Status::Pending.as_str(),
         "secret": authenticator.secret_base32(),
@@ -242,7 +242,7 @@ pub async fn disable(
         Ok(()) | Err(crate::store::StoreError::ConditionFailed) => {}
         Err(e) => return Err(e.into()),
     }
-    secret::erase(app, merchant).await?;
+    crate::store::two_step_secret::erase(app, merchant).await?;
     Ok(to_json(None))
 }
 

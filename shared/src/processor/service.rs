@@ -1,59 +1,15 @@
-//! A merchant's processor: which one, and its credentials. The choice and what may be shown of
-//! it live on the merchant's item; the Stripe secret key and webhook secret live in Secrets
-//! Manager (one secret per merchant), are cached per instance, and are never logged or
-//! answered (the last four characters of the key only).
+//! `GET` and `PUT /processor`: which processor a merchant collects through, and connecting
+//! one (a Stripe key is checked with Stripe before anything is stored).
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use serde_json::Value;
 
-use aws_sdk_secretsmanager::error::{DisplayErrorContext, ProvideErrorMetadata};
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
-
-use super::ProcessorKind;
+use super::config::{ProcessorConfig, ProcessorSecrets, to_json};
 use crate::App;
 use crate::domain::Timestamp;
 use crate::error::{ApiError, FieldErrorsBuilder};
-use crate::input::JsonObject;
 use crate::ids::MerchantId;
-
-/// How long an instance trusts its copy of a merchant's credentials.
-const CACHE_FOR: Duration = Duration::from_secs(300);
-
-/// What is stored on the merchant, and shown: never a secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProcessorConfig {
-    #[serde(rename = "type")]
-    pub kind: ProcessorKind,
-    pub livemode: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub publishable_key: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub secret_key_last4: Option<String>,
-    pub updated_at: Timestamp,
-}
-
-/// The answer of `GET /processor` for `config` (`None`: nothing connected, the sandbox when
-/// this deployment allows it).
-pub fn to_json(config: Option<&ProcessorConfig>, allow_sandbox: bool) -> Value {
-    match config {
-        Some(c) => json!({
-            "type": c.kind.as_str(),
-            "livemode": c.livemode,
-            "publishable_key": c.publishable_key,
-            "secret_key_last4": c.secret_key_last4,
-            "updated_at": c.updated_at,
-        }),
-        None => json!({
-            "type": allow_sandbox.then_some("sandbox"),
-            "livemode": false,
-            "publishable_key": null,
-            "secret_key_last4": null,
-            "updated_at": null,
-        }),
-    }
-}
+use crate::input::JsonObject;
+use crate::payments::ProcessorKind;
 
 /// `GET /processor` for the merchant.
 pub async fn get(app: &App, merchant: &MerchantId) -> Result<Value, ApiError> {
@@ -64,116 +20,6 @@ pub async fn get(app: &App, merchant: &MerchantId) -> Result<Value, ApiError> {
         found.processor.as_ref(),
         app.settings.allow_sandbox,
     ))
-}
-
-/// A connected processor's secrets.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProcessorSecrets {
-    pub secret_key: String,
-    pub webhook_secret: String,
-}
-
-impl std::fmt::Debug for ProcessorSecrets {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ProcessorSecrets { .. }")
-    }
-}
-
-#[derive(Default)]
-pub(crate) struct SecretCache(Mutex<HashMap<MerchantId, (Instant, ProcessorSecrets)>>);
-
-fn secret_name(app: &App, merchant: &MerchantId) -> String {
-    format!(
-        "{}/{merchant}",
-        app.settings.processor_secret_prefix.trim_end_matches('/')
-    )
-}
-
-fn internal(what: &str, e: impl std::fmt::Display) -> ApiError {
-    ApiError::internal(format!("{what}: {e}"))
-}
-
-/// The merchant's processor secrets; `None` when none were ever stored.
-pub async fn secrets(
-    app: &App,
-    merchant: &MerchantId,
-) -> Result<Option<ProcessorSecrets>, ApiError> {
-    if let Some((at, secrets)) = app
-        .processor_secrets
-        .0
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(merchant)
-        && at.elapsed() < CACHE_FOR
-    {
-        return Ok(Some(secrets.clone()));
-    }
-    let read = app
-        .secrets
-        .get_secret_value()
-        .secret_id(secret_name(app, merchant))
-        .send()
-        .await;
-    let secrets: ProcessorSecrets = match read {
-        Ok(out) => out
-            .secret_string()
-            .and_then(|s| serde_json::from_str(s).ok())
-            .ok_or_else(|| ApiError::internal("processor secret is not what Payrail stored"))?,
-        Err(e) if e.code() == Some("ResourceNotFoundException") => return Ok(None),
-        Err(e) => {
-            return Err(internal(
-                "reading processor secrets",
-                DisplayErrorContext(&e),
-            ));
-        }
-    };
-    remember(app, merchant, &secrets);
-    Ok(Some(secrets))
-}
-
-fn remember(app: &App, merchant: &MerchantId, secrets: &ProcessorSecrets) {
-    app.processor_secrets
-        .0
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(merchant.clone(), (Instant::now(), secrets.clone()));
-}
-
-async fn store_secrets(
-    app: &App,
-    merchant: &MerchantId,
-    secrets: &ProcessorSecrets,
-) -> Result<(), ApiError> {
-    let name = secret_name(app, merchant);
-    let value = serde_json::to_string(secrets).map_err(|e| internal("encoding secrets", e))?;
-    let created = app
-        .secrets
-        .create_secret()
-        .name(&name)
-        .description("Payrail: one merchant's payment processor credentials")
-        .secret_string(&value)
-        .send()
-        .await;
-    match created {
-        Ok(_) => {}
-        Err(e) if e.code() == Some("ResourceExistsException") => {
-            app.secrets
-                .put_secret_value()
-                .secret_id(&name)
-                .secret_string(&value)
-                .send()
-                .await
-                .map_err(|e| internal("storing processor secrets", DisplayErrorContext(&e)))?;
-        }
-        Err(e) => {
-            return Err(internal(
-                "storing processor secrets",
-                DisplayErrorContext(&e),
-            ));
-        }
-    }
-    remember(app, merchant, secrets);
-    Ok(())
 }
 
 /// `PUT /processor`, validated: the sandbox, or Stripe with its keys.
@@ -299,7 +145,7 @@ pub async fn put(app: &App, merchant: &MerchantId, body: &JsonObject) -> Result<
             livemode,
         } => {
             check_stripe_key(app, &secrets.secret_key).await?;
-            store_secrets(app, merchant, &secrets).await?;
+            crate::store::processor_secrets::put(app, merchant, &secrets).await?;
             let key = &secrets.secret_key;
             ProcessorConfig {
                 kind: ProcessorKind::Stripe,
@@ -383,15 +229,5 @@ mod tests {
         assert!(err.field_errors().unwrap().contains_key("type"));
         assert!(parse(&body(json!({"type": "paypal"})), true).is_err());
         assert!(parse(&body(json!({})), true).is_err());
-    }
-
-    #[test]
-    fn secrets_never_print() {
-        let s = ProcessorSecrets {
-            secret_key: "sk_live_secret".into(),
-            webhook_secret: "whsec_secret".into(),
-        };
-        assert!(!format!("{s:?}").contains("secret_key"));
-        assert!(!format!("{s:?}").contains("sk_live"));
     }
 }
