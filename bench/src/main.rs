@@ -10,8 +10,10 @@ mod capacity;
 mod measure;
 mod packages;
 mod peers;
+mod price;
 mod proxy;
 mod report;
+mod sizes;
 mod stack;
 mod stats;
 

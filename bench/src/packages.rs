@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value, json};
 
-use crate::report::{file_size, zip_size};
+use crate::sizes::{file_size, zip_size};
 
 /// Every function of the workspace, by its directory under functions/.
 fn functions(root: &Path) -> Vec<String> {

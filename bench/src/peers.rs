@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 
 use crate::capacity::StoredSizes;
 use crate::measure::{Cold, Launch, Runner, Warmed, units_per_sample};
-use crate::report::{dir_zip_size, lambda_usd_per_million, zip_size};
+use crate::price::{dynamodb_and_api_usd_per_million, lambda_usd_per_million};
+use crate::sizes::{dir_zip_size, zip_size};
 use crate::stats::{mean, percentile_ms, r2};
 
 /// The memory every function is declared with (and Lambda's smallest setting).
@@ -329,7 +330,7 @@ pub fn results(measured: &[Measured], stored: &StoredSizes) -> Value {
                     "lambda": round4(lambda_usd_per_million(billed_p50, memory_mb)),
                     "with_dynamodb_and_api": round4(
                         lambda_usd_per_million(billed_p50, memory_mb)
-                            + crate::report::dynamodb_and_api_usd_per_million(read_units, write_units)
+                            + dynamodb_and_api_usd_per_million(read_units, write_units)
                     ),
                 },
             })

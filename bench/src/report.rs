@@ -11,6 +11,8 @@ use serde_json::{Value, json};
 use crate::FunctionRun;
 use crate::capacity::StoredSizes;
 use crate::measure::units_per_sample;
+use crate::price;
+use crate::sizes::{file_size, zip_size};
 use crate::stats::{mean, ms, percentile_ms, r2};
 
 pub struct Inputs<'a> {
@@ -31,19 +33,6 @@ pub struct Inputs<'a> {
     pub build_seconds: Option<u64>,
 }
 
-/// Public on-demand prices, us-east-1, in US dollars.
-mod price {
-    /// Lambda, arm64, per GB-second of billed duration.
-    pub const LAMBDA_ARM_GB_S: f64 = 0.000_013_333_4;
-    pub const LAMBDA_REQUEST: f64 = 0.20 / 1e6;
-    pub const HTTP_API_REQUEST: f64 = 1.00 / 1e6;
-    pub const DYNAMODB_WRU: f64 = 0.625 / 1e6;
-    pub const DYNAMODB_RRU: f64 = 0.125 / 1e6;
-    pub const SQS_REQUEST: f64 = 0.40 / 1e6;
-    pub const SECRETS_CALL: f64 = 0.05 / 10_000.0;
-    pub const MEMORY_GB: f64 = 128.0 / 1024.0;
-}
-
 const SOURCES: &[(&str, &str)] = &[
     ("Lambda", "https://aws.amazon.com/lambda/pricing/"),
     (
@@ -60,89 +49,6 @@ const SOURCES: &[(&str, &str)] = &[
         "https://aws.amazon.com/secrets-manager/pricing/",
     ),
 ];
-
-pub fn file_size(path: &Path) -> u64 {
-    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
-}
-
-/// The size of `bootstrap` zipped as Lambda takes it (deflate, best compression). Each binary
-/// is zipped once per run (the per-function and the package tables both ask), and callers may
-/// ask from several threads at once.
-pub fn zip_size(binary: &Path) -> u64 {
-    if !zipping() {
-        return 0;
-    }
-    static ZIPPED: std::sync::Mutex<BTreeMap<std::path::PathBuf, u64>> =
-        std::sync::Mutex::new(BTreeMap::new());
-    if let Some(size) = ZIPPED.lock().unwrap().get(binary) {
-        return *size;
-    }
-    let size = zip_once(binary);
-    ZIPPED.lock().unwrap().insert(binary.to_owned(), size);
-    size
-}
-
-fn zip_once(binary: &Path) -> u64 {
-    static SCRATCH: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "payrail-zip-{}-{}",
-        std::process::id(),
-        SCRATCH.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    ));
-    let _ = std::fs::create_dir_all(&dir);
-    let bootstrap = dir.join("bootstrap");
-    let zip = dir.join("bootstrap.zip");
-    let _ = std::fs::remove_file(&zip);
-    if std::fs::copy(binary, &bootstrap).is_err() {
-        return 0;
-    }
-    let ok = std::process::Command::new("zip")
-        .args(["-q", "-9", "-j"])
-        .arg(&zip)
-        .arg(&bootstrap)
-        .status()
-        .is_ok_and(|s| s.success());
-    let size = if ok { file_size(&zip) } else { 0 };
-    let _ = std::fs::remove_dir_all(&dir);
-    size
-}
-
-/// `BENCH_ZIP=0` (the smoke run `make test` makes of debug binaries) leaves sizes unzipped.
-fn zipping() -> bool {
-    std::env::var("BENCH_ZIP").as_deref() != Ok("0")
-}
-
-/// The size of a directory's contents zipped as a Lambda package (deflate, best compression).
-pub fn dir_zip_size(dir: &Path) -> u64 {
-    if !zipping() {
-        return 0;
-    }
-    let zip = std::env::temp_dir().join(format!("payrail-dir-zip-{}.zip", std::process::id()));
-    let _ = std::fs::remove_file(&zip);
-    let ok = std::process::Command::new("zip")
-        .args(["-q", "-r", "-9", "-X"])
-        .arg(&zip)
-        .arg(".")
-        .current_dir(dir)
-        .status()
-        .is_ok_and(|s| s.success());
-    let size = if ok { file_size(&zip) } else { 0 };
-    let _ = std::fs::remove_file(&zip);
-    size
-}
-
-/// Lambda's price for a million invocations of `billed_ms` (rounded up to whole ms, as Lambda
-/// bills) at `memory_mb`, arm64.
-pub fn lambda_usd_per_million(billed_ms: f64, memory_mb: u64) -> f64 {
-    let gb_seconds = 1e6 * billed_ms.ceil() / 1000.0 * memory_mb as f64 / 1024.0;
-    1e6 * price::LAMBDA_REQUEST + gb_seconds * price::LAMBDA_ARM_GB_S
-}
-
-/// DynamoDB's price for a million API requests of `read` and `write` request units each, and
-/// API Gateway's for the requests themselves.
-pub fn dynamodb_and_api_usd_per_million(read: f64, write: f64) -> f64 {
-    1e6 * (read * price::DYNAMODB_RRU + write * price::DYNAMODB_WRU + price::HTTP_API_REQUEST)
-}
 
 fn per_invocation_ops(run: &FunctionRun) -> BTreeMap<String, f64> {
     let mut counts: BTreeMap<String, f64> = BTreeMap::new();

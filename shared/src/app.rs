@@ -3,9 +3,11 @@
 use std::sync::Mutex;
 
 use crate::access_log::{AccessLog, AccessLogReceiver};
-use crate::store::admin_token::AdminTokenCache;
+use crate::cache::TtlCache;
 use crate::config::Settings;
+use crate::ids::MerchantId;
 use crate::metrics::AwsCalls;
+use crate::processor::config::ProcessorSecrets;
 
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
@@ -64,9 +66,11 @@ pub struct App {
     pub aws_calls: AwsCalls,
     pub access_log: AccessLog,
     access_log_receiver: Mutex<Option<AccessLogReceiver>>,
-    pub(crate) admin_token: AdminTokenCache,
-    pub(crate) webhook_keys: crate::store::webhook_keys::KeyCache,
-    pub(crate) processor_secrets: crate::store::processor_secrets::SecretCache,
+    /// The admin token's SHA-256 (under the one key `()`).
+    pub(crate) admin_token: TtlCache<(), [u8; 32]>,
+    /// Each merchant's webhook signing master key.
+    pub(crate) webhook_keys: TtlCache<MerchantId, [u8; 32]>,
+    pub(crate) processor_secrets: TtlCache<MerchantId, ProcessorSecrets>,
 }
 
 impl App {
@@ -107,7 +111,7 @@ impl App {
             aws_calls,
             access_log,
             access_log_receiver: Mutex::new(Some(receiver)),
-            admin_token: AdminTokenCache::default(),
+            admin_token: Default::default(),
             webhook_keys: Default::default(),
             processor_secrets: Default::default(),
         }

@@ -8,8 +8,8 @@ use serde_json::json;
 
 use crate::domain::Timestamp;
 use crate::ids::{EndpointId, EventId, MerchantId};
-use crate::refunds::refund::Refund;
 use crate::payments::transaction::Transaction;
+use crate::refunds::refund::Refund;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EventType {

@@ -9,6 +9,7 @@
 pub mod access_log;
 pub mod app;
 pub mod auth;
+pub mod cache;
 pub mod checkout;
 pub mod config;
 pub mod crypto;

@@ -2,7 +2,7 @@
 //! integrations written against that older gateway style.
 
 use lambda_http::{Body, Request, Response};
-use payrail::auth::{self, MerchantCaller};
+use payrail::auth::MerchantCaller;
 use payrail::domain::Timestamp;
 use payrail::error::ErrorCode;
 use payrail::http::{Reply, RequestCtx, render_compat, render_envelope};
@@ -29,7 +29,7 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 
 async fn create(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
     ctx.body()?;
-    let principal = auth::authenticate(app, ctx).await?;
+    let principal = ctx.authenticate(app).await?;
     let caller = principal.merchant()?;
     let body = ctx.json_object()?;
     let created = create_core(app, ctx, caller, &body, |_| Ok(())).await?;
@@ -55,7 +55,7 @@ async fn compat(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
         Ok(_) => return Err(ApiError::validation("api_key", "is required")),
         Err(e) => return Err(ApiError::validation("api_key", e)),
     };
-    let principal = auth::authenticate_token(app, ctx, token.trim()).await?;
+    let principal = ctx.authenticate_token(app, token.trim()).await?;
     // That style of gateway refuses amounts below a minimum per currency.
     let at_least = |new: &NewPayment| {
         let currency = new.amount.currency();

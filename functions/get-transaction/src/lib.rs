@@ -19,7 +19,7 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 }
 
 async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
-    let principal = auth::authenticate(app, ctx).await?;
+    let principal = ctx.authenticate(app).await?;
     let caller = &auth::merchant_caller(app, &principal, ctx.query("merchant_id")).await?;
     match ctx.route.as_str() {
         GET_ROUTE => {

@@ -2,7 +2,6 @@
 //! log.
 
 use lambda_http::{Body, Request, Response};
-use payrail::auth;
 use payrail::http::{Reply, RequestCtx, render_envelope};
 use payrail::{ApiError, App, access_log, keys, merchants, two_step};
 use serde_json::json;
@@ -15,7 +14,7 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 
 async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
     ctx.body()?;
-    let principal = auth::authenticate(app, ctx).await?;
+    let principal = ctx.authenticate(app).await?;
     let id = ctx.path_param("id").unwrap_or_default();
     match ctx.route.as_str() {
         "POST /api/v1/merchants" => {
@@ -59,7 +58,13 @@ async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
             ))
         }
         "GET /api/v1/keys" => {
-            let page = keys::list(app, &principal, ctx.query("merchant_id"), &ctx.list_params()?).await?;
+            let page = keys::list(
+                app,
+                &principal,
+                ctx.query("merchant_id"),
+                &ctx.list_params()?,
+            )
+            .await?;
             Ok(Reply::ok(page.to_json(keys::ApiKey::to_json), "API keys"))
         }
         "DELETE /api/v1/keys/{id}" => {
@@ -103,8 +108,13 @@ async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
             ))
         }
         "GET /api/v1/logs" => {
-            let page =
-                access_log::list(app, &principal, ctx.query("merchant_id"), &ctx.list_params()?).await?;
+            let page = access_log::list(
+                app,
+                &principal,
+                ctx.query("merchant_id"),
+                &ctx.list_params()?,
+            )
+            .await?;
             Ok(Reply::ok(
                 page.to_json(access_log::LogEntry::to_json),
                 "access log",

@@ -24,7 +24,7 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 
 async fn api(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
     ctx.body()?;
-    let principal = auth::authenticate(app, ctx).await?;
+    let principal = ctx.authenticate(app).await?;
     let caller = &auth::merchant_caller(app, &principal, ctx.query("merchant_id")).await?;
     let id = ctx.path_param("id").unwrap_or_default();
     match ctx.route.as_str() {

@@ -16,7 +16,7 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 
 async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
     ctx.body()?;
-    let principal = auth::authenticate(app, ctx).await?;
+    let principal = ctx.authenticate(app).await?;
     let caller = auth::merchant_caller(app, &principal, ctx.query("merchant_id")).await?;
     match ctx.route.as_str() {
         "GET /api/v1/processor" => Ok(Reply::ok(

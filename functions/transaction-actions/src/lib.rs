@@ -8,8 +8,8 @@ use payrail::domain::Timestamp;
 use payrail::http::{Reply, RequestCtx, render_envelope};
 use payrail::input::JsonObject;
 use payrail::payments;
-use payrail::refunds;
 use payrail::processor::connect_merchant;
+use payrail::refunds;
 use payrail::{ApiError, App};
 
 pub const REFUND_ROUTE: &str = "POST /api/v1/transactions/{id}/refunds";
@@ -23,7 +23,7 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 
 async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
     ctx.body()?;
-    let principal = auth::authenticate(app, ctx).await?;
+    let principal = ctx.authenticate(app).await?;
     let caller = &auth::merchant_caller(app, &principal, ctx.query("merchant_id")).await?;
     let id = ctx.path_param("id").unwrap_or_default();
     match ctx.route.as_str() {

@@ -4,7 +4,6 @@
 use lambda_http::{Body, Request, Response};
 use payrail::auth;
 use payrail::http::{Reply, RequestCtx, render_envelope};
-use payrail::two_step::HubCheck;
 use payrail::webhooks::{WebhookEndpoint, recover, service};
 use payrail::{ApiError, App};
 
@@ -16,7 +15,7 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 
 async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
     ctx.body()?;
-    let principal = auth::authenticate(app, ctx).await?;
+    let principal = ctx.authenticate(app).await?;
     // The operator's routes (the route table admits only the admin token to them).
     match ctx.route.as_str() {
         "GET /api/v1/dead-letters" => {
@@ -35,7 +34,7 @@ async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
     }
     let id = ctx.path_param("id").unwrap_or_default();
     let caller = &auth::merchant_caller(app, &principal, ctx.query("merchant_id")).await?;
-    let hub = &HubCheck::of_request(ctx);
+    let hub = &ctx.hub_check();
     match ctx.route.as_str() {
         "POST /api/v1/webhook-endpoints" => Ok(Reply::created(
             service::create(app, caller, &ctx.json_object()?, hub).await?,

@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::domain::Timestamp;
-use crate::http::RequestCtx;
 use crate::ids::AuditId;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,32 +36,46 @@ fn id_like(raw: &str) -> Option<String> {
     ok.then(|| raw.to_owned())
 }
 
+/// What of an admin request the audit log keeps, as the HTTP edge read it.
+#[derive(Debug, Clone, Copy)]
+pub struct AuditedRequest<'a> {
+    /// As template.yaml names it: `PATCH /api/v1/merchants/{id}`.
+    pub route: &'a str,
+    pub path: &'a str,
+    /// The `{id}` path parameter.
+    pub id_param: Option<&'a str>,
+    /// The `merchant_id` query parameter.
+    pub merchant_param: Option<&'a str>,
+    pub body: &'a [u8],
+    pub request_id: &'a str,
+}
+
 impl AuditEntry {
     /// The entry for an admin request answered `status` with `answer` (the envelope).
-    pub fn of(ctx: &RequestCtx, status: u16, answer: &Value) -> Self {
+    pub fn of(req: AuditedRequest<'_>, status: u16, answer: &Value) -> Self {
         let created = answer["data"]["id"].as_str().filter(|_| status == 201);
-        let target = ctx.path_param("id").or(created).and_then(id_like);
+        let target = req.id_param.or(created).and_then(id_like);
         let from_body = || {
-            serde_json::from_slice::<Value>(ctx.body().unwrap_or_default())
+            serde_json::from_slice::<Value>(req.body)
                 .ok()
                 .and_then(|b| b["merchant_id"].as_str().map(str::to_owned))
         };
-        let merchant_id = if ctx.route.contains("/api/v1/merchants") {
+        let merchant_id = if req.route.contains("/api/v1/merchants") {
             target.clone()
         } else {
-            ctx.query("merchant_id")
+            req.merchant_param
                 .map(str::to_owned)
                 .or_else(from_body)
                 .and_then(|m| id_like(&m))
         };
         Self {
             id: AuditId::generate(),
-            action: ctx.route.chars().take(200).collect(),
-            path: ctx.path.chars().take(512).collect(),
+            action: req.route.chars().take(200).collect(),
+            path: req.path.chars().take(512).collect(),
             target,
             merchant_id,
             status,
-            request_id: ctx.request_id.chars().take(128).collect(),
+            request_id: req.request_id.chars().take(128).collect(),
             created_at: Timestamp::now(),
         }
     }

@@ -2,12 +2,12 @@
 
 use url::Url;
 
-use crate::payments::card::CardDetails;
 use crate::App;
 use crate::domain::Timestamp;
 use crate::error::{ApiError, FieldErrors};
 use crate::events::{Event, EventType};
 use crate::input::JsonObject;
+use crate::payments::card::CardDetails;
 use crate::payments::{PaymentStatus, Transaction};
 use crate::processor::config::ProcessorConfig;
 use crate::processor::{ChargeOutcome, Instrument, Processor, ProcessorKind};

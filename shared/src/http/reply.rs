@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 
 use super::RequestCtx;
 use crate::App;
-use crate::access_log::AuditEntry;
 use crate::access_log::entry::LogEntry;
+use crate::access_log::{AuditEntry, AuditedRequest};
 use crate::error::ApiError;
 
 /// A successful answer: status, `data`, and a human `message`.
@@ -125,8 +125,18 @@ fn finish(
     }
     // Every change the operator's token makes, or tries to, goes to the audit log.
     if ctx.is_admin() && !matches!(ctx.method, Method::GET | Method::HEAD) {
-        app.access_log
-            .audit(AuditEntry::of(ctx, status.as_u16(), body));
+        app.access_log.audit(AuditEntry::of(
+            AuditedRequest {
+                route: &ctx.route,
+                path: &ctx.path,
+                id_param: ctx.path_param("id"),
+                merchant_param: ctx.query("merchant_id"),
+                body: ctx.body().unwrap_or_default(),
+                request_id: &ctx.request_id,
+            },
+            status.as_u16(),
+            body,
+        ));
     }
     let mut res = Response::new(Body::Text(body.to_string()));
     *res.status_mut() = status;

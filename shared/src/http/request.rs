@@ -7,11 +7,14 @@ use lambda_http::http::{HeaderMap, Method};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt};
 
-use crate::auth::MerchantCaller;
+use crate::App;
+use crate::auth::{self, Identity, MerchantCaller, Principal};
+use crate::domain::Timestamp;
 use crate::error::{ApiError, ErrorCode};
 use crate::ids::PrefixedId;
-use crate::keys::key::RateWindow;
 use crate::input::{IdempotencyKey, ListParams};
+use crate::keys::key::RateWindow;
+use crate::two_step::{self, HubCheck};
 
 /// API Gateway's payload limit is far larger; ours keeps a payment request small and cheap.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -194,6 +197,44 @@ impl RequestCtx {
             Err(unreadable) => Some(IdempotencyKey::parse(&unreadable.lossy)),
         }
         .transpose()
+    }
+
+    /// Authenticates the request's bearer credential and checks it may call the route.
+    pub async fn authenticate(&self, app: &App) -> Result<Principal, ApiError> {
+        self.authenticate_token(app, self.bearer()?).await
+    }
+
+    /// Authenticates a credential (an API key or the admin token) and checks it may call the
+    /// request's route. The outcome is noted here, which adds the `X-RateLimit-*` headers and
+    /// the access-log entry to the response.
+    pub async fn authenticate_token(&self, app: &App, token: &str) -> Result<Principal, ApiError> {
+        let principal = match auth::identify(app, token).await? {
+            Identity::Key(caller, window) => {
+                self.note_caller(caller.clone(), window);
+                Principal::Merchant(caller)
+            }
+            Identity::Admin => {
+                self.note_admin();
+                Principal::Admin
+            }
+            Identity::Limited(window) => {
+                self.note_rate(window);
+                return Err(ApiError::RateLimited {
+                    retry_after: (window.reset - Timestamp::now().unix()).max(1) as u64,
+                });
+            }
+        };
+        auth::check_route(&self.route, &principal)?;
+        Ok(principal)
+    }
+
+    /// What this request brings for the Developer Hub's second step: whether the Hub made it
+    /// (`X-Payrail-Client: hub`), and its code (`X-Payrail-Otp`).
+    pub fn hub_check(&self) -> HubCheck {
+        let from_hub = self
+            .header(two_step::CLIENT_HEADER)
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case(two_step::HUB));
+        HubCheck::new(&self.route, from_hub, self.header(two_step::CODE_HEADER))
     }
 
     /// The list parameters (`limit`, `cursor`) of a list of `I`-identified items.

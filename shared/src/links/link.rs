@@ -5,8 +5,8 @@ use serde_json::{Value, json};
 
 use crate::domain::{BoundedText, Currency, Metadata, Money, Timestamp, WebUrl};
 use crate::error::{ApiError, FieldErrorsBuilder};
-use crate::input::JsonObject;
 use crate::ids::{MerchantId, PaymentLinkId};
+use crate::input::JsonObject;
 
 pub type LinkTitle = BoundedText<200>;
 

@@ -1,7 +1,7 @@
 //! Payment links: reusable pages (`/pay/<id>`) where each customer starts a payment.
 
-mod link;
 pub mod html;
+mod link;
 pub mod service;
 
 pub use link::{

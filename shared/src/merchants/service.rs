@@ -4,8 +4,8 @@ use super::{DEFAULT_RATE_LIMIT, MAX_RATE_LIMIT, Merchant, MerchantName};
 use crate::App;
 use crate::domain::Timestamp;
 use crate::error::{ApiError, FieldErrorsBuilder};
-use crate::input::{JsonObject, ListParams};
 use crate::ids::MerchantId;
+use crate::input::{JsonObject, ListParams};
 use crate::store::{self, listing::ListPage};
 use crate::tenant::Tenant;
 
@@ -64,7 +64,10 @@ pub async fn get(app: &App, raw_id: &str) -> Result<Merchant, ApiError> {
     crate::tenant::find(app, Tenant::Any, raw_id).await
 }
 
-pub async fn list(app: &App, page: &ListParams<MerchantId>) -> Result<ListPage<Merchant>, ApiError> {
+pub async fn list(
+    app: &App,
+    page: &ListParams<MerchantId>,
+) -> Result<ListPage<Merchant>, ApiError> {
     Ok(store::merchants::list(app, page.limit, page.after.as_ref()).await?)
 }
 

@@ -7,8 +7,8 @@ mod request;
 mod service;
 pub mod transaction;
 
+pub use card::{Card, CardDetails};
 pub use request::{NewPayment, ShortText};
 pub(crate) use service::public_base;
 pub use service::{Created, ListFilter, cancel, create, get, list};
-pub use card::{Card, CardDetails};
 pub use transaction::{PaymentStatus, ProcessorKind, Transaction};

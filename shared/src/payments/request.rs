@@ -5,8 +5,8 @@ use sha2::{Digest, Sha256};
 
 use crate::domain::{BoundedText, Currency, Email, Metadata, Money, OrderUuid, WebUrl};
 use crate::error::{ApiError, FieldErrorsBuilder};
-use crate::input::JsonObject;
 use crate::ids::PaymentLinkId;
+use crate::input::JsonObject;
 
 pub type ShortText = BoundedText<200>;
 

@@ -3,9 +3,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+pub use super::card::Card;
 use crate::domain::{Email, Metadata, Money, OrderUuid, Timestamp, WebUrl};
 use crate::ids::{MerchantId, PaymentLinkId, TransactionId};
-pub use super::card::Card;
 
 /// Which processor took (or takes) a payment: refunds and late answers go back to that one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,13 +1,13 @@
 //! The processor a merchant collects through, chosen per payment from its settings.
 
-use super::{ChargeOutcome, Instrument, Processor, ProcessorError, ProcessorKind, RefundOutcome};
 use super::Sandbox;
+use super::{ChargeOutcome, Instrument, Processor, ProcessorError, ProcessorKind, RefundOutcome};
 use crate::App;
 use crate::error::{ApiError, ErrorCode};
 use crate::ids::MerchantId;
 use crate::merchants::Merchant;
-use crate::refunds::refund::Refund;
 use crate::payments::transaction::Transaction;
+use crate::refunds::refund::Refund;
 
 /// One of the processors Payrail speaks to.
 pub enum Connected {

@@ -6,16 +6,14 @@
 
 use std::future::Future;
 
-
-
 use crate::payments::card::{Card, CardDetails};
-use crate::payments::transaction::Transaction;
 pub use crate::payments::transaction::ProcessorKind;
+use crate::payments::transaction::Transaction;
 use crate::refunds::Refund;
 
+pub mod config;
 mod connected;
 mod sandbox;
-pub mod config;
 pub mod service;
 #[cfg(feature = "stripe")]
 pub mod stripe;

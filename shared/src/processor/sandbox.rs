@@ -1,8 +1,8 @@
 //! The sandbox processor: no money moves; test card numbers choose the outcome.
 
 use super::{ChargeOutcome, Instrument, Processor, ProcessorError, ProcessorKind, RefundOutcome};
-use crate::refunds::refund::Refund;
 use crate::payments::transaction::Transaction;
+use crate::refunds::refund::Refund;
 
 /// Test cards: `4000000000000002` is declined (`card_declined`), `4000000000009995` is declined
 /// (`insufficient_funds`); any other valid number is approved. Refunds succeed at once, except

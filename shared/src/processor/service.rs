@@ -184,6 +184,8 @@ async fn check_stripe_key(_app: &App, _secret_key: &str) -> Result<(), ApiError>
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     fn body(v: Value) -> JsonObject {

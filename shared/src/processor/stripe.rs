@@ -15,8 +15,8 @@ use url::Url;
 
 use super::{ChargeOutcome, Instrument, Processor, ProcessorError, ProcessorKind, RefundOutcome};
 use crate::App;
-use crate::refunds::refund::Refund;
 use crate::payments::transaction::{Card, Transaction};
+use crate::refunds::refund::Refund;
 
 /// Attempts of one call when Stripe is unreachable or answers 5xx/429.
 const ATTEMPTS: u32 = 3;

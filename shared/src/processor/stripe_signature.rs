@@ -51,9 +51,9 @@ pub fn verify(secret: &str, header: &str, body: &[u8], now: i64) -> Result<(), S
         return Err(SignatureError::OutOfTolerance);
     }
     let expected = sign(secret, timestamp, body);
-    let matches = candidates.iter().any(|sig| {
-        crate::crypto::constant_time_eq(sig.as_bytes(), expected.as_bytes())
-    });
+    let matches = candidates
+        .iter()
+        .any(|sig| crate::crypto::constant_time_eq(sig.as_bytes(), expected.as_bytes()));
     if matches {
         Ok(())
     } else {

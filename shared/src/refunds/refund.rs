@@ -4,12 +4,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::payments::transaction::Transaction;
 use crate::domain::money::DecimalText;
 use crate::domain::{BoundedText, Money, Timestamp};
 use crate::error::{ApiError, FieldErrorsBuilder};
-use crate::input::JsonObject;
 use crate::ids::{MerchantId, RefundId, TransactionId};
+use crate::input::JsonObject;
+use crate::payments::transaction::Transaction;
 
 pub type RefundReason = BoundedText<500>;
 

@@ -5,15 +5,15 @@
 //! the processor is never asked for money that is not there.
 
 use super::refund::{NewRefund, Refund, RefundStatus};
-use crate::input::IdempotencyKey;
-use crate::payments::transaction::{PaymentStatus, Transaction};
 use crate::App;
 use crate::auth::MerchantCaller;
 use crate::domain::Timestamp;
 use crate::error::{ApiError, ErrorCode};
 use crate::events::{Event, EventType};
-use crate::input::JsonObject;
 use crate::ids::RefundId;
+use crate::input::IdempotencyKey;
+use crate::input::JsonObject;
+use crate::payments::transaction::{PaymentStatus, Transaction};
 use crate::processor::{Processor, RefundOutcome};
 use crate::store::refunds::{self as store, Hold, Settle};
 use crate::store::transactions;

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 
-use super::listing::{NewestFirst, ListPage};
+use super::listing::{ListPage, NewestFirst};
 use super::{StoreError, classify, to_item};
 use crate::App;
 use crate::access_log::entry::{LogEntry, RETENTION};

@@ -5,11 +5,8 @@
 use sha2::{Digest, Sha256};
 
 use super::StoreError;
-use super::secrets::{self, TtlCache};
+use super::secrets;
 use crate::App;
-
-/// The token's digest, cached under the one key `()`.
-pub type AdminTokenCache = TtlCache<(), [u8; 32]>;
 
 /// Whether `presented` is the admin token, compared in constant time over SHA-256 digests.
 pub async fn verify(app: &App, presented: &str) -> Result<bool, StoreError> {

@@ -2,7 +2,7 @@
 //! sort `id` (time-ordered). Kept for good.
 
 use super::access_log::batch_put;
-use super::listing::{NewestFirst, ListPage};
+use super::listing::{ListPage, NewestFirst};
 use super::{StoreError, to_item};
 use crate::App;
 use crate::access_log::AuditEntry;

@@ -3,7 +3,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::listing::{NewestFirst, ListPage};
+use super::listing::{ListPage, NewestFirst};
 use super::{StoreError, put_item, to_item};
 use crate::App;
 use crate::ids::{AttemptId, EndpointId, EventId};

@@ -2,7 +2,7 @@
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
-use super::listing::{NewestFirst, ListPage};
+use super::listing::{ListPage, NewestFirst};
 use super::{StoreError, classify, get_item, put_item, to_item};
 use crate::App;
 use crate::domain::Timestamp;

@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::types::{
     Update,
 };
 
-use super::listing::{NewestFirst, ListPage};
+use super::listing::{ListPage, NewestFirst};
 use super::{StoreError, classify, from_item, get_item, put_item, to_item};
 use crate::App;
 use crate::auth::api_key;

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 
-use super::listing::{NewestFirst, ListPage};
+use super::listing::{ListPage, NewestFirst};
 use super::{StoreError, classify, get_item, put_item, to_item};
 use crate::App;
 use crate::ids::MerchantId;

@@ -2,12 +2,10 @@
 //! process for a few minutes, never logged or answered.
 
 use super::StoreError;
-use super::secrets::{self, TtlCache, merchant_secret};
+use super::secrets::{self, merchant_secret};
 use crate::App;
 use crate::ids::MerchantId;
 use crate::processor::config::ProcessorSecrets;
-
-pub type SecretCache = TtlCache<MerchantId, ProcessorSecrets>;
 
 fn name(app: &App, merchant: &MerchantId) -> String {
     merchant_secret(&app.settings.processor_secret_prefix, merchant)

@@ -18,8 +18,8 @@ use crate::App;
 use crate::domain::{Currency, Money, Timestamp};
 use crate::events::Event;
 use crate::ids::{MerchantId, RefundId, TransactionId};
-use crate::refunds::refund::{Refund, RefundStatus};
 use crate::payments::transaction::{PaymentStatus, Transaction};
+use crate::refunds::refund::{Refund, RefundStatus};
 
 /// How long a refund's `Idempotency-Key` is remembered.
 const IDEMPOTENCY_WINDOW: Duration = Duration::from_secs(24 * 3600);

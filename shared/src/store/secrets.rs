@@ -1,17 +1,12 @@
 //! Secrets Manager, in one place: typed reads and writes of a secret's text, create-or-replace
 //! done once, errors sorted as DynamoDB's are (throttling and an unreachable service are a 503,
-//! worth a retry), and the one cache type every cached secret uses.
+//! worth a retry). Every cached secret is kept in a [`TtlCache`].
 //!
 //! Secrets (names under settings' prefixes, one per merchant where per-merchant):
 //! - the admin token;
 //! - `<webhook prefix>/<merchant>`: the merchant's webhook signing master key;
 //! - `<processor prefix>/<merchant>`: the merchant's processor credentials;
 //! - `<two-step prefix>/<merchant>`: the merchant's authenticator secret (never cached).
-
-use std::collections::HashMap;
-use std::hash::Hash;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 use aws_sdk_secretsmanager::error::ProvideErrorMetadata;
 use serde::Serialize;
@@ -21,35 +16,7 @@ use super::{StoreError, classify};
 use crate::App;
 use crate::ids::MerchantId;
 
-/// How long a process trusts its copy of a secret: a rotated admin token or a changed key takes
-/// effect within this, and a warm function makes almost no Secrets Manager call.
-pub const CACHE_FOR: Duration = Duration::from_secs(300);
-
-/// Values kept in memory for [`CACHE_FOR`] after they were read or written.
-pub struct TtlCache<K, V>(Mutex<HashMap<K, (Instant, V)>>);
-
-impl<K, V> Default for TtlCache<K, V> {
-    fn default() -> Self {
-        Self(Mutex::new(HashMap::new()))
-    }
-}
-
-impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
-    pub fn get(&self, key: &K) -> Option<V> {
-        let entries = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        entries
-            .get(key)
-            .filter(|(at, _)| at.elapsed() < CACHE_FOR)
-            .map(|(_, v)| v.clone())
-    }
-
-    pub fn put(&self, key: K, value: V) {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key, (Instant::now(), value));
-    }
-}
+pub use crate::cache::{CACHE_FOR, TtlCache};
 
 /// A per-merchant secret's name: `<prefix>/<merchant id>`.
 pub fn merchant_secret(prefix: &str, merchant: &MerchantId) -> String {
@@ -133,18 +100,6 @@ pub async fn put_json<T: Serialize>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_cached_value_is_served_until_it_expires() {
-        let cache = TtlCache::<u8, &str>::default();
-        assert_eq!(cache.get(&1), None);
-        cache.put(1, "a");
-        assert_eq!(cache.get(&1), Some("a"));
-        if let Some(long_ago) = Instant::now().checked_sub(CACHE_FOR) {
-            cache.0.lock().unwrap().insert(2, (long_ago, "old"));
-            assert_eq!(cache.get(&2), None);
-        }
-    }
 
     #[test]
     fn per_merchant_names_have_one_slash() {

@@ -9,12 +9,12 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
 use super::listing::ListPage;
-use crate::input::encode_cursor;
 use super::{StoreError, classify, from_item, to_item};
 use crate::App;
 use crate::domain::{Currency, Email, Metadata, Money, OrderUuid, Timestamp, WebUrl};
 use crate::events::{Event, EventType};
 use crate::ids::{MerchantId, PaymentLinkId, TransactionId};
+use crate::input::encode_cursor;
 use crate::payments::transaction::{Card, PaymentStatus, Transaction};
 use crate::processor::ProcessorKind;
 

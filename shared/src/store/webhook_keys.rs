@@ -6,11 +6,9 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use super::StoreError;
-use super::secrets::{self, TtlCache, merchant_secret};
+use super::secrets::{self, merchant_secret};
 use crate::App;
 use crate::ids::MerchantId;
-
-pub type KeyCache = TtlCache<MerchantId, [u8; 32]>;
 
 /// The merchant's master key; created on first use when `create` is set. `None` when it has
 /// none and `create` is not set.

@@ -13,11 +13,11 @@ use aws_sdk_sqs::error::DisplayErrorContext;
 use reqwest::dns::{Name, Resolve, Resolving};
 
 use super::attempt::Attempt;
-use super::dispatch::{Job, RetryJob};
 use super::endpoint::{FAILING_LIMIT, WebhookEndpoint};
 use super::format::{self, EndpointFormat};
+use super::job::{Job, RetryJob};
 use super::retry::{MAX_DELAY, jitter, parse_retry_after};
-use super::{secrets, service, signing, ssrf};
+use super::{secrets, signing, ssrf};
 use crate::App;
 use crate::domain::Timestamp;
 use crate::error::ApiError;
@@ -224,7 +224,7 @@ pub async fn process(
     let body = endpoint.format.body(
         event.kind,
         &event.body,
-        &service::secret_of(&master, &endpoint),
+        &secrets::secret_of(&master, &endpoint),
     );
     let keys: Vec<[u8; 32]> = endpoint
         .signing_generations(now)
@@ -244,12 +244,12 @@ pub async fn process(
         ("webhook-signature", signature),
     ]);
     if endpoint.format == EndpointFormat::Onepay {
-        let secret = service::secret_of(&master, &endpoint);
+        let secret = secrets::secret_of(&master, &endpoint);
         headers.push((
             "signature",
             format::onepay_signature(&secret, body.as_bytes()),
         ));
-        headers.push(("x-webhook-token", service::token_of(&master, &endpoint)));
+        headers.push(("x-webhook-token", secrets::token_of(&master, &endpoint)));
     }
 
     let started = Instant::now();

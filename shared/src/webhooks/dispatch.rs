@@ -5,33 +5,14 @@ use std::collections::hash_map::Entry;
 
 use aws_sdk_sqs::error::DisplayErrorContext;
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
-use serde::{Deserialize, Serialize};
 
 use crate::App;
 use crate::error::ApiError;
 use crate::events::Event;
-use crate::ids::{EndpointId, EventId, MerchantId};
+use crate::ids::{EventId, MerchantId};
 use crate::store;
 use crate::webhooks::WebhookEndpoint;
-
-/// A delivery job: the body of a message on the deliveries queue.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Job {
-    pub event_id: EventId,
-    pub endpoint_id: EndpointId,
-}
-
-/// A job on the retry queue: a retry, or a delivery to an endpoint in a failure run. Each
-/// message is one attempt; a failed attempt queues the next as a new message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RetryJob {
-    #[serde(flatten)]
-    pub job: Job,
-    /// Which attempt this message is for (1 is the first).
-    pub attempt: u32,
-    /// Unix seconds before which it is not attempted.
-    pub due: i64,
-}
+use crate::webhooks::job::Job;
 
 /// What a dispatch of a batch of events came to.
 #[derive(Debug, Default, PartialEq, Eq)]

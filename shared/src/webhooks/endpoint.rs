@@ -7,8 +7,8 @@ use super::format::{CustomHeaders, EndpointFormat};
 use crate::domain::{Timestamp, WebUrl};
 use crate::error::FieldErrorsBuilder;
 use crate::events::EventType;
-use crate::input::JsonObject;
 use crate::ids::{EndpointId, MerchantId};
+use crate::input::JsonObject;
 
 /// How long a rotated-out secret keeps signing beside the new one.
 pub const ROTATION_OVERLAP: std::time::Duration = std::time::Duration::from_secs(24 * 3600);

@@ -11,6 +11,7 @@ pub mod deliver;
 pub mod dispatch;
 pub mod endpoint;
 pub mod format;
+pub mod job;
 pub mod recover;
 pub mod retry;
 pub mod secrets;

@@ -13,14 +13,15 @@ use aws_sdk_sqs::error::DisplayErrorContext;
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, QueueAttributeName};
 use serde_json::{Value, json};
 
-use super::dispatch::{Job, enqueue};
+use super::dispatch::enqueue;
 use super::endpoint::WebhookEndpoint;
+use super::job::Job;
 use crate::App;
 use crate::auth::MerchantCaller;
 use crate::domain::Timestamp;
 use crate::error::{ApiError, ErrorCode};
-use crate::input::JsonObject;
 use crate::ids::EventId;
+use crate::input::JsonObject;
 use crate::store;
 use crate::tenant::find;
 

@@ -13,6 +13,7 @@
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
+use super::endpoint::WebhookEndpoint;
 use crate::App;
 use crate::error::ApiError;
 use crate::ids::{EndpointId, MerchantId};
@@ -47,6 +48,23 @@ pub fn endpoint_token_key(master: &[u8; 32], endpoint: &EndpointId, generation: 
     mac.update(b":");
     mac.update(generation.to_string().as_bytes());
     mac.finalize().into_bytes().into()
+}
+
+pub fn secret_of(master: &[u8; 32], endpoint: &WebhookEndpoint) -> String {
+    super::signing::secret_text(&endpoint_key(
+        master,
+        &endpoint.id,
+        endpoint.secret_generation,
+    ))
+}
+
+/// The current token, sent as `x-webhook-token` by `onepay` endpoints.
+pub fn token_of(master: &[u8; 32], endpoint: &WebhookEndpoint) -> String {
+    super::signing::token_text(&endpoint_token_key(
+        master,
+        &endpoint.id,
+        endpoint.secret_generation,
+    ))
 }
 
 #[cfg(test)]

@@ -4,16 +4,17 @@
 use serde_json::{Value, json};
 
 use super::attempt::Attempt;
-use super::dispatch::{Job, enqueue};
+use super::dispatch::enqueue;
 use super::endpoint::{EndpointInput, ROTATION_OVERLAP, WebhookEndpoint};
-use super::{secrets, signing, ssrf};
+use super::job::Job;
+use super::{secrets, ssrf};
 use crate::App;
 use crate::auth::MerchantCaller;
 use crate::domain::{Timestamp, WebUrl};
 use crate::error::{ApiError, ErrorCode, FieldErrorsBuilder};
 use crate::events::{Event, EventType};
-use crate::input::{JsonObject, ListParams};
 use crate::ids::{AttemptId, EndpointId, EventId};
+use crate::input::{JsonObject, ListParams};
 use crate::store::listing::ListPage;
 use crate::store::{self, StoreError};
 use crate::tenant::find;
@@ -63,23 +64,6 @@ async fn modify(
     Err(ApiError::Conflict(
         ErrorCode::ConcurrentChange,
         format!("webhook endpoint '{raw_id}' kept changing while this request ran; try again"),
-    ))
-}
-
-pub fn secret_of(master: &[u8; 32], endpoint: &WebhookEndpoint) -> String {
-    signing::secret_text(&secrets::endpoint_key(
-        master,
-        &endpoint.id,
-        endpoint.secret_generation,
-    ))
-}
-
-/// The current token, sent as `x-webhook-token` by `onepay` endpoints.
-pub fn token_of(master: &[u8; 32], endpoint: &WebhookEndpoint) -> String {
-    signing::token_text(&secrets::endpoint_token_key(
-        master,
-        &endpoint.id,
-        endpoint.secret_generation,
     ))
 }
 
@@ -146,8 +130,8 @@ pub async fn create(
     };
     store::endpoints::insert(app, &endpoint).await?;
     let mut data = endpoint.to_json();
-    data["secret"] = json!(secret_of(&master, &endpoint));
-    data["token"] = json!(token_of(&master, &endpoint));
+    data["secret"] = json!(secrets::secret_of(&master, &endpoint));
+    data["token"] = json!(secrets::token_of(&master, &endpoint));
     Ok(data)
 }
 
@@ -249,8 +233,8 @@ pub async fn reveal_secret(
     let endpoint = owned(app, caller, raw_id).await?;
     let master = secrets::master_key(app, &caller.merchant_id, true).await?;
     Ok(json!({
-        "secret": secret_of(&master, &endpoint),
-        "token": token_of(&master, &endpoint),
+        "secret": secrets::secret_of(&master, &endpoint),
+        "token": secrets::token_of(&master, &endpoint),
         "previous_secret_valid_until": endpoint.previous_valid_until.filter(|t| *t > Timestamp::now()),
     }))
 }
@@ -275,8 +259,8 @@ pub async fn rotate_secret(
     })
     .await?;
     Ok(json!({
-        "secret": secret_of(&master, &endpoint),
-        "token": token_of(&master, &endpoint),
+        "secret": secrets::secret_of(&master, &endpoint),
+        "token": secrets::token_of(&master, &endpoint),
         "previous_secret_valid_until": endpoint.previous_valid_until,
     }))
 }

@@ -54,9 +54,7 @@ pub fn sign(keys: &[&[u8]], id: &str, timestamp: i64, body: &[u8]) -> String {
 pub fn verify(key: &[u8], id: &str, timestamp: i64, body: &[u8], header: &str) -> bool {
     let expected = STANDARD.encode(mac(key, id, timestamp, body));
     header.split(' ').any(|entry| match entry.split_once(',') {
-        Some(("v1", sig)) => {
-            crate::crypto::constant_time_eq(sig.as_bytes(), expected.as_bytes())
-        }
+        Some(("v1", sig)) => crate::crypto::constant_time_eq(sig.as_bytes(), expected.as_bytes()),
         _ => false,
     })
 }
