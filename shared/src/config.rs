@@ -1,8 +1,11 @@
-//! Settings come from environment variables, named the same locally and in `template.yaml`.
+//! Settings come from environment variables, named the same locally and in `template.yaml`,
+//! each declared once (name, default, parser) in the [`settings!`] table below.
 
 use std::time::Duration;
 
 use url::Url;
+
+use crate::webhooks::retry::RetrySchedule;
 
 /// Why the process cannot start: a setting is missing or malformed.
 #[derive(Debug, thiserror::Error)]
@@ -43,7 +46,7 @@ pub struct Settings {
     pub webhook_schemes: Vec<String>,
     /// Webhook targets on private or loopback addresses (local development only).
     pub allow_private_targets: bool,
-    pub retry_schedule: crate::webhooks::retry::RetrySchedule,
+    pub retry_schedule: RetrySchedule,
     /// How long a webhook receiver has to answer (15 s).
     pub webhook_timeout: Duration,
     /// Name or ARN of the Secrets Manager secret that holds the admin token.
@@ -103,6 +106,207 @@ impl Default for AwsTimeouts {
     }
 }
 
+/// One setting: its environment variable, its default (`None`: required, or unset where its
+/// value is optional), what it is for, and how its text is parsed. Each is declared once, below;
+/// [`ALL`] lists them for the README's settings table, which a test checks against it.
+pub struct Setting<K> {
+    pub name: &'static str,
+    pub default: Option<&'static str>,
+    pub about: &'static str,
+    kind: K,
+}
+
+/// What a [`Setting`] holds, and how its text becomes that.
+pub trait Kind {
+    type Value;
+    fn parse(&self, raw: &str) -> Result<Self::Value, String>;
+}
+
+/// Text, as it is (table names, queue URLs, secret names and prefixes).
+pub struct Text;
+/// Whole seconds within bounds.
+pub struct Seconds(u64, u64);
+/// `1`/`true`/`yes` or `0`/`false`/`no`.
+pub struct Flag;
+/// An `http` or `https` URL.
+pub struct HttpUrl;
+/// `https`, or `http,https`.
+pub struct Schemes;
+/// Delays in seconds, comma separated.
+pub struct Schedule;
+/// A plain decimal amount such as `0.50`.
+pub struct Amount;
+
+impl Kind for Text {
+    type Value = String;
+    fn parse(&self, raw: &str) -> Result<String, String> {
+        Ok(raw.to_owned())
+    }
+}
+
+impl Kind for Seconds {
+    type Value = Duration;
+    fn parse(&self, raw: &str) -> Result<Duration, String> {
+        let Self(min, max) = *self;
+        match raw.parse::<u64>() {
+            Ok(secs) if (min..=max).contains(&secs) => Ok(Duration::from_secs(secs)),
+            _ if max == u64::MAX => Err(format!("expected at least {min} seconds")),
+            _ => Err(format!("expected {min} to {max} seconds")),
+        }
+    }
+}
+
+impl Kind for Flag {
+    type Value = bool;
+    fn parse(&self, raw: &str) -> Result<bool, String> {
+        match raw {
+            "1" | "true" | "yes" => Ok(true),
+            "0" | "false" | "no" => Ok(false),
+            _ => Err("expected 1 or 0".into()),
+        }
+    }
+}
+
+impl Kind for HttpUrl {
+    type Value = Url;
+    fn parse(&self, raw: &str) -> Result<Url, String> {
+        let url = Url::parse(raw).map_err(|e| e.to_string())?;
+        if matches!(url.scheme(), "http" | "https") {
+            Ok(url)
+        } else {
+            Err("expected an http(s) URL".into())
+        }
+    }
+}
+
+impl Kind for Schemes {
+    type Value = Vec<String>;
+    fn parse(&self, raw: &str) -> Result<Vec<String>, String> {
+        let schemes: Vec<String> = raw
+            .split(',')
+            .map(|s| s.trim().to_ascii_lowercase())
+            .filter(|s| s == "http" || s == "https")
+            .collect();
+        if schemes.is_empty() {
+            Err("expected https, or http,https".into())
+        } else {
+            Ok(schemes)
+        }
+    }
+}
+
+impl Kind for Schedule {
+    type Value = RetrySchedule;
+    fn parse(&self, raw: &str) -> Result<RetrySchedule, String> {
+        RetrySchedule::parse(raw)
+            .ok_or_else(|| "expected seconds, comma separated, such as 0,5,300".into())
+    }
+}
+
+impl Kind for Amount {
+    type Value = rust_decimal::Decimal;
+    fn parse(&self, raw: &str) -> Result<rust_decimal::Decimal, String> {
+        let plain =
+            raw.bytes().all(|b| b.is_ascii_digit() || b == b'.') && raw.matches('.').count() <= 1;
+        plain
+            .then(|| rust_decimal::Decimal::from_str_exact(raw).ok())
+            .flatten()
+            .ok_or_else(|| "expected a decimal amount such as 0.50".into())
+    }
+}
+
+macro_rules! settings {
+    ($($id:ident: $kind:ident $(($($arg:expr),*))?, $name:literal, $default:expr,
+       $about:literal;)*) => {
+        $(pub const $id: Setting<$kind> = Setting {
+            name: $name,
+            default: $default,
+            about: $about,
+            kind: $kind $(($($arg),*))?,
+        };)*
+        /// Every setting, by name and default.
+        pub const ALL: &[(&str, Option<&str>)] = &[$(($name, $default)),*];
+    };
+}
+
+settings! {
+    MERCHANTS_TABLE: Text, "PAYRAIL_MERCHANTS_TABLE", None, "DynamoDB table of merchants";
+    KEYS_TABLE: Text, "PAYRAIL_KEYS_TABLE", None, "DynamoDB table of API keys";
+    TRANSACTIONS_TABLE: Text, "PAYRAIL_TRANSACTIONS_TABLE", None, "DynamoDB table of payments";
+    REFUNDS_TABLE: Text, "PAYRAIL_REFUNDS_TABLE", None, "DynamoDB table of refunds";
+    ACCESS_LOG_TABLE: Text, "PAYRAIL_ACCESS_LOG_TABLE", None, "DynamoDB table of the access log";
+    EVENTS_TABLE: Text, "PAYRAIL_EVENTS_TABLE", None, "DynamoDB table of events";
+    ENDPOINTS_TABLE: Text, "PAYRAIL_WEBHOOK_ENDPOINTS_TABLE", None, "DynamoDB table of endpoints";
+    DELIVERIES_TABLE: Text, "PAYRAIL_DELIVERIES_TABLE", None, "DynamoDB table of deliveries";
+    AUDIT_LOG_TABLE: Text, "PAYRAIL_AUDIT_LOG_TABLE", None, "DynamoDB table of the audit log";
+    PAYMENT_LINKS_TABLE: Text, "PAYRAIL_PAYMENT_LINKS_TABLE", None, "DynamoDB table of links";
+    TWO_STEP_TABLE: Text, "PAYRAIL_TWO_STEP_TABLE", None, "DynamoDB table of enrolments";
+    TWO_STEP_SECRET_PREFIX: Text, "PAYRAIL_TWO_STEP_SECRET_PREFIX", None,
+        "names of merchants' authenticator secrets";
+    DELIVERY_QUEUE_URL: Text, "PAYRAIL_DELIVERY_QUEUE_URL", None, "SQS queue of delivery jobs";
+    DELIVERY_RETRY_QUEUE_URL: Text, "PAYRAIL_DELIVERY_RETRY_QUEUE_URL", None,
+        "SQS queue of retries and of deliveries to failing endpoints";
+    DELIVERY_DLQ_URL: Text, "PAYRAIL_DELIVERY_DLQ_URL", None, "SQS dead-letter queue";
+    WEBHOOK_SECRET_PREFIX: Text, "PAYRAIL_WEBHOOK_SECRET_PREFIX", None,
+        "names of merchants' webhook keys";
+    PROCESSOR_SECRET_PREFIX: Text, "PAYRAIL_PROCESSOR_SECRET_PREFIX", None,
+        "names of merchants' processor secrets";
+    ADMIN_TOKEN_SECRET: Text, "PAYRAIL_ADMIN_TOKEN_SECRET", None,
+        "Secrets Manager secret holding the admin token";
+    WEBHOOK_SCHEMES: Schemes, "PAYRAIL_WEBHOOK_SCHEMES", Some("https"),
+        "allowed endpoint URL schemes";
+    ALLOW_PRIVATE_TARGETS: Flag, "PAYRAIL_ALLOW_PRIVATE_TARGETS", Some("0"),
+        "whether webhook targets may be loopback or private addresses";
+    RETRY_SCHEDULE: Schedule, "PAYRAIL_RETRY_SCHEDULE", Some("0,5,300,1800,7200,18000,36000,36000"),
+        "delivery attempts as delays in seconds";
+    WEBHOOK_TIMEOUT: Seconds(1, 60), "PAYRAIL_WEBHOOK_TIMEOUT_SECONDS", Some("15"),
+        "how long a receiver has to answer";
+    CHECKOUT_TTL: Seconds(1, u64::MAX), "PAYRAIL_CHECKOUT_TTL_SECONDS", Some("1800"),
+        "how long a payment request can be paid";
+    DISPATCH_GRACE: Seconds(0, 3600), "PAYRAIL_DISPATCH_GRACE_SECONDS", Some("120"),
+        "how old an undispatched event must be before the reconciler dispatches it";
+    PUBLIC_BASE_URL: HttpUrl, "PAYRAIL_PUBLIC_BASE_URL", None, "origin of the hosted checkout links";
+    ALLOW_SANDBOX: Flag, "PAYRAIL_ALLOW_SANDBOX", Some("1"),
+        "whether merchants may take payments through the sandbox";
+    STRIPE_API_BASE: HttpUrl, "PAYRAIL_STRIPE_API_BASE", Some("https://api.stripe.com"),
+        "Stripe's API";
+    STRIPE_JS_URL: HttpUrl, "PAYRAIL_STRIPE_JS_URL", Some("https://js.stripe.com/v3/"), "Stripe.js";
+    AWS_TIMEOUT: Seconds(1, 30), "PAYRAIL_AWS_TIMEOUT_SECONDS", Some("5"),
+        "most one AWS call may take, retries included";
+    COMPAT_MIN_AMOUNT: Amount, "PAYRAIL_COMPAT_MIN_AMOUNT", Some("0.50"),
+        "the least a payment may be on the compatibility route";
+}
+
+/// Reads settings through a lookup of environment variables.
+struct Env<F>(F);
+
+impl<F: Fn(&str) -> Option<String>> Env<F> {
+    /// The setting's text: what is set (blank counts as unset), else its default.
+    fn raw<K>(&self, s: &Setting<K>) -> Option<String> {
+        (self.0)(s.name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+            .or_else(|| s.default.map(str::to_owned))
+    }
+
+    /// An optional setting's value: `None` when unset and without a default.
+    fn optional<K: Kind>(&self, s: &Setting<K>) -> Result<Option<K::Value>, ConfigError> {
+        self.raw(s)
+            .map(|raw| {
+                s.kind.parse(&raw).map_err(|reason| ConfigError::Invalid {
+                    name: s.name,
+                    reason,
+                })
+            })
+            .transpose()
+    }
+
+    /// A setting's value: missing when unset and without a default.
+    fn get<K: Kind>(&self, s: &Setting<K>) -> Result<K::Value, ConfigError> {
+        self.optional(s)?.ok_or(ConfigError::Missing(s.name))
+    }
+}
+
 impl Settings {
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
@@ -110,177 +314,38 @@ impl Settings {
 
     /// Reads settings through `lookup`, so tests can supply their own environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let required = |name: &'static str| {
-            lookup(name)
-                .filter(|v| !v.trim().is_empty())
-                .ok_or(ConfigError::Missing(name))
-        };
-        let checkout_ttl = match lookup("PAYRAIL_CHECKOUT_TTL_SECONDS") {
-            None => Duration::from_secs(1800),
-            Some(raw) => match raw.trim().parse::<u64>() {
-                Ok(secs) if secs > 0 => Duration::from_secs(secs),
-                _ => {
-                    return Err(ConfigError::Invalid {
-                        name: "PAYRAIL_CHECKOUT_TTL_SECONDS",
-                        reason: "expected a positive number of seconds".into(),
-                    });
-                }
-            },
-        };
-        let dispatch_grace = match lookup("PAYRAIL_DISPATCH_GRACE_SECONDS") {
-            None => Duration::from_secs(120),
-            Some(raw) => match raw.trim().parse::<u64>() {
-                Ok(secs) if secs <= 3600 => Duration::from_secs(secs),
-                _ => {
-                    return Err(ConfigError::Invalid {
-                        name: "PAYRAIL_DISPATCH_GRACE_SECONDS",
-                        reason: "expected 0 to 3600 seconds".into(),
-                    });
-                }
-            },
-        };
-        let public_base_url = match lookup("PAYRAIL_PUBLIC_BASE_URL").filter(|v| !v.is_empty()) {
-            None => None,
-            Some(raw) => {
-                let url = Url::parse(&raw).map_err(|e| ConfigError::Invalid {
-                    name: "PAYRAIL_PUBLIC_BASE_URL",
-                    reason: e.to_string(),
-                })?;
-                if !matches!(url.scheme(), "http" | "https") {
-                    return Err(ConfigError::Invalid {
-                        name: "PAYRAIL_PUBLIC_BASE_URL",
-                        reason: "expected an http(s) URL".into(),
-                    });
-                }
-                Some(url)
-            }
-        };
-        let aws_timeouts = match lookup("PAYRAIL_AWS_TIMEOUT_SECONDS") {
-            None => AwsTimeouts::default(),
-            Some(raw) => match raw.trim().parse::<u64>() {
-                Ok(secs) if (1..=30).contains(&secs) => {
-                    AwsTimeouts::within(Duration::from_secs(secs))
-                }
-                _ => {
-                    return Err(ConfigError::Invalid {
-                        name: "PAYRAIL_AWS_TIMEOUT_SECONDS",
-                        reason: "expected 1 to 30 seconds".into(),
-                    });
-                }
-            },
-        };
-        let retry_schedule = match lookup("PAYRAIL_RETRY_SCHEDULE").filter(|v| !v.trim().is_empty())
-        {
-            None => crate::webhooks::retry::RetrySchedule::default(),
-            Some(raw) => {
-                crate::webhooks::retry::RetrySchedule::parse(&raw).ok_or(ConfigError::Invalid {
-                    name: "PAYRAIL_RETRY_SCHEDULE",
-                    reason: "expected seconds, comma separated, such as 0,5,300".into(),
-                })?
-            }
-        };
-        let webhook_schemes: Vec<String> = lookup("PAYRAIL_WEBHOOK_SCHEMES")
-            .unwrap_or_else(|| "https".into())
-            .split(',')
-            .map(|s| s.trim().to_ascii_lowercase())
-            .filter(|s| s == "http" || s == "https")
-            .collect();
-        if webhook_schemes.is_empty() {
-            return Err(ConfigError::Invalid {
-                name: "PAYRAIL_WEBHOOK_SCHEMES",
-                reason: "expected https, or http,https".into(),
-            });
-        }
-        let url_setting = |name: &'static str, default: &str| {
-            let raw = lookup(name).filter(|v| !v.trim().is_empty());
-            let url = Url::parse(raw.as_deref().unwrap_or(default)).map_err(|e| {
-                ConfigError::Invalid {
-                    name,
-                    reason: e.to_string(),
-                }
-            })?;
-            if matches!(url.scheme(), "http" | "https") {
-                Ok(url)
-            } else {
-                Err(ConfigError::Invalid {
-                    name,
-                    reason: "expected an http(s) URL".into(),
-                })
-            }
-        };
-        let allow_sandbox = match lookup("PAYRAIL_ALLOW_SANDBOX").as_deref().map(str::trim) {
-            None | Some("" | "1" | "true" | "yes") => true,
-            Some("0" | "false" | "no") => false,
-            Some(_) => {
-                return Err(ConfigError::Invalid {
-                    name: "PAYRAIL_ALLOW_SANDBOX",
-                    reason: "expected 1 or 0".into(),
-                });
-            }
-        };
-        let compat_min_amount =
-            match lookup("PAYRAIL_COMPAT_MIN_AMOUNT").filter(|v| !v.trim().is_empty()) {
-                None => rust_decimal::Decimal::new(50, 2),
-                Some(raw) => {
-                    let raw = raw.trim().to_owned();
-                    let plain = raw.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-                        && raw.matches('.').count() <= 1;
-                    plain
-                        .then(|| rust_decimal::Decimal::from_str_exact(&raw).ok())
-                        .flatten()
-                        .ok_or(ConfigError::Invalid {
-                            name: "PAYRAIL_COMPAT_MIN_AMOUNT",
-                            reason: "expected a decimal amount such as 0.50".into(),
-                        })?
-                }
-            };
+        let env = Env(lookup);
         Ok(Self {
-            compat_min_amount,
-            processor_secret_prefix: required("PAYRAIL_PROCESSOR_SECRET_PREFIX")?,
-            allow_sandbox,
-            stripe_api_base: url_setting("PAYRAIL_STRIPE_API_BASE", "https://api.stripe.com")?,
-            stripe_js_url: url_setting("PAYRAIL_STRIPE_JS_URL", "https://js.stripe.com/v3/")?,
-            endpoints_table: required("PAYRAIL_WEBHOOK_ENDPOINTS_TABLE")?,
-            deliveries_table: required("PAYRAIL_DELIVERIES_TABLE")?,
-            two_step_table: required("PAYRAIL_TWO_STEP_TABLE")?,
-            payment_links_table: required("PAYRAIL_PAYMENT_LINKS_TABLE")?,
-            audit_log_table: required("PAYRAIL_AUDIT_LOG_TABLE")?,
-            two_step_secret_prefix: required("PAYRAIL_TWO_STEP_SECRET_PREFIX")?,
-            delivery_queue_url: required("PAYRAIL_DELIVERY_QUEUE_URL")?,
-            delivery_retry_queue_url: required("PAYRAIL_DELIVERY_RETRY_QUEUE_URL")?,
-            delivery_dlq_url: required("PAYRAIL_DELIVERY_DLQ_URL")?,
-            webhook_secret_prefix: required("PAYRAIL_WEBHOOK_SECRET_PREFIX")?,
-            webhook_schemes,
-            allow_private_targets: matches!(
-                lookup("PAYRAIL_ALLOW_PRIVATE_TARGETS")
-                    .as_deref()
-                    .map(str::trim),
-                Some("1" | "true" | "yes")
-            ),
-            retry_schedule,
-            webhook_timeout: match lookup("PAYRAIL_WEBHOOK_TIMEOUT_SECONDS") {
-                None => Duration::from_secs(15),
-                Some(raw) => match raw.trim().parse::<u64>() {
-                    Ok(secs) if (1..=60).contains(&secs) => Duration::from_secs(secs),
-                    _ => {
-                        return Err(ConfigError::Invalid {
-                            name: "PAYRAIL_WEBHOOK_TIMEOUT_SECONDS",
-                            reason: "expected 1 to 60 seconds".into(),
-                        });
-                    }
-                },
-            },
-            merchants_table: required("PAYRAIL_MERCHANTS_TABLE")?,
-            keys_table: required("PAYRAIL_KEYS_TABLE")?,
-            transactions_table: required("PAYRAIL_TRANSACTIONS_TABLE")?,
-            refunds_table: required("PAYRAIL_REFUNDS_TABLE")?,
-            access_log_table: required("PAYRAIL_ACCESS_LOG_TABLE")?,
-            events_table: required("PAYRAIL_EVENTS_TABLE")?,
-            admin_token_secret: required("PAYRAIL_ADMIN_TOKEN_SECRET")?,
-            checkout_ttl,
-            dispatch_grace,
-            public_base_url,
-            aws_timeouts,
+            merchants_table: env.get(&MERCHANTS_TABLE)?,
+            keys_table: env.get(&KEYS_TABLE)?,
+            transactions_table: env.get(&TRANSACTIONS_TABLE)?,
+            refunds_table: env.get(&REFUNDS_TABLE)?,
+            access_log_table: env.get(&ACCESS_LOG_TABLE)?,
+            events_table: env.get(&EVENTS_TABLE)?,
+            endpoints_table: env.get(&ENDPOINTS_TABLE)?,
+            deliveries_table: env.get(&DELIVERIES_TABLE)?,
+            audit_log_table: env.get(&AUDIT_LOG_TABLE)?,
+            payment_links_table: env.get(&PAYMENT_LINKS_TABLE)?,
+            two_step_table: env.get(&TWO_STEP_TABLE)?,
+            two_step_secret_prefix: env.get(&TWO_STEP_SECRET_PREFIX)?,
+            delivery_queue_url: env.get(&DELIVERY_QUEUE_URL)?,
+            delivery_retry_queue_url: env.get(&DELIVERY_RETRY_QUEUE_URL)?,
+            delivery_dlq_url: env.get(&DELIVERY_DLQ_URL)?,
+            webhook_secret_prefix: env.get(&WEBHOOK_SECRET_PREFIX)?,
+            webhook_schemes: env.get(&WEBHOOK_SCHEMES)?,
+            allow_private_targets: env.get(&ALLOW_PRIVATE_TARGETS)?,
+            retry_schedule: env.get(&RETRY_SCHEDULE)?,
+            webhook_timeout: env.get(&WEBHOOK_TIMEOUT)?,
+            admin_token_secret: env.get(&ADMIN_TOKEN_SECRET)?,
+            checkout_ttl: env.get(&CHECKOUT_TTL)?,
+            dispatch_grace: env.get(&DISPATCH_GRACE)?,
+            public_base_url: env.optional(&PUBLIC_BASE_URL)?,
+            processor_secret_prefix: env.get(&PROCESSOR_SECRET_PREFIX)?,
+            allow_sandbox: env.get(&ALLOW_SANDBOX)?,
+            stripe_api_base: env.get(&STRIPE_API_BASE)?,
+            stripe_js_url: env.get(&STRIPE_JS_URL)?,
+            aws_timeouts: AwsTimeouts::within(env.get(&AWS_TIMEOUT)?),
+            compat_min_amount: env.get(&COMPAT_MIN_AMOUNT)?,
         })
     }
 }
@@ -361,5 +426,37 @@ mod tests {
         let mut pairs = BASE.to_vec();
         pairs.push(("PAYRAIL_CHECKOUT_TTL_SECONDS", "0"));
         assert!(Settings::from_lookup(env(&pairs)).is_err());
+    }
+
+    #[test]
+    fn every_setting_is_listed_once_and_its_default_parses() {
+        let mut seen = std::collections::HashSet::new();
+        for (name, _) in ALL {
+            assert!(seen.insert(*name), "{name} twice");
+        }
+        // Defaults are the values an empty environment gets: they must parse.
+        let s = Settings::from_lookup(env(&BASE)).unwrap();
+        assert_eq!(s.compat_min_amount, rust_decimal::Decimal::new(50, 2));
+        assert_eq!(s.dispatch_grace, Duration::from_secs(120));
+        assert_eq!(s.webhook_timeout, Duration::from_secs(15));
+        assert!(s.allow_sandbox);
+        assert_eq!(s.stripe_api_base.as_str(), "https://api.stripe.com/");
+    }
+
+    #[test]
+    fn a_bad_value_names_the_setting_and_what_it_expects() {
+        for (name, bad) in [
+            ("PAYRAIL_DISPATCH_GRACE_SECONDS", "3601"),
+            ("PAYRAIL_ALLOW_SANDBOX", "maybe"),
+            ("PAYRAIL_WEBHOOK_SCHEMES", "ftp"),
+            ("PAYRAIL_PUBLIC_BASE_URL", "ftp://x"),
+            ("PAYRAIL_COMPAT_MIN_AMOUNT", "1e3"),
+            ("PAYRAIL_RETRY_SCHEDULE", "soon"),
+        ] {
+            let mut pairs = BASE.to_vec();
+            pairs.push((name, bad));
+            let err = Settings::from_lookup(env(&pairs)).unwrap_err().to_string();
+            assert!(err.contains(name), "{err}");
+        }
     }
 }
