@@ -2,16 +2,13 @@
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
+use super::dynamo::s;
 use super::listing::{ListPage, NewestFirst};
 use super::{StoreError, classify, get_item, put_item, to_item};
 use crate::App;
 use crate::domain::Timestamp;
 use crate::ids::{EndpointId, MerchantId};
 use crate::webhooks::endpoint::WebhookEndpoint;
-
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
-}
 
 /// Stores a new endpoint.
 pub async fn insert(app: &App, endpoint: &WebhookEndpoint) -> Result<(), StoreError> {

@@ -11,6 +11,7 @@ use aws_sdk_dynamodb::types::{
     Update,
 };
 
+use super::dynamo::{Item, Transacted, n, num, s, transact};
 use super::listing::{ListPage, NewestFirst};
 use super::{StoreError, classify, from_item, get_item, put_item, to_item};
 use crate::App;
@@ -19,20 +20,6 @@ use crate::domain::Timestamp;
 use crate::ids::{KeyId, MerchantId};
 use crate::keys::key::{ApiKey, KeyStatus, RateWindow};
 use crate::merchants::merchant::Merchant;
-
-type Item = HashMap<String, AttributeValue>;
-
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
-}
-
-fn n(v: impl ToString) -> AttributeValue {
-    AttributeValue::N(v.to_string())
-}
-
-fn num(item: &Item, name: &str) -> Option<i64> {
-    item.get(name)?.as_n().ok()?.parse().ok()
-}
 
 /// A key's item, carrying its merchant's rate limit and, while the merchant is deactivated, a
 /// `merchant_inactive` mark.
@@ -129,21 +116,13 @@ pub async fn rotate(
         .condition_expression("attribute_not_exists(id)")
         .build()
         .map_err(|e| StoreError::Dynamo(e.to_string()))?;
-    let result = app
-        .dynamodb
-        .transact_write_items()
-        .transact_items(TransactWriteItem::builder().update(revoke).build())
-        .transact_items(TransactWriteItem::builder().put(put).build())
-        .send()
-        .await;
-    match result {
-        Ok(_) => Ok(()),
-        Err(e) => match e.as_service_error() {
-            Some(
-                aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(_),
-            ) => Err(StoreError::ConditionFailed),
-            _ => Err(classify(e)),
-        },
+    let items = vec![
+        TransactWriteItem::builder().update(revoke).build(),
+        TransactWriteItem::builder().put(put).build(),
+    ];
+    match transact(app, items).await? {
+        Transacted::Written => Ok(()),
+        Transacted::Cancelled(_) => Err(StoreError::ConditionFailed),
     }
 }
 

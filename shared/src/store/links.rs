@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
+use super::dynamo::s;
 use super::listing::{ListPage, NewestFirst};
 use super::{StoreError, classify, from_item, get_item, put_item, to_item};
 use crate::App;
@@ -103,10 +104,6 @@ impl TryFrom<LinkItem> for PaymentLink {
 
 fn decode(item: HashMap<String, AttributeValue>) -> Result<PaymentLink, StoreError> {
     from_item::<LinkItem>(item)?.try_into()
-}
-
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
 }
 
 pub async fn insert(app: &App, link: &PaymentLink) -> Result<(), StoreError> {

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 
+use super::dynamo::{Transacted, transact};
 use super::listing::{ListPage, NewestFirst};
 use super::{StoreError, classify, get_item, put_item, to_item};
 use crate::App;
@@ -117,23 +118,17 @@ pub async fn update(
     writes.push(TransactWriteItem::builder().update(merchant).build());
     let chunks = writes.chunks(TRANSACTION_ITEMS).count();
     for (i, chunk) in writes.chunks(TRANSACTION_ITEMS).enumerate() {
-        let result = app
-            .dynamodb
-            .transact_write_items()
-            .set_transact_items(Some(chunk.to_vec()))
-            .send()
-            .await;
-        if let Err(e) = result {
+        match transact(app, chunk.to_vec()).await? {
+            Transacted::Written => {}
             // The merchant's own write is the last item of the last transaction.
-            let merchant_missing = i + 1 == chunks
-                && super::transactions::cancellation_codes(&e)
-                    .last()
-                    .is_some_and(|code| code == "ConditionalCheckFailed");
-            return if merchant_missing {
-                Ok(None)
-            } else {
-                Err(classify(e))
-            };
+            outcome if i + 1 == chunks && outcome.condition_failed(chunk.len() - 1) => {
+                return Ok(None);
+            }
+            Transacted::Cancelled(codes) => {
+                return Err(StoreError::Dynamo(format!(
+                    "merchant update cancelled: {codes:?}"
+                )));
+            }
         }
     }
     get(app, id).await

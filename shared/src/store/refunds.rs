@@ -12,7 +12,9 @@ use std::time::Duration;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
-use super::transactions::{GuardItem, cancellation_codes};
+use super::dynamo::{Transacted, transact};
+use super::dynamo::{n, s};
+use super::transactions::GuardItem;
 use super::{StoreError, classify, from_item, to_item};
 use crate::App;
 use crate::domain::{Currency, Money, Timestamp};
@@ -75,14 +77,6 @@ impl TryFrom<RefundItem> for Refund {
             created_at: i.created_at,
         })
     }
-}
-
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
-}
-
-fn n(v: i64) -> AttributeValue {
-    AttributeValue::N(v.to_string())
 }
 
 fn idempotency_guard_key(merchant: &MerchantId, key: &str) -> String {
@@ -205,22 +199,12 @@ pub async fn hold(
         )?;
         items.push(TransactWriteItem::builder().put(guard).build());
     }
-    let result = app
-        .dynamodb
-        .transact_write_items()
-        .set_transact_items(Some(items))
-        .send()
-        .await;
-    let err = match result {
-        Ok(_) => return Ok(Hold::Held),
-        Err(e) => e,
-    };
-    let codes = cancellation_codes(&err);
-    if codes.is_empty() {
-        return Err(classify(err));
+    let outcome = transact(app, items).await?;
+    if outcome == Transacted::Written {
+        return Ok(Hold::Held);
     }
     if let Some(pk) = &guard_key
-        && codes.get(2).map(String::as_str) == Some("ConditionalCheckFailed")
+        && outcome.condition_failed(2)
         && let Some(earlier) = read_guard(app, pk, now).await?
     {
         return Ok(Hold::Duplicate(earlier));
@@ -303,22 +287,12 @@ pub async fn settle(
     for event in events {
         items.push(super::events::put_in_transaction(app, event)?);
     }
-    let result = app
-        .dynamodb
-        .transact_write_items()
-        .set_transact_items(Some(items))
-        .send()
-        .await;
-    let err = match result {
-        Ok(_) => return Ok(Settle::Settled),
-        Err(e) => e,
-    };
-    let codes = cancellation_codes(&err);
-    match codes.first().map(String::as_str) {
-        None => Err(classify(err)),
-        Some("ConditionalCheckFailed") => Ok(Settle::Done),
-        Some(_) => Ok(Settle::Stale),
-    }
+    let outcome = transact(app, items).await?;
+    Ok(match outcome {
+        Transacted::Written => Settle::Settled,
+        _ if outcome.condition_failed(0) => Settle::Done,
+        Transacted::Cancelled(_) => Settle::Stale,
+    })
 }
 
 pub enum Settle {

@@ -3,11 +3,10 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
+use super::dynamo::{Transacted, n, s, transact};
 use super::listing::ListPage;
 use super::{StoreError, classify, from_item, to_item};
 use crate::App;
@@ -202,14 +201,6 @@ fn idempotency_guard_key(merchant: &MerchantId, key: &str) -> String {
     format!("idem#{merchant}#{key}")
 }
 
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
-}
-
-fn n(v: i64) -> AttributeValue {
-    AttributeValue::N(v.to_string())
-}
-
 /// Writes the transaction and its guards in one DynamoDB transaction (one round trip).
 ///
 /// `retry_of` is the order guard of an earlier transaction for the same order that ended
@@ -273,26 +264,16 @@ pub async fn insert(
     items.push(super::events::put_in_transaction(app, &created)?);
 
     for attempt in 1..=CONFLICT_ATTEMPTS {
-        let result = app
-            .dynamodb
-            .transact_write_items()
-            .set_transact_items(Some(items.clone()))
-            .send()
-            .await;
-        let err = match result {
-            Ok(_) => return Ok(Insert::Created),
-            Err(e) => e,
-        };
-        let codes = cancellation_codes(&err);
-        if codes.is_empty() {
-            return Err(classify(err));
+        let outcome = transact(app, items.clone()).await?;
+        if outcome == Transacted::Written {
+            return Ok(Insert::Created);
         }
-        // codes[0] is the transaction item; guards follow in order.
+        // Item 0 is the transaction; guards follow in order.
         let failed: Vec<&(Guard, String, _)> = guards
             .iter()
-            .zip(codes.iter().skip(1))
-            .filter(|(_, code)| code.as_str() == "ConditionalCheckFailed")
-            .map(|(g, _)| g)
+            .enumerate()
+            .filter(|(i, _)| outcome.condition_failed(i + 1))
+            .map(|(_, g)| g)
             .collect();
         if !failed.is_empty() {
             let mut hits = Vec::new();
@@ -312,18 +293,6 @@ pub async fn insert(
     Err(StoreError::Throttled(
         "transaction kept conflicting with concurrent writes".into(),
     ))
-}
-
-/// The per-item reasons of a cancelled transaction, or nothing for any other error.
-pub(crate) fn cancellation_codes<R>(err: &SdkError<TransactWriteItemsError, R>) -> Vec<String> {
-    match err.as_service_error() {
-        Some(TransactWriteItemsError::TransactionCanceledException(e)) => e
-            .cancellation_reasons()
-            .iter()
-            .map(|r| r.code().unwrap_or("None").to_owned())
-            .collect(),
-        _ => Vec::new(),
-    }
 }
 
 /// A uniqueness guard of the transactions table, read strongly consistent, as its text fields;
@@ -733,24 +702,21 @@ pub async fn finish(
         .set_expression_attribute_values(Some(values))
         .build()
         .map_err(|e| StoreError::Dynamo(e.to_string()))?;
-    let mut write = app
-        .dynamodb
-        .transact_write_items()
-        .transact_items(TransactWriteItem::builder().update(update).build())
-        .transact_items(super::events::put_in_transaction(app, event)?);
+    let mut items = vec![
+        TransactWriteItem::builder().update(update).build(),
+        super::events::put_in_transaction(app, event)?,
+    ];
     // A link's count of paid payments moves with the payment, exactly once: the condition on
     // the transaction admits one transition to paid.
     if let Some(link) = &after.payment_link_id
         && after.status == PaymentStatus::Paid
         && before.status != PaymentStatus::Paid
     {
-        write = write.transact_items(super::links::count_paid_in_transaction(app, link)?);
+        items.push(super::links::count_paid_in_transaction(app, link)?);
     }
-    let result = write.send().await;
-    match result {
-        Ok(_) => Ok(()),
-        Err(e) if !cancellation_codes(&e).is_empty() => Err(StoreError::ConditionFailed),
-        Err(e) => Err(classify(e)),
+    match transact(app, items).await? {
+        Transacted::Written => Ok(()),
+        Transacted::Cancelled(_) => Err(StoreError::ConditionFailed),
     }
 }
 

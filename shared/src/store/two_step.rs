@@ -8,17 +8,14 @@
 //! Every check and use of a code is one conditional write, so the limits hold across any
 //! number of concurrent requests and instances.
 
-use std::collections::HashMap;
-
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 
+use super::dynamo::{Item, n, num, s, text};
 use super::{StoreError, classify};
 use crate::App;
 use crate::domain::Timestamp;
 use crate::ids::MerchantId;
-
-type Item = HashMap<String, AttributeValue>;
 
 /// Code attempts a merchant may make per window; a correct code gives its attempt back.
 pub const MAX_ATTEMPTS: i64 = 5;
@@ -46,22 +43,6 @@ pub struct Enrolment {
     pub recovery_left: usize,
     pub started_at: Option<Timestamp>,
     pub enabled_at: Option<Timestamp>,
-}
-
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
-}
-
-fn n(v: impl ToString) -> AttributeValue {
-    AttributeValue::N(v.to_string())
-}
-
-fn num(item: &Item, name: &str) -> Option<i64> {
-    item.get(name)?.as_n().ok()?.parse().ok()
-}
-
-fn text<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
-    item.get(name)?.as_s().ok().map(String::as_str)
 }
 
 fn enrolment(item: &Item) -> Result<Enrolment, StoreError> {

@@ -9,7 +9,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use aws_sdk_sqs::error::DisplayErrorContext;
 use reqwest::dns::{Name, Resolve, Resolving};
 
 use super::attempt::Attempt;
@@ -26,9 +25,6 @@ use crate::store;
 
 /// How much of a response body is kept in the delivery log.
 pub const RESPONSE_EXCERPT: usize = 1024;
-
-/// The longest SQS delays a new message; a longer wait is hidden again when received.
-const MAX_SEND_DELAY: Duration = Duration::from_secs(900);
 
 /// A message from the deliveries queue or the retry queue.
 #[derive(Debug, Clone)]
@@ -362,49 +358,23 @@ async fn queue_attempt(
         attempt: number,
         due: now.unix() + delay_secs as i64,
     };
-    app.sqs
-        .send_message()
-        .queue_url(&app.settings.delivery_retry_queue_url)
-        .message_body(serde_json::to_string(&message).expect("a job serialises"))
-        .delay_seconds(delay_secs.min(MAX_SEND_DELAY.as_secs()) as i32)
-        .send()
-        .await
-        .map_err(|e| {
-            ApiError::internal(format!("queueing a retry: {}", DisplayErrorContext(&e)))
-        })?;
+    // SQS delays a message at most 15 minutes; a longer wait is hidden again when received.
+    let queue = &app.settings.delivery_retry_queue_url;
+    store::queue::send(app, queue, &message, Duration::from_secs(delay_secs)).await?;
     Ok(())
 }
 
 /// Hides a retry received before it is due (its delay was longer than SQS delays a message).
 async fn hide_until_due(app: &App, msg: &Received, wait: Duration) -> Result<(), ApiError> {
-    app.sqs
-        .change_message_visibility()
-        .queue_url(&app.settings.delivery_retry_queue_url)
-        .receipt_handle(&msg.receipt_handle)
-        .visibility_timeout(wait.min(MAX_DELAY).as_secs() as i32)
-        .send()
-        .await
-        .map_err(|e| {
-            ApiError::internal(format!("delaying a retry: {}", DisplayErrorContext(&e)))
-        })?;
+    let queue = &app.settings.delivery_retry_queue_url;
+    store::queue::hide(app, queue, &msg.receipt_handle, wait.min(MAX_DELAY)).await?;
     Ok(())
 }
 
 /// Keeps a job that will not be retried on the dead-letter queue, from where it can be
 /// replayed (SQS redrive, or `POST /events/{id}/resend`) as a fresh job.
 async fn dead_letter(app: &App, job: &Job) -> Result<(), ApiError> {
-    app.sqs
-        .send_message()
-        .queue_url(&app.settings.delivery_dlq_url)
-        .message_body(serde_json::to_string(job).expect("a job serialises"))
-        .send()
-        .await
-        .map_err(|e| {
-            ApiError::internal(format!(
-                "dead-lettering a delivery: {}",
-                DisplayErrorContext(&e)
-            ))
-        })?;
+    store::queue::send(app, &app.settings.delivery_dlq_url, job, Duration::ZERO).await?;
     Ok(())
 }
 

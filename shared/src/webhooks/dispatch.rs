@@ -3,9 +3,6 @@
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
-use aws_sdk_sqs::error::DisplayErrorContext;
-use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
-
 use crate::App;
 use crate::error::ApiError;
 use crate::events::Event;
@@ -135,35 +132,5 @@ pub async fn reconcile(
 
 /// Sends jobs to the deliveries queue, ten per request.
 pub async fn enqueue(app: &App, jobs: &[Job]) -> Result<(), ApiError> {
-    for chunk in jobs.chunks(10) {
-        let entries = chunk
-            .iter()
-            .enumerate()
-            .map(|(i, job)| {
-                SendMessageBatchRequestEntry::builder()
-                    .id(i.to_string())
-                    .message_body(serde_json::to_string(job).expect("a job serialises"))
-                    .build()
-                    .map_err(|e| ApiError::internal(e.to_string()))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let out = app
-            .sqs
-            .send_message_batch()
-            .queue_url(&app.settings.delivery_queue_url)
-            .set_entries(Some(entries))
-            .send()
-            .await
-            .map_err(|e| {
-                ApiError::internal(format!("queueing deliveries: {}", DisplayErrorContext(&e)))
-            })?;
-        if !out.failed().is_empty() {
-            return Err(ApiError::internal(format!(
-                "queueing deliveries: {} of {} refused",
-                out.failed().len(),
-                chunk.len()
-            )));
-        }
-    }
-    Ok(())
+    Ok(store::queue::send_all(app, &app.settings.delivery_queue_url, jobs).await?)
 }

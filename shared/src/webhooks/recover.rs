@@ -9,8 +9,6 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use aws_sdk_sqs::error::DisplayErrorContext;
-use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, QueueAttributeName};
 use serde_json::{Value, json};
 
 use super::dispatch::enqueue;
@@ -133,24 +131,8 @@ pub async fn dead_letters(app: &App) -> Result<Value, ApiError> {
 }
 
 async fn approximate_messages(app: &App) -> Result<u64, ApiError> {
-    let out = app
-        .sqs
-        .get_queue_attributes()
-        .queue_url(&app.settings.delivery_dlq_url)
-        .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
-        .send()
-        .await
-        .map_err(|e| queue_failed("reading the dead-letter queue", &e))?;
-    Ok(out
-        .attributes()
-        .and_then(|a| a.get(&QueueAttributeName::ApproximateNumberOfMessages))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0))
-}
-
-/// An SQS failure, with its cause for the operator's log.
-fn queue_failed(what: &str, err: &dyn std::error::Error) -> ApiError {
-    ApiError::internal(format!("{what}: {}", DisplayErrorContext(err)))
+    let queue = &app.settings.delivery_dlq_url;
+    Ok(store::queue::approximate_messages(app, queue).await?)
 }
 
 /// Most jobs one redrive moves when the request names no `max`.
@@ -177,35 +159,26 @@ pub async fn redrive(app: &App, body: &JsonObject) -> Result<Value, ApiError> {
     let (mut moved, mut unreadable) = (0u64, 0u64);
     while moved < max {
         let batch = (max - moved).min(10) as i32;
-        let out = app
-            .sqs
-            .receive_message()
-            .queue_url(&app.settings.delivery_dlq_url)
-            .max_number_of_messages(batch)
-            // Long enough to queue and delete this batch; an unreadable message shows again
-            // after it, for the operator to inspect.
-            .visibility_timeout(60)
-            .wait_time_seconds(0)
-            .send()
-            .await
-            .map_err(|e| queue_failed("reading the dead-letter queue", &e))?;
-        let messages = out.messages.unwrap_or_default();
+        // Hidden long enough to queue and delete this batch; an unreadable message shows
+        // again after it, for the operator to inspect.
+        let dlq = &app.settings.delivery_dlq_url;
+        let messages = store::queue::receive(app, dlq, batch, Duration::from_secs(60)).await?;
         if messages.is_empty() {
             break;
         }
         let mut jobs = Vec::new();
         let mut done = Vec::new();
-        for m in &messages {
-            match m.body().and_then(|b| serde_json::from_str::<Job>(b).ok()) {
-                Some(job) => {
+        for m in messages {
+            match serde_json::from_str::<Job>(&m.body) {
+                Ok(job) => {
                     jobs.push(job);
-                    done.push(m.receipt_handle().unwrap_or_default().to_owned());
+                    done.push(m.receipt_handle);
                 }
-                None => unreadable += 1,
+                Err(_) => unreadable += 1,
             }
         }
         enqueue(app, &jobs).await?;
-        delete(app, &done).await?;
+        store::queue::delete_all(app, dlq, &done).await?;
         moved += jobs.len() as u64;
         if jobs.is_empty() {
             // Only unreadable messages are left in view.
@@ -217,29 +190,4 @@ pub async fn redrive(app: &App, body: &JsonObject) -> Result<Value, ApiError> {
         "unreadable": unreadable,
         "approximate_remaining": approximate_messages(app).await?,
     }))
-}
-
-async fn delete(app: &App, receipts: &[String]) -> Result<(), ApiError> {
-    if receipts.is_empty() {
-        return Ok(());
-    }
-    let entries = receipts
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            DeleteMessageBatchRequestEntry::builder()
-                .id(i.to_string())
-                .receipt_handle(r)
-                .build()
-                .map_err(|e| ApiError::internal(e.to_string()))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    app.sqs
-        .delete_message_batch()
-        .queue_url(&app.settings.delivery_dlq_url)
-        .set_entries(Some(entries))
-        .send()
-        .await
-        .map_err(|e| queue_failed("emptying the dead-letter queue", &e))?;
-    Ok(())
 }
