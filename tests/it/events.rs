@@ -170,7 +170,7 @@ async fn stripe_hooks_event_is_refused_until_signed_by_the_merchants_secret() {
     );
     let body = event["body"].as_str().unwrap().to_owned();
     let now = payrail::domain::Timestamp::now().unix();
-    let signature = payrail::processor::stripe_signature::sign(secret, now, body.as_bytes());
+    let signature = payrail::processor::stripe::signature::sign(secret, now, body.as_bytes());
     event["headers"]["stripe-signature"] = json!(format!("t={now},v1={signature}"));
     let res = stripe_hooks::handle(&s.running.app, request(&event)).await;
     assert_eq!(res.status(), 200, "{:?}", res.body());

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use payrail::processor::stripe_signature;
+use payrail::processor::stripe::signature as stripe_signature;
 use payrail_tests::browser::Browser;
 use payrail_tests::{TestStack, payment};
 use serde_json::{Value, json};

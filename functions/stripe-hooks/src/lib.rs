@@ -5,6 +5,7 @@
 use lambda_http::{Body, Request, Response};
 use payrail::http::{Reply, RequestCtx, render_envelope};
 use payrail::payments::processor_events;
+use payrail::processor::ProcessorKind;
 use payrail::{ApiError, App};
 use serde_json::json;
 
@@ -19,9 +20,14 @@ async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
         return Err(ApiError::NotFound(format!("no route {}", ctx.route)));
     }
     let merchant = ctx.path_param("merchant_id").unwrap_or_default();
-    let received =
-        processor_events::stripe(app, merchant, ctx.header("stripe-signature"), ctx.body()?)
-            .await?;
+    let received = processor_events::receive(
+        app,
+        ProcessorKind::Stripe,
+        merchant,
+        &ctx.headers,
+        ctx.body()?,
+    )
+    .await?;
     Ok(Reply::ok(
         json!({"received": true, "result": received.as_str()}),
         "event received",

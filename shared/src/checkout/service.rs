@@ -7,10 +7,9 @@ use crate::domain::Timestamp;
 use crate::error::{ApiError, FieldErrors};
 use crate::events::{Event, EventType};
 use crate::input::JsonObject;
-use crate::payments::card::CardDetails;
 use crate::payments::{PaymentStatus, Transaction};
 use crate::processor::config::ProcessorConfig;
-use crate::processor::{ChargeOutcome, Instrument, Processor, ProcessorKind};
+use crate::processor::{ChargeOutcome, Processor};
 use crate::store::transactions::{CLAIM_HOLD, FromState, await_bank, claim, finish, release};
 use crate::store::{self, StoreError};
 use crate::tenant::Tenant;
@@ -25,11 +24,11 @@ pub struct CheckoutView {
 }
 
 impl CheckoutView {
-    /// The publishable key when the merchant collects through Stripe.
+    /// The publishable key of a processor whose script takes the card in the customer's
+    /// browser (Stripe.js); `None` when the page's own card form does.
     pub fn stripe_key(&self) -> Option<&str> {
         self.processor
             .as_ref()
-            .filter(|p| p.kind == ProcessorKind::Stripe)
             .and_then(|p| p.publishable_key.as_deref())
     }
 }
@@ -85,12 +84,6 @@ pub fn return_url(txn: &Transaction) -> String {
     url.to_string()
 }
 
-fn today(now: Timestamp) -> (u16, u8) {
-    let t = time::OffsetDateTime::from_unix_timestamp(now.unix())
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    (t.year() as u16, u8::from(t.month()))
-}
-
 /// Takes the payment posted from the checkout page through the merchant's processor.
 pub async fn pay(app: &App, raw_id: &str, form: &JsonObject) -> Result<PayOutcome, ApiError> {
     let view = view(app, raw_id).await?;
@@ -125,29 +118,9 @@ pub async fn pay_with(
     if let Some(payment_id) = bank_return {
         return after_bank_step(app, processor, view, &payment_id).await;
     }
-    let card;
-    let method;
-    let instrument = match processor.kind() {
-        ProcessorKind::Sandbox => match CardDetails::parse(form, today(now)) {
-            Ok(parsed) => {
-                card = parsed;
-                Instrument::Card(&card)
-            }
-            Err(errors) => return Ok(PayOutcome::Invalid(view, errors)),
-        },
-        ProcessorKind::Stripe => match payment_method(form) {
-            Some(id) => {
-                method = id;
-                Instrument::PaymentMethod(&method)
-            }
-            None => {
-                let errors = FieldErrors::from([(
-                    "payment_method".to_owned(),
-                    vec!["Enter your card details".to_owned()],
-                )]);
-                return Ok(PayOutcome::Invalid(view, errors));
-            }
-        },
+    let tender = match processor.read_tender(form, now) {
+        Ok(tender) => tender,
+        Err(errors) => return Ok(PayOutcome::Invalid(view, errors)),
     };
 
     let through = (processor.kind(), processor.livemode());
@@ -159,7 +132,7 @@ pub async fn pay_with(
         }
         Err(e) => return Err(e.into()),
     };
-    let charged = match processor.charge(&before, instrument).await {
+    let charged = match processor.charge(&before, tender.instrument()).await {
         Ok(outcome) => outcome,
         Err(e) => {
             tracing::warn!(transaction_id = %before.id, error = %e, "charge failed; payment released");
@@ -185,15 +158,6 @@ pub async fn pay_with(
 /// How long a payment waiting on the customer's bank (3-D Secure) is kept from other
 /// submissions and from the sweeper.
 const BANK_STEP_HOLD: std::time::Duration = std::time::Duration::from_secs(15 * 60);
-
-/// A `pm_…` id made by the processor's script in the customer's browser.
-fn payment_method(form: &JsonObject) -> Option<String> {
-    let raw = form.string("payment_method").ok().flatten()?;
-    let ok = raw.starts_with("pm_")
-        && raw.len() <= 255
-        && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-    ok.then_some(raw)
-}
 
 /// Back from the bank step: the processor's answer for the payment this transaction awaits.
 async fn after_bank_step(

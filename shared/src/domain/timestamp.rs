@@ -22,6 +22,12 @@ impl Timestamp {
         self.0
     }
 
+    /// The UTC year and month, as a card's expiry is compared with.
+    pub fn year_month(self) -> (u16, u8) {
+        let t = OffsetDateTime::from_unix_timestamp(self.0).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        (t.year() as u16, u8::from(t.month()))
+    }
+
     pub fn plus(self, d: Duration) -> Self {
         Self(
             self.0

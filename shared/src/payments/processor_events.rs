@@ -1,9 +1,10 @@
-//! The processor's own reports about payments, which settle outcomes that arrive after the
-//! customer left the page (a bank step finished elsewhere, an asynchronous decision). Stripe's
-//! webhooks come here, verified by `Stripe-Signature` with the merchant's webhook secret, and
-//! each settles its transaction at most once: a replayed or out-of-order report changes nothing.
+//! The processors' own reports about payments, which settle outcomes that arrive after the
+//! customer left the page (a bank step finished elsewhere, an asynchronous decision). Each
+//! processor's webhooks come here, read and verified by its connector with the merchant's
+//! webhook secret, and each settles its transaction at most once: a replayed or out-of-order
+//! report changes nothing.
 
-use serde_json::Value;
+use lambda_http::http::HeaderMap;
 
 use super::transaction::Transaction;
 use crate::App;
@@ -11,9 +12,8 @@ use crate::checkout::service::settled;
 use crate::domain::Timestamp;
 use crate::error::{ApiError, ErrorCode};
 use crate::events::Event;
-use crate::ids::{MerchantId, TransactionId};
-use crate::processor::stripe_signature::{self, SignatureError};
-use crate::processor::{ChargeOutcome, ProcessorKind};
+use crate::ids::MerchantId;
+use crate::processor::{ChargeOutcome, Processor, ProcessorKind, Report, WebhookError, connect};
 use crate::store::StoreError;
 use crate::store::transactions::{self, FromState};
 
@@ -38,101 +38,69 @@ impl Received {
     }
 }
 
-/// A Stripe webhook for `raw_merchant`: 404 for a merchant without Stripe, 400 for a bad
-/// signature (nothing written on either).
-pub async fn stripe(
+/// A webhook from processor `kind` for `raw_merchant`: 404 when the merchant does not collect
+/// through that processor, 400 when it is not the processor's (nothing written on either).
+pub async fn receive(
     app: &App,
+    kind: ProcessorKind,
     raw_merchant: &str,
-    signature: Option<&str>,
+    headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Received, ApiError> {
-    let not_found =
-        || ApiError::NotFound(format!("no Stripe account connected for '{raw_merchant}'"));
+    let not_found = || {
+        ApiError::NotFound(format!(
+            "no {} account connected for '{raw_merchant}'",
+            kind.as_str()
+        ))
+    };
     let merchant_id = MerchantId::parse(raw_merchant).ok_or_else(not_found)?;
     let merchant = crate::store::merchants::get(app, &merchant_id)
         .await?
         .ok_or_else(not_found)?;
-    if merchant.processor.as_ref().map(|p| p.kind) != Some(ProcessorKind::Stripe) {
+    if merchant.processor.as_ref().map(|p| p.kind) != Some(kind) {
         return Err(not_found());
     }
-    let secrets = crate::store::processor_secrets::get(app, &merchant_id)
-        .await?
-        .ok_or_else(not_found)?;
-    let header = signature.ok_or_else(|| bad_signature(SignatureError::Malformed))?;
-    stripe_signature::verify(
-        &secrets.webhook_secret,
-        header,
-        body,
-        Timestamp::now().unix(),
-    )
-    .map_err(bad_signature)?;
-
-    let event: Value = serde_json::from_slice(body)
-        .map_err(|_| ApiError::bad_request(ErrorCode::InvalidJson, "the event is not JSON"))?;
-    let pi = &event["data"]["object"];
-    let paid = match event["type"].as_str() {
-        Some("payment_intent.succeeded") => true,
-        Some("payment_intent.payment_failed") => false,
-        _ => return Ok(Received::Ignored),
+    let processor = connect(app, &merchant).await?;
+    let report = match processor.read_webhook(headers, body, Timestamp::now()) {
+        Ok(report) => report,
+        Err(WebhookError::Unsupported) => return Err(not_found()),
+        Err(e) => return Err(ApiError::bad_request(ErrorCode::BadRequest, e.to_string())),
     };
-    let (Some(payment_id), Some(txn_id)) = (
-        pi["id"].as_str(),
-        pi["metadata"]["transaction_id"]
-            .as_str()
-            .and_then(TransactionId::parse),
-    ) else {
+    let Report::Payment {
+        transaction_id,
+        payment_id,
+        outcome,
+    } = report
+    else {
         return Ok(Received::Ignored);
     };
-    let Some(txn) = transactions::get(app, &txn_id)
+    let Some(txn) = transactions::get(app, &transaction_id)
         .await?
         .filter(|t| t.merchant_id == merchant_id)
     else {
         return Ok(Received::Ignored);
     };
-    let outcome = if paid {
-        ChargeOutcome::Approved {
-            card: None,
-            payment_id: Some(payment_id.to_owned()),
-        }
-    } else {
-        let error = &pi["last_payment_error"];
-        ChargeOutcome::Declined {
-            reason: error["decline_code"]
-                .as_str()
-                .or(error["code"].as_str())
-                .unwrap_or("card_declined")
-                .to_owned(),
-            card: None,
-            payment_id: Some(payment_id.to_owned()),
-        }
-    };
-    settle(app, txn, outcome, payment_id, paid).await
+    settle(app, kind, txn, outcome, &payment_id).await
 }
 
 async fn settle(
     app: &App,
+    kind: ProcessorKind,
     before: Transaction,
     outcome: ChargeOutcome,
     payment_id: &str,
-    paid: bool,
 ) -> Result<Received, ApiError> {
     let now = Timestamp::now();
-    let Ok((mut after, kind)) = settled(&before, outcome, now) else {
+    let paid = matches!(outcome, ChargeOutcome::Approved { .. });
+    let Ok((mut after, event_type)) = settled(&before, outcome, now) else {
         return Ok(Received::Ignored);
     };
-    after.processor.get_or_insert(ProcessorKind::Stripe);
-    let event = Event::for_transaction(kind, &after, now);
+    after.processor.get_or_insert(kind);
+    let event = Event::for_transaction(event_type, &after, now);
     let from = FromState::Reported { payment_id, paid };
     match transactions::finish(app, from, &before, &after, &event, now).await {
         Ok(()) => Ok(Received::Settled),
         Err(StoreError::ConditionFailed) => Ok(Received::AlreadySettled),
         Err(e) => Err(e.into()),
     }
-}
-
-fn bad_signature(e: SignatureError) -> ApiError {
-    ApiError::bad_request(
-        ErrorCode::BadRequest,
-        format!("invalid Stripe-Signature: {e}"),
-    )
 }

@@ -1,10 +1,17 @@
 //! The processor a merchant collects through, chosen per payment from its settings.
 
-use super::Sandbox;
-use super::{ChargeOutcome, Instrument, Processor, ProcessorError, ProcessorKind, RefundOutcome};
+use lambda_http::http::HeaderMap;
+
+use super::stripe::Stripe;
+use super::{
+    ChargeOutcome, Instrument, Processor, ProcessorError, ProcessorKind, RefundOutcome, Report,
+    Sandbox, Tender, WebhookError,
+};
 use crate::App;
-use crate::error::{ApiError, ErrorCode};
+use crate::domain::Timestamp;
+use crate::error::{ApiError, ErrorCode, FieldErrors};
 use crate::ids::MerchantId;
+use crate::input::JsonObject;
 use crate::merchants::Merchant;
 use crate::payments::transaction::Transaction;
 use crate::refunds::refund::Refund;
@@ -12,8 +19,7 @@ use crate::refunds::refund::Refund;
 /// One of the processors Payrail speaks to.
 pub enum Connected {
     Sandbox(Sandbox),
-    #[cfg(feature = "stripe")]
-    Stripe(super::stripe::Stripe),
+    Stripe(Stripe),
 }
 
 /// The processor of the merchant `id` names.
@@ -32,7 +38,12 @@ pub async fn connect(app: &App, merchant: &Merchant) -> Result<Connected, ApiErr
             let secrets = crate::store::processor_secrets::get(app, &merchant.id)
                 .await?
                 .ok_or_else(|| ApiError::internal("Stripe is connected but has no secrets"))?;
-            stripe(app, secrets.secret_key, config.livemode)
+            Ok(Connected::Stripe(Stripe::new(
+                app,
+                secrets.secret_key,
+                secrets.webhook_secret,
+                config.livemode,
+            )))
         }
         _ if app.settings.allow_sandbox => Ok(Connected::Sandbox(Sandbox)),
         _ => Err(ApiError::Conflict(
@@ -42,35 +53,40 @@ pub async fn connect(app: &App, merchant: &Merchant) -> Result<Connected, ApiErr
     }
 }
 
-#[cfg(feature = "stripe")]
-fn stripe(app: &App, secret_key: String, livemode: bool) -> Result<Connected, ApiError> {
-    Ok(Connected::Stripe(super::stripe::Stripe::new(
-        app, secret_key, livemode,
-    )))
-}
-
-#[cfg(not(feature = "stripe"))]
-fn stripe(_app: &App, _secret_key: String, _livemode: bool) -> Result<Connected, ApiError> {
-    Err(ApiError::internal(
-        "this function was built without Stripe support",
-    ))
+/// Runs `$call` on whichever processor `$self` is.
+macro_rules! each {
+    ($self:expr, $p:ident => $call:expr) => {
+        match $self {
+            Connected::Sandbox($p) => $call,
+            Connected::Stripe($p) => $call,
+        }
+    };
 }
 
 impl Processor for Connected {
     fn kind(&self) -> ProcessorKind {
-        match self {
-            Self::Sandbox(p) => p.kind(),
-            #[cfg(feature = "stripe")]
-            Self::Stripe(p) => p.kind(),
-        }
+        each!(self, p => p.kind())
     }
 
     fn livemode(&self) -> bool {
-        match self {
-            Self::Sandbox(p) => p.livemode(),
-            #[cfg(feature = "stripe")]
-            Self::Stripe(p) => p.livemode(),
-        }
+        each!(self, p => p.livemode())
+    }
+
+    fn read_tender(&self, form: &JsonObject, now: Timestamp) -> Result<Tender, FieldErrors> {
+        each!(self, p => p.read_tender(form, now))
+    }
+
+    async fn verify_credentials(&self) -> Result<(), ProcessorError> {
+        each!(self, p => p.verify_credentials().await)
+    }
+
+    fn read_webhook(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+        now: Timestamp,
+    ) -> Result<Report, WebhookError> {
+        each!(self, p => p.read_webhook(headers, body, now))
     }
 
     async fn charge(
@@ -78,11 +94,7 @@ impl Processor for Connected {
         txn: &Transaction,
         instrument: Instrument<'_>,
     ) -> Result<ChargeOutcome, ProcessorError> {
-        match self {
-            Self::Sandbox(p) => p.charge(txn, instrument).await,
-            #[cfg(feature = "stripe")]
-            Self::Stripe(p) => p.charge(txn, instrument).await,
-        }
+        each!(self, p => p.charge(txn, instrument).await)
     }
 
     async fn outcome(
@@ -90,11 +102,7 @@ impl Processor for Connected {
         txn: &Transaction,
         payment_id: &str,
     ) -> Result<ChargeOutcome, ProcessorError> {
-        match self {
-            Self::Sandbox(p) => p.outcome(txn, payment_id).await,
-            #[cfg(feature = "stripe")]
-            Self::Stripe(p) => p.outcome(txn, payment_id).await,
-        }
+        each!(self, p => p.outcome(txn, payment_id).await)
     }
 
     async fn refund(
@@ -102,10 +110,6 @@ impl Processor for Connected {
         payment: &Transaction,
         refund: &Refund,
     ) -> Result<RefundOutcome, ProcessorError> {
-        match self {
-            Self::Sandbox(p) => p.refund(payment, refund).await,
-            #[cfg(feature = "stripe")]
-            Self::Stripe(p) => p.refund(payment, refund).await,
-        }
+        each!(self, p => p.refund(payment, refund).await)
     }
 }

@@ -1,0 +1,161 @@
+//! What a processor's connector implements: charging, the customer's bank step (3-D Secure),
+//! refunding, checking its credentials, and reading the webhooks it sends. The checkout, the
+//! refunds and the webhook route never know which processor answered.
+
+use std::future::Future;
+
+use lambda_http::http::HeaderMap;
+
+use crate::domain::Timestamp;
+use crate::error::FieldErrors;
+use crate::ids::TransactionId;
+use crate::input::JsonObject;
+use crate::payments::card::{Card, CardDetails};
+use crate::payments::transaction::{ProcessorKind, Transaction};
+use crate::refunds::Refund;
+
+/// What pays: card details typed on the sandbox's page, or a payment method the processor's own
+/// script made in the customer's browser.
+#[derive(Debug, Clone, Copy)]
+pub enum Instrument<'a> {
+    Card(&'a CardDetails),
+    PaymentMethod(&'a str),
+}
+
+/// What the customer's checkout form brought to pay with, owned: see [`Instrument`].
+#[derive(Debug)]
+pub enum Tender {
+    Card(CardDetails),
+    PaymentMethod(String),
+}
+
+impl Tender {
+    pub fn instrument(&self) -> Instrument<'_> {
+        match self {
+            Self::Card(card) => Instrument::Card(card),
+            Self::PaymentMethod(id) => Instrument::PaymentMethod(id),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChargeOutcome {
+    Approved {
+        card: Option<Card>,
+        payment_id: Option<String>,
+    },
+    /// Declined, with the reason kept on the transaction (`card_declined`, …).
+    Declined {
+        reason: String,
+        card: Option<Card>,
+        payment_id: Option<String>,
+    },
+    /// The customer's bank asks them to confirm (3-D Secure): the page hands `client_secret` to
+    /// the processor's script, then posts back for [`Processor::outcome`].
+    RequiresAction {
+        client_secret: String,
+        payment_id: String,
+        card: Option<Card>,
+    },
+    /// Accepted, outcome later (the processor's webhook settles it).
+    Pending { payment_id: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefundOutcome {
+    Succeeded,
+    /// Refused, with the processor's reason kept on the refund.
+    Failed(String),
+    /// Accepted, outcome later.
+    Pending,
+}
+
+/// The processor could not give an outcome: nothing is known to have happened.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProcessorError {
+    /// Unreachable, timed out, or failing on its side (5xx), after safe retries.
+    #[error("the processor is unavailable: {0}")]
+    Unavailable(String),
+    /// It refused the request itself: a bad key, an idempotency key reused with other
+    /// parameters, an instrument this processor does not take.
+    #[error("the processor refused the request: {0}")]
+    Rejected(String),
+}
+
+/// What a processor's webhook says, once its signature was verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Report {
+    /// A payment of a Payrail transaction reached an outcome (only `Approved` or `Declined`).
+    Payment {
+        transaction_id: TransactionId,
+        payment_id: String,
+        outcome: ChargeOutcome,
+    },
+    /// Nothing Payrail acts on: another type of event, or a payment Payrail did not start.
+    Ignored,
+}
+
+/// Why a webhook was not read: nothing of it may be trusted (400).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WebhookError {
+    #[error("invalid signature: {0}")]
+    Signature(String),
+    #[error("the event is not what the processor sends: {0}")]
+    Malformed(String),
+    #[error("this processor sends no webhooks")]
+    Unsupported,
+}
+
+pub trait Processor: Send + Sync {
+    fn kind(&self) -> ProcessorKind;
+
+    /// Whether money really moves (a live key).
+    fn livemode(&self) -> bool;
+
+    /// What the checkout form brought to pay with, or the form's field errors. By default the
+    /// page's own card form, as the sandbox takes it.
+    fn read_tender(&self, form: &JsonObject, now: Timestamp) -> Result<Tender, FieldErrors> {
+        CardDetails::parse(form, now.year_month()).map(Tender::Card)
+    }
+
+    /// Checks the credentials with the processor itself (a revoked or mistyped key is
+    /// `Rejected`), before they are stored.
+    fn verify_credentials(&self) -> impl Future<Output = Result<(), ProcessorError>> + Send {
+        async { Ok(()) }
+    }
+
+    /// Reads a webhook the processor sent, verifying its signature over the raw `body` before
+    /// anything of it is parsed.
+    fn read_webhook(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+        now: Timestamp,
+    ) -> Result<Report, WebhookError> {
+        let _ = (headers, body, now);
+        Err(WebhookError::Unsupported)
+    }
+
+    /// Charges `txn`'s amount to `instrument`, with the transaction id as idempotency key, so
+    /// a retry after an unknown outcome never charges twice. A decline is an outcome; an error
+    /// means no outcome is known.
+    fn charge(
+        &self,
+        txn: &Transaction,
+        instrument: Instrument<'_>,
+    ) -> impl Future<Output = Result<ChargeOutcome, ProcessorError>> + Send;
+
+    /// The outcome of payment `payment_id` of `txn` now, after the customer's bank step.
+    fn outcome(
+        &self,
+        txn: &Transaction,
+        payment_id: &str,
+    ) -> impl Future<Output = Result<ChargeOutcome, ProcessorError>> + Send;
+
+    /// Refunds `refund.amount` of `payment`, with the refund id as idempotency key.
+    fn refund(
+        &self,
+        payment: &Transaction,
+        refund: &Refund,
+    ) -> impl Future<Output = Result<RefundOutcome, ProcessorError>> + Send;
+}
