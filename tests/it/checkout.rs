@@ -2,15 +2,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use payrail_tests::{TestStack, payment};
+use payrail_tests::{TestStack, no_redirects, payment};
 use serde_json::{Value, json};
-
-fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
 
 /// Creates a payment and answers its transaction.
 async fn create(s: &TestStack, key: &str, body: Value) -> Value {

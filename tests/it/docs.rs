@@ -2,9 +2,9 @@
 
 use std::collections::BTreeSet;
 
-use payrail_tests::TestStack;
 use payrail_tests::browser::Browser;
 use payrail_tests::payrail_local::{Template, default_template_path};
+use payrail_tests::{TestStack, no_redirects};
 use serde_json::Value;
 use sha2::Digest;
 
@@ -144,14 +144,7 @@ async fn the_reference_page_is_served_under_a_strict_policy() {
     assert_eq!(again.status(), 304);
     assert!(again.bytes().await.unwrap().is_empty());
 
-    let slash = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .get(s.url("/docs/"))
-        .send()
-        .await
-        .unwrap();
+    let slash = no_redirects().get(s.url("/docs/")).send().await.unwrap();
     assert_eq!(slash.status(), 308);
     assert_eq!(slash.headers()["location"], "/docs");
 }

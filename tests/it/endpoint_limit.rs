@@ -2,8 +2,7 @@
 //! of targets.
 
 use payrail::webhooks::service::MAX_ENDPOINTS_PER_MERCHANT;
-use payrail_tests::TestStack;
-use serde_json::json;
+use payrail_tests::{NewEndpoint, TestStack};
 
 async fn stack() -> TestStack {
     TestStack::start_with(&[
@@ -13,8 +12,9 @@ async fn stack() -> TestStack {
     .await
 }
 
-fn endpoint(n: usize) -> serde_json::Value {
-    json!({"url": format!("http://127.0.0.1:9/hooks/{n}")})
+/// The body of the `n`th endpoint: each at a URL of its own.
+fn numbered(n: usize) -> serde_json::Value {
+    NewEndpoint::to(&format!("http://127.0.0.1:9/hooks/{n}")).body()
 }
 
 #[tokio::test]
@@ -22,13 +22,13 @@ async fn past_the_cap_a_create_is_422_and_writes_nothing() {
     let s = stack().await;
     let (_, key) = s.merchant_with_key().await;
     for n in 0..MAX_ENDPOINTS_PER_MERCHANT {
-        s.post("/api/v1/webhook-endpoints", &key, endpoint(n))
+        s.post("/api/v1/webhook-endpoints", &key, numbered(n))
             .await
             .expect(201);
     }
 
     let over = s
-        .post("/api/v1/webhook-endpoints", &key, endpoint(99))
+        .post("/api/v1/webhook-endpoints", &key, numbered(99))
         .await;
     over.expect_error(422, Some("url"));
     assert!(
@@ -47,11 +47,11 @@ async fn past_the_cap_a_create_is_422_and_writes_nothing() {
     s.delete(&format!("/api/v1/webhook-endpoints/{id}"), &key)
         .await
         .expect(200);
-    s.post("/api/v1/webhook-endpoints", &key, endpoint(99))
+    s.post("/api/v1/webhook-endpoints", &key, numbered(99))
         .await
         .expect(201);
     let (_, other) = s.merchant_with_key().await;
-    s.post("/api/v1/webhook-endpoints", &other, endpoint(0))
+    s.post("/api/v1/webhook-endpoints", &other, numbered(0))
         .await
         .expect(201);
 }

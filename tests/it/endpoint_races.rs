@@ -6,14 +6,6 @@ use std::collections::BTreeSet;
 use payrail_tests::{Receiver, TestStack};
 use serde_json::{Value, json};
 
-async fn endpoint(s: &TestStack, key: &str, url: &str) -> String {
-    let res = s
-        .post("/api/v1/webhook-endpoints", key, json!({"url": url}))
-        .await;
-    res.expect(201);
-    res.data()["id"].as_str().unwrap().to_owned()
-}
-
 async fn current_secret(s: &TestStack, key: &str, id: &str) -> Value {
     let res = s
         .get(&format!("/api/v1/webhook-endpoints/{id}/secret"), key)
@@ -28,7 +20,7 @@ async fn an_edit_racing_a_delete_never_brings_the_endpoint_back() {
     let receiver = Receiver::start().await;
     let (_, key) = s.merchant_with_key().await;
     for trial in 0..15 {
-        let id = endpoint(&s, &key, &receiver.url).await;
+        let id = s.endpoint(&key, &receiver.url).await.id;
         let path = format!("/api/v1/webhook-endpoints/{id}");
         let (patched, deleted) = tokio::join!(
             s.patch(
@@ -50,7 +42,7 @@ async fn concurrent_rotations_each_answer_a_new_secret_and_the_last_is_in_force(
     let receiver = Receiver::start().await;
     let (_, key) = s.merchant_with_key().await;
     for _ in 0..3 {
-        let id = endpoint(&s, &key, &receiver.url).await;
+        let id = s.endpoint(&key, &receiver.url).await.id;
         let rotate = format!("/api/v1/webhook-endpoints/{id}/rotate-secret");
         let (a, b, c, d, e) = tokio::join!(
             s.post(&rotate, &key, json!({})),
@@ -79,7 +71,7 @@ async fn an_edit_racing_a_rotation_keeps_the_rotated_secret() {
     let receiver = Receiver::start().await;
     let (_, key) = s.merchant_with_key().await;
     for trial in 0..10 {
-        let id = endpoint(&s, &key, &receiver.url).await;
+        let id = s.endpoint(&key, &receiver.url).await.id;
         let path = format!("/api/v1/webhook-endpoints/{id}");
         let rotate = format!("{path}/rotate-secret");
         let (patched, rotated) = tokio::join!(
@@ -108,7 +100,7 @@ async fn an_edit_read_before_an_automatic_disable_cannot_undo_it() {
     let s = TestStack::start_with_webhooks(&[]).await;
     let receiver = Receiver::start().await;
     let (_, key) = s.merchant_with_key().await;
-    let id = endpoint(&s, &key, &receiver.url).await;
+    let id = s.endpoint(&key, &receiver.url).await.id;
     let app = &s.running.app;
     let ep_id = payrail::ids::EndpointId::parse(&id).unwrap();
     let stale = payrail::store::endpoints::get(app, &ep_id)

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use payrail_local::runtime_api::RuntimeApi;
-use payrail_tests::{Receiver, TestStack, payment};
+use payrail_tests::{NewEndpoint, Receiver, TestStack, payment};
 use serde_json::json;
 
 use crate::lambda_runtime::{load, spawn};
@@ -21,19 +21,17 @@ async fn a_fanout_killed_between_sending_and_recording_delivers_again_with_the_s
     // The receiver takes its time to answer: the fan-out is killed while it waits.
     receiver.otherwise(200, Duration::from_secs(2));
     let ep = s
-        .post(
-            "/api/v1/webhook-endpoints",
+        .endpoint(
             &key,
-            json!({"url": receiver.url, "events": ["payment.created"]}),
+            NewEndpoint::to(&receiver.url).events(&["payment.created"]),
         )
         .await;
-    ep.expect(201);
     s.post("/api/v1/payment-requests", &key, payment("killed-1"))
         .await
         .expect(201);
     let events = s.get("/api/v1/events?type=payment.created", &key).await;
     let event_id = events.data()["items"][0]["id"].as_str().unwrap().to_owned();
-    let job = json!({"event_id": event_id, "endpoint_id": ep.data()["id"]});
+    let job = json!({"event_id": event_id, "endpoint_id": ep.id});
     let mut batch = load("webhook-fanout.json");
     batch["Records"][0]["body"] = json!(job.to_string());
 
@@ -51,10 +49,7 @@ async fn a_fanout_killed_between_sending_and_recording_delivers_again_with_the_s
         answer.is_err(),
         "the killed invocation answered: {answer:?}"
     );
-    let log = format!(
-        "/api/v1/webhook-endpoints/{}/deliveries",
-        ep.data()["id"].as_str().unwrap()
-    );
+    let log = format!("/api/v1/webhook-endpoints/{}/deliveries", ep.id);
     assert_eq!(
         s.get(&log, &key).await.data()["items"],
         json!([]),
@@ -125,13 +120,11 @@ async fn while_aws_is_unreachable_requests_fail_cleanly_and_resume_after() {
     let s = TestStack::start_with_webhooks(&[]).await;
     let (_, key) = s.merchant_with_key().await;
     let receiver = Receiver::start().await;
-    s.post(
-        "/api/v1/webhook-endpoints",
+    s.endpoint(
         &key,
-        json!({"url": receiver.url, "events": ["payment.created"]}),
+        NewEndpoint::to(&receiver.url).events(&["payment.created"]),
     )
-    .await
-    .expect(201);
+    .await;
     // The API served through the proxy; the stream and queue consumers reach AWS directly.
     let outage = Outage::start().await;
     let base = crate::aws_timeouts::serve_against(&s, &outage.url).await;

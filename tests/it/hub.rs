@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use payrail::webhooks::signing;
-use payrail_tests::browser::Browser;
-use payrail_tests::{Receiver, TestStack, payment};
+use payrail_tests::browser::{Browser, Hub};
+use payrail_tests::{NewEndpoint, Receiver, TestStack, no_redirects, payment};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -74,14 +74,7 @@ async fn the_page_and_its_assets_are_served_under_a_strict_policy() {
         .await
         .unwrap();
     assert_eq!(missing.status(), 404);
-    let slash = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .get(s.url("/hub/"))
-        .send()
-        .await
-        .unwrap();
+    let slash = no_redirects().get(s.url("/hub/")).send().await.unwrap();
     assert_eq!(slash.status(), 308);
     assert_eq!(slash.headers()["location"], "/hub");
 }
@@ -170,29 +163,6 @@ async fn the_admin_token_acts_for_the_merchant_it_names() {
     assert_eq!(theirs.data()["items"][0]["transaction_id"], json!(txn));
 }
 
-/// Signs in on the page with `credential` and waits for the console (or merchant picker).
-pub(crate) async fn sign_in(browser: &Browser, s: &TestStack, credential: &str) {
-    browser.goto(&s.url("/hub")).await;
-    browser
-        .until("!document.querySelector('#signin').hidden")
-        .await;
-    browser.fill("#credential", credential).await;
-    browser.click("#signin-form button[type=submit]").await;
-    browser
-        .until("!document.querySelector('#console').hidden || !document.querySelector('#merchants').hidden")
-        .await;
-}
-
-pub(crate) async fn open_tab(browser: &Browser, tab: &str) {
-    browser.click(&format!("#tab-{tab}")).await;
-    browser
-        .until(&format!(
-            "document.querySelector('#tab-{tab}').getAttribute('aria-selected') === 'true' \
-             && !document.querySelector('#panel [aria-busy]')"
-        ))
-        .await;
-}
-
 #[tokio::test]
 async fn a_merchant_manages_keys_and_webhooks_in_the_hub() {
     let Some(browser) = Browser::launch(1280, 900).await else {
@@ -206,24 +176,17 @@ async fn a_merchant_manages_keys_and_webhooks_in_the_hub() {
         .expect(201);
 
     // A wrong credential is refused in words.
-    browser.goto(&s.url("/hub")).await;
-    browser
-        .until("!document.querySelector('#signin').hidden")
-        .await;
+    let hub = Hub::new(&browser, &s);
+    hub.open().await;
     let last = if key.ends_with('A') { "B" } else { "A" };
     let wrong = format!("{}{last}", &key[..key.len() - 1]);
-    browser.fill("#credential", &wrong).await;
-    browser.click("#signin-form button[type=submit]").await;
+    hub.submit_credential(&wrong).await;
     browser
-        .until(
-            "document.querySelector('#signin-form .alert').textContent.includes('Invalid API key')",
-        )
+        .wait_text("#signin-form .alert", "Invalid API key")
         .await;
 
-    sign_in(&browser, &s, &key).await;
-    browser
-        .until("document.querySelector('#payments-table tbody tr')")
-        .await;
+    hub.sign_in(&key).await;
+    browser.wait_for("#payments-table tbody tr").await;
     assert!(browser.text("#payments-table").await.contains("hub-1"));
     assert!(browser.text("#who").await.contains("full access"));
     let stored = browser
@@ -247,7 +210,7 @@ async fn a_merchant_manages_keys_and_webhooks_in_the_hub() {
     browser.screenshot("hub-payments").await;
 
     // Generate a key, read it from the one-time dialog, find it in the table by its prefix.
-    open_tab(&browser, "keys").await;
+    hub.open_tab("keys").await;
     browser.fill("#key-label", "Checkout server").await;
     browser
         .find("#key-scope")
@@ -255,10 +218,7 @@ async fn a_merchant_manages_keys_and_webhooks_in_the_hub() {
         .select_by_value("full")
         .await
         .unwrap();
-    browser.click("#generate-key").await;
-    browser
-        .until("document.querySelector('#dialog').open")
-        .await;
+    hub.open_dialog("#generate-key").await;
     let new_key = browser.value("#secret-value").await;
     assert!(new_key.starts_with("prl_key_"), "{new_key}");
     assert!(
@@ -268,47 +228,28 @@ async fn a_merchant_manages_keys_and_webhooks_in_the_hub() {
             .contains("It will not be shown again")
     );
     browser.screenshot("hub-key-dialog").await;
-    browser.click("#dialog-done").await;
-    let prefix = new_key.split('.').next().unwrap().to_owned();
-    let row = format!("#keys-table tr[data-prefix='{prefix}']");
-    browser
-        .until(&format!("document.querySelector(\"{row}\")"))
-        .await;
+    hub.done().await;
+    let row = hub.key_row(&new_key).await;
     assert!(browser.text(&row).await.contains("Checkout server"));
     s.get("/api/v1/transactions", &new_key).await.expect(200);
     browser.screenshot("hub-keys").await;
 
     // Revoke it (after confirming); the API refuses it at once.
-    browser.click_button(&row, "Revoke").await;
+    hub.click_button_and_confirm(&row, "Revoke").await;
     browser
-        .until("document.querySelector('#dialog').open")
-        .await;
-    browser.click("#confirm").await;
-    browser
-        .until(&format!(
-            "document.querySelector(\"{row} .badge\")?.textContent === 'revoked'"
-        ))
+        .wait_text_is(&format!("{row} .badge"), "revoked")
         .await;
     s.get("/api/v1/transactions", &new_key)
         .await
         .expect_error(401, None);
 
     // Add a webhook endpoint to a loopback receiver; the secret is shown once created.
-    open_tab(&browser, "webhooks").await;
-    browser.click("#add-webhook").await;
-    browser
-        .until("document.querySelector('#dialog').open")
-        .await;
+    hub.open_tab("webhooks").await;
+    hub.open_dialog("#add-webhook").await;
     browser.fill("#webhook-url", &receiver.url).await;
     browser.fill("#webhook-description", "Order service").await;
     // The OnePay format, with a custom header.
-    browser
-        .eval(
-            "const f = document.querySelector('#webhook-format'); f.value = 'onepay'; \
-             f.dispatchEvent(new Event('change'));",
-            vec![],
-        )
-        .await;
+    browser.choose("#webhook-format", "onepay").await;
     browser.click("#add-header").await;
     browser.fill("#dialog .header-name", "X-Shop-Key").await;
     browser
@@ -316,13 +257,10 @@ async fn a_merchant_manages_keys_and_webhooks_in_the_hub() {
         .await;
     browser.screenshot("hub-webhook-dialog").await;
     browser.click("#save-webhook").await;
+    let secret = hub.one_time_secret("whsec_").await;
+    hub.done().await;
     browser
-        .until("document.querySelector('#secret-value')?.value.startsWith('whsec_')")
-        .await;
-    let secret = browser.value("#secret-value").await;
-    browser.click("#dialog-done").await;
-    browser
-        .until("document.querySelector('#webhooks-table tbody tr[data-endpoint-id]')")
+        .wait_for("#webhooks-table tbody tr[data-endpoint-id]")
         .await;
     assert!(
         browser
@@ -368,9 +306,7 @@ async fn a_merchant_manages_keys_and_webhooks_in_the_hub() {
     assert_eq!(browser.value("#dialog .header-value").await, "");
     assert_eq!(browser.value("#webhook-format").await, "onepay");
     browser.click("#save-webhook").await;
-    browser
-        .until("!document.querySelector('#dialog').open")
-        .await;
+    hub.wait_dialog_closed().await;
     let listed = s.get("/api/v1/webhook-endpoints", &key).await;
     assert_eq!(
         listed.data()["items"][0]["headers"],
@@ -379,28 +315,22 @@ async fn a_merchant_manages_keys_and_webhooks_in_the_hub() {
     assert_eq!(listed.data()["items"][0]["format"], "onepay");
 
     // Events: the list, and one event's payload with its attempts.
-    open_tab(&browser, "events").await;
-    browser
-        .until("document.querySelector('#events-table tbody tr')")
-        .await;
+    hub.open_tab("events").await;
+    browser.wait_for("#events-table tbody tr").await;
     browser
         .click_button("#events-table tbody tr", "Details")
         .await;
-    browser
-        .until("document.querySelector('#event-detail pre.payload')")
-        .await;
+    browser.wait_for("#event-detail pre.payload").await;
     browser.screenshot("hub-events").await;
 
     // Logs: the requests this session made with the key, newest first.
-    open_tab(&browser, "logs").await;
-    browser
-        .until("document.querySelector('#logs-table tbody tr')")
-        .await;
+    hub.open_tab("logs").await;
+    browser.wait_for("#logs-table tbody tr").await;
     assert!(browser.text("#logs-table").await.contains("/api/v1/"));
     browser.screenshot("hub-logs").await;
 
-    open_tab(&browser, "settings").await;
-    browser.until("document.querySelector('#rate-limit')").await;
+    hub.open_tab("settings").await;
+    browser.wait_for("#rate-limit").await;
     assert!(
         browser
             .text("#rate-limit")
@@ -410,10 +340,7 @@ async fn a_merchant_manages_keys_and_webhooks_in_the_hub() {
     browser.screenshot("hub-rate-limit").await;
 
     // Signing out forgets the credential.
-    browser.click("#sign-out").await;
-    browser
-        .until("!document.querySelector('#signin').hidden")
-        .await;
+    hub.sign_out().await;
     let left = browser.eval("return sessionStorage.length", vec![]).await;
     assert_eq!(left, json!(0));
     browser.close().await;
@@ -429,20 +356,13 @@ async fn a_read_only_key_sees_everything_and_changes_nothing() {
     let merchant = s.merchant("Read Only Co.").await;
     let full = s.key(&merchant, "full").await;
     let read_only = s.key(&merchant, "read_only").await;
-    s.post(
-        "/api/v1/webhook-endpoints",
-        &full,
-        json!({"url": "https://93.184.215.14/hooks"}),
-    )
-    .await
-    .expect(201);
+    s.endpoint(&full, "https://93.184.215.14/hooks").await;
 
-    sign_in(&browser, &s, &read_only).await;
+    let hub = Hub::new(&browser, &s);
+    hub.sign_in(&read_only).await;
     assert!(browser.text("#who").await.contains("read-only"));
-    open_tab(&browser, "webhooks").await;
-    browser
-        .until("document.querySelector('#webhooks-table tbody tr')")
-        .await;
+    hub.open_tab("webhooks").await;
+    browser.wait_for("#webhooks-table tbody tr").await;
     let enabled: Value = browser
         .eval(
             "return [...document.querySelectorAll('#panel button')].filter(b => !b.disabled).map(b => b.textContent)",
@@ -455,7 +375,7 @@ async fn a_read_only_key_sees_everything_and_changes_nothing() {
         "a read-only key gets no write control"
     );
     browser.screenshot("hub-read-only-webhooks").await;
-    open_tab(&browser, "keys").await;
+    hub.open_tab("keys").await;
     assert!(browser.text("#panel").await.contains("needs a full key"));
     browser.screenshot("hub-read-only").await;
     browser.close().await;
@@ -469,20 +389,18 @@ async fn the_operator_picks_a_merchant_and_changes_its_rate_limit() {
     let s = TestStack::start().await;
     let merchant = s.merchant("Operator Picks Ltd").await;
 
-    sign_in(&browser, &s, s.admin()).await;
-    browser
-        .until("!document.querySelector('#merchants').hidden && document.querySelector('#merchants-table tbody tr')")
-        .await;
+    let hub = Hub::new(&browser, &s);
+    hub.sign_in(s.admin()).await;
+    browser.wait_shown("#merchants").await;
+    browser.wait_for("#merchants-table tbody tr").await;
     browser.screenshot("hub-merchants").await;
     browser
         .click_button("#merchants-table tbody tr", "Manage")
         .await;
-    browser
-        .until("!document.querySelector('#console').hidden")
-        .await;
+    hub.wait_console().await;
     assert!(browser.text("#who").await.contains(&merchant));
 
-    open_tab(&browser, "settings").await;
+    hub.open_tab("settings").await;
     // Stripe's webhook URL names the merchant the operator acts for.
     assert_eq!(
         browser.value("#stripe-webhook-url").await,
@@ -490,9 +408,7 @@ async fn the_operator_picks_a_merchant_and_changes_its_rate_limit() {
     );
     browser.fill("#rate-limit", "0").await;
     browser.click("#save-rate-limit").await;
-    browser
-        .until("document.querySelector('#panel .alert:not([hidden])')")
-        .await;
+    browser.wait_for("#panel .alert:not([hidden])").await;
     assert!(
         browser
             .text("#panel .alert:not([hidden])")
@@ -501,22 +417,17 @@ async fn the_operator_picks_a_merchant_and_changes_its_rate_limit() {
     );
     browser.fill("#rate-limit", "300").await;
     browser.click("#save-rate-limit").await;
-    browser
-        .until("document.querySelector('#toast').textContent.includes('300')")
-        .await;
+    hub.wait_toast("300").await;
     let read = s
         .get(&format!("/api/v1/merchants/{merchant}"), s.admin())
         .await;
     assert_eq!(read.data()["rate_limit_per_minute"], 300);
 
     // Acting for the merchant, the operator generates a key for it.
-    open_tab(&browser, "keys").await;
+    hub.open_tab("keys").await;
     browser.fill("#key-label", "Issued by ops").await;
     browser.click("#generate-key").await;
-    browser
-        .until("document.querySelector('#secret-value')?.value.startsWith('prl_')")
-        .await;
-    let issued = browser.value("#secret-value").await;
+    let issued = hub.one_time_secret("prl_").await;
     let keys = s.get("/api/v1/keys", &issued).await;
     keys.expect(200);
     assert_eq!(keys.data()["items"][0]["merchant_id"], json!(merchant));
@@ -561,11 +472,10 @@ async fn a_merchant_connects_stripe_in_the_hub_settings() {
     let (merchant, key) = s.merchant_with_key().await;
     let (sk, pk, whsec) = stripe_keys();
 
-    sign_in(&browser, &s, &key).await;
-    open_tab(&browser, "settings").await;
-    browser
-        .until("document.querySelector('#processor-type')?.textContent === 'Sandbox'")
-        .await;
+    let hub = Hub::new(&browser, &s);
+    hub.sign_in(&key).await;
+    hub.open_tab("settings").await;
+    browser.wait_text_is("#processor-type", "Sandbox").await;
     assert_eq!(browser.text("#processor-mode").await, "test mode");
     assert_eq!(
         browser.value("#stripe-webhook-url").await,
@@ -573,13 +483,8 @@ async fn a_merchant_connects_stripe_in_the_hub_settings() {
     );
 
     // A key Stripe refuses is shown in words beside its field, and nothing changes.
-    browser.fill("#stripe-secret-key", "rk_test_abcdefgh").await;
-    browser.fill("#stripe-publishable-key", &pk).await;
-    browser.fill("#stripe-webhook-secret", &whsec).await;
-    browser.click("#connect-stripe").await;
-    browser
-        .until("!document.querySelector('#stripe-secret-key-error').hidden")
-        .await;
+    hub.connect_stripe("rk_test_abcdefgh", &pk, &whsec).await;
+    browser.wait_shown("#stripe-secret-key-error").await;
     assert!(
         browser
             .text("#stripe-secret-key-error")
@@ -602,13 +507,8 @@ async fn a_merchant_connects_stripe_in_the_hub_settings() {
     assert_eq!(shown.data()["type"], "sandbox");
 
     // Good test keys connect Stripe in test mode; the secrets are not kept on the page.
-    browser.fill("#stripe-secret-key", &sk).await;
-    browser.fill("#stripe-publishable-key", &pk).await;
-    browser.fill("#stripe-webhook-secret", &whsec).await;
-    browser.click("#connect-stripe").await;
-    browser
-        .until("document.querySelector('#processor-type')?.textContent === 'Stripe'")
-        .await;
+    hub.connect_stripe(&sk, &pk, &whsec).await;
+    browser.wait_text_is("#processor-type", "Stripe").await;
     let last4 = &sk[sk.len() - 4..];
     assert_eq!(browser.text("#processor-mode").await, "test mode");
     assert_eq!(
@@ -616,9 +516,7 @@ async fn a_merchant_connects_stripe_in_the_hub_settings() {
         format!("sk_…••••{last4}")
     );
     assert_eq!(browser.text("#processor-publishable-key").await, pk);
-    browser
-        .until("document.querySelector('#toast').textContent.includes('Stripe connected in test mode')")
-        .await;
+    hub.wait_toast("Stripe connected in test mode").await;
     assert!(
         browser
             .eval(
@@ -643,20 +541,14 @@ async fn a_merchant_connects_stripe_in_the_hub_settings() {
     assert_eq!(shown.data()["secret_key_last4"], json!(last4));
 
     // Back to the sandbox, after confirming.
-    browser.click("#use-sandbox").await;
-    browser
-        .until("document.querySelector('#dialog').open")
-        .await;
-    browser.click("#confirm").await;
+    hub.click_and_confirm("#use-sandbox").await;
     browser
         .until(
             "document.querySelector('#processor-type')?.textContent === 'Sandbox' \
              && document.querySelector('#use-sandbox').disabled",
         )
         .await;
-    browser
-        .until("document.querySelector('#toast').textContent.includes('sandbox')")
-        .await;
+    hub.wait_toast("sandbox").await;
     let shown = s.get("/api/v1/processor", &key).await;
     assert_eq!(shown.data()["type"], "sandbox");
     browser.close().await;
@@ -670,10 +562,11 @@ async fn a_deployment_without_the_sandbox_says_so_in_the_hub() {
     let s = TestStack::start_with(&[("PAYRAIL_ALLOW_SANDBOX", "0")]).await;
     let (_, key) = s.merchant_with_key().await;
 
-    sign_in(&browser, &s, &key).await;
-    open_tab(&browser, "settings").await;
+    let hub = Hub::new(&browser, &s);
+    hub.sign_in(&key).await;
+    hub.open_tab("settings").await;
     browser
-        .until("document.querySelector('#processor-type')?.textContent === 'None connected'")
+        .wait_text_is("#processor-type", "None connected")
         .await;
     assert!(
         browser
@@ -681,14 +574,8 @@ async fn a_deployment_without_the_sandbox_says_so_in_the_hub() {
             .await
             .contains("connect Stripe")
     );
-    browser.click("#use-sandbox").await;
-    browser
-        .until("document.querySelector('#dialog').open")
-        .await;
-    browser.click("#confirm").await;
-    browser
-        .until("document.querySelector('#processor .alert:not([hidden])')")
-        .await;
+    hub.click_and_confirm("#use-sandbox").await;
+    browser.wait_for("#processor .alert:not([hidden])").await;
     assert!(
         browser
             .text("#processor .alert:not([hidden])")
@@ -720,11 +607,10 @@ async fn a_read_only_key_sees_the_processor_and_changes_nothing() {
     .await
     .expect(200);
 
-    sign_in(&browser, &s, &read_only).await;
-    open_tab(&browser, "settings").await;
-    browser
-        .until("document.querySelector('#processor-type')?.textContent === 'Stripe'")
-        .await;
+    let hub = Hub::new(&browser, &s);
+    hub.sign_in(&read_only).await;
+    hub.open_tab("settings").await;
+    browser.wait_text_is("#processor-type", "Stripe").await;
     assert_eq!(browser.text("#processor-mode").await, "test mode");
     assert_eq!(
         browser.text("#processor-secret-key").await,
@@ -776,10 +662,9 @@ async fn a_merchant_refunds_and_cancels_payments_in_the_hub() {
     assert_eq!(s.pay(&paid, "4242424242424242").await, 303);
     let pending = s.payment_id(&key, payment("hub-cancel")).await;
 
-    sign_in(&browser, &s, &key).await;
-    browser
-        .until("document.querySelectorAll('#payments-table tbody tr').length === 2")
-        .await;
+    let hub = Hub::new(&browser, &s);
+    hub.sign_in(&key).await;
+    browser.wait_count("#payments-table tbody tr", 2).await;
 
     // Refund part of the paid one, then the rest.
     let details = |id: &str| format!("#payments-table tr[data-transaction-id='{id}'] button");
@@ -788,25 +673,12 @@ async fn a_merchant_refunds_and_cancels_payments_in_the_hub() {
         .until("document.querySelector('#refund-payment') && !document.querySelector('#refund-payment').disabled")
         .await;
     // More than was paid is refused in words, and nothing is refunded.
-    browser.click("#refund-payment").await;
+    hub.refund(Some("99.00"), None).await;
     browser
-        .until("document.querySelector('#dialog').open")
+        .wait_text("#payment-detail .alert", "more than is left")
         .await;
-    browser.fill("#refund-amount", "99.00").await;
-    browser.click("#confirm-refund").await;
-    browser
-        .until("document.querySelector('#payment-detail .alert')?.textContent.includes('more than is left')")
-        .await;
-    browser.click("#refund-payment").await;
-    browser
-        .until("document.querySelector('#dialog').open")
-        .await;
-    browser.fill("#refund-amount", "15.00").await;
-    browser.fill("#refund-reason", "one mug broken").await;
-    browser.click("#confirm-refund").await;
-    browser
-        .until("document.querySelector('#amount-refunded')?.textContent === '15.00 USD'")
-        .await;
+    hub.refund(Some("15.00"), Some("one mug broken")).await;
+    browser.wait_text_is("#amount-refunded", "15.00 USD").await;
     assert!(
         browser
             .text("#refunds-table")
@@ -814,14 +686,8 @@ async fn a_merchant_refunds_and_cancels_payments_in_the_hub() {
             .contains("one mug broken")
     );
     browser.screenshot("hub-refund").await;
-    browser.click("#refund-payment").await;
-    browser
-        .until("document.querySelector('#dialog').open")
-        .await;
-    browser.click("#confirm-refund").await;
-    browser
-        .until("document.querySelector('#amount-refunded')?.textContent === '40.00 USD'")
-        .await;
+    hub.refund(None, None).await;
+    browser.wait_text_is("#amount-refunded", "40.00 USD").await;
     browser
         .until("document.querySelector('#refund-payment').disabled")
         .await;
@@ -836,27 +702,10 @@ async fn a_merchant_refunds_and_cancels_payments_in_the_hub() {
 
     // A pending payment cannot be refunded, and can be canceled.
     browser.click(&details(&pending)).await;
-    browser
-        .until("document.querySelector('#cancel-payment') && !document.querySelector('#cancel-payment').hidden")
-        .await;
-    assert!(
-        browser
-            .eval(
-                "return document.querySelector('#refund-payment').disabled",
-                vec![]
-            )
-            .await
-            .as_bool()
-            .unwrap()
-    );
-    browser.click("#cancel-payment").await;
-    browser
-        .until("document.querySelector('#dialog').open")
-        .await;
-    browser.click("#confirm").await;
-    browser
-        .until("document.querySelector('#payment-detail')?.textContent.includes('canceled')")
-        .await;
+    browser.wait_shown("#cancel-payment").await;
+    assert!(browser.is("#refund-payment", "disabled").await);
+    hub.click_and_confirm("#cancel-payment").await;
+    browser.wait_text("#payment-detail", "canceled").await;
     let t = s
         .get(&format!("/api/v1/transactions/{pending}"), &key)
         .await;
@@ -873,21 +722,19 @@ async fn a_merchant_creates_shares_and_deactivates_a_payment_link_in_the_hub() {
     };
     let s = TestStack::start().await;
     let (_, key) = s.merchant_with_key().await;
-    sign_in(&browser, &s, &key).await;
-    open_tab(&browser, "links").await;
+    let hub = Hub::new(&browser, &s);
+    hub.sign_in(&key).await;
+    hub.open_tab("links").await;
     browser
-        .until("document.querySelector('#panel .list-status')?.textContent.includes('No payment links yet')")
+        .wait_text("#panel .list-status", "No payment links yet")
         .await;
 
     // An incomplete link is refused in words, and nothing is created.
-    browser.click("#add-link").await;
-    browser
-        .until("document.querySelector('#dialog').open")
-        .await;
+    hub.open_dialog("#add-link").await;
     browser.fill("#link-amount", "12.505").await;
     browser.click("#confirm-link").await;
     browser
-        .until("document.querySelector('#dialog .alert:not([hidden])')?.textContent.includes('title: must not be empty')")
+        .wait_text("#dialog .alert:not([hidden])", "title: must not be empty")
         .await;
     let alert = browser.text("#dialog .alert").await;
     assert!(
@@ -911,9 +758,7 @@ async fn a_merchant_creates_shares_and_deactivates_a_payment_link_in_the_hub() {
         .fill("#link-cancel", "https://shop.example.com/")
         .await;
     browser.click("#confirm-link").await;
-    browser
-        .until("document.querySelectorAll('#links-table tbody tr').length === 1")
-        .await;
+    browser.wait_count("#links-table tbody tr", 1).await;
     let row = browser.text("#links-table tbody tr").await;
     assert!(
         row.contains("12.50 EUR") && row.contains("0 of 3") && row.contains("active"),
@@ -924,13 +769,13 @@ async fn a_merchant_creates_shares_and_deactivates_a_payment_link_in_the_hub() {
     assert_eq!(url, link["url"].as_str().unwrap());
     browser.click("#links-table .copy-row button").await;
     browser
-        .until("document.querySelector('#links-table .copy-row button').textContent === 'Copied'")
+        .wait_text_is("#links-table .copy-row button", "Copied")
         .await;
     browser.screenshot("hub-payment-links").await;
 
     // A customer opens the link, gives an email and lands on the hosted checkout.
     browser.goto(&url).await;
-    browser.until("document.querySelector('#email')").await;
+    browser.wait_for("#email").await;
     assert!(browser.text("main").await.contains("€12.50"));
     browser.fill("#email", "ann@example.com").await;
     browser.click("form button[type=submit]").await;
@@ -945,25 +790,14 @@ async fn a_merchant_creates_shares_and_deactivates_a_payment_link_in_the_hub() {
 
     // Deactivated, the link says so to the next customer. The Hub kept its session.
     browser.goto(&s.url("/hub")).await;
-    browser
-        .until("!document.querySelector('#console').hidden")
+    hub.wait_console().await;
+    hub.open_tab("links").await;
+    browser.wait_count("#links-table tbody tr", 1).await;
+    hub.click_button_and_confirm("#links-table", "Deactivate")
         .await;
-    open_tab(&browser, "links").await;
-    browser
-        .until("document.querySelectorAll('#links-table tbody tr').length === 1")
-        .await;
-    browser.click_button("#links-table", "Deactivate").await;
-    browser
-        .until("document.querySelector('#dialog').open")
-        .await;
-    browser.click("#confirm").await;
-    browser
-        .until("document.querySelector('#links-table tbody tr')?.textContent.includes('inactive')")
-        .await;
+    browser.wait_text("#links-table tbody tr", "inactive").await;
     browser.goto(&url).await;
-    browser
-        .until("document.querySelector('[role=status]')?.textContent.includes('no longer active')")
-        .await;
+    browser.wait_text("[role=status]", "no longer active").await;
     browser.close().await;
 }
 
@@ -974,7 +808,8 @@ async fn the_api_reference_tab_lists_the_endpoints_and_links_to_the_full_referen
     };
     let s = TestStack::start().await;
     let (_, key) = s.merchant_with_key().await;
-    sign_in(&browser, &s, &key).await;
+    let hub = Hub::new(&browser, &s);
+    hub.sign_in(&key).await;
 
     // A failure is said in words, and opening the tab again retries.
     browser
@@ -985,10 +820,8 @@ async fn the_api_reference_tab_lists_the_endpoints_and_links_to_the_full_referen
             vec![],
         )
         .await;
-    open_tab(&browser, "reference").await;
-    browser
-        .until("!document.querySelector('#panel .alert').hidden")
-        .await;
+    hub.open_tab("reference").await;
+    browser.wait_shown("#panel .alert").await;
     let alert = browser.text("#panel .alert").await;
     assert!(
         alert.contains("Could not load the API reference: Payrail could not be reached"),
@@ -999,7 +832,7 @@ async fn the_api_reference_tab_lists_the_endpoints_and_links_to_the_full_referen
         .await;
 
     // Reached like the other tabs: with the arrow keys from the one before it.
-    open_tab(&browser, "settings").await;
+    hub.open_tab("settings").await;
     browser
         .find("#tab-settings")
         .await
@@ -1063,15 +896,13 @@ async fn failed_deliveries_are_recovered_by_the_merchant_and_redriven_by_the_ope
     let (_, key) = s.merchant_with_key().await;
     let receiver = Receiver::start().await;
     receiver.otherwise(503, Duration::ZERO);
-    let ep = s
-        .post(
-            "/api/v1/webhook-endpoints",
+    let ep_id = s
+        .endpoint(
             &key,
-            json!({"url": receiver.url, "events": ["payment.created"]}),
+            NewEndpoint::to(&receiver.url).events(&["payment.created"]),
         )
-        .await;
-    ep.expect(201);
-    let ep_id = ep.data()["id"].as_str().unwrap().to_owned();
+        .await
+        .id;
     s.post("/api/v1/payment-requests", &key, payment("hub-recover"))
         .await
         .expect(201);
@@ -1088,28 +919,22 @@ async fn failed_deliveries_are_recovered_by_the_merchant_and_redriven_by_the_ope
     let failed = receiver.deliveries().len();
 
     // The merchant recovers the endpoint from the Webhooks tab.
-    sign_in(&browser, &s, &key).await;
-    open_tab(&browser, "webhooks").await;
-    browser
-        .until("document.querySelectorAll('#webhooks-table tbody tr').length === 1")
-        .await;
-    browser.click_button("#webhooks-table", "Recover").await;
-    browser
-        .until("document.querySelector('#dialog').open")
-        .await;
+    let hub = Hub::new(&browser, &s);
+    hub.sign_in(&key).await;
+    hub.open_tab("webhooks").await;
+    browser.wait_count("#webhooks-table tbody tr", 1).await;
+    hub.open_dialog_by("#webhooks-table", "Recover").await;
     browser.click("#confirm-recover").await;
-    browser
-        .until("document.querySelector('#toast').textContent.includes('1 failed deliveries queued again')")
-        .await;
+    hub.wait_toast("1 failed deliveries queued again").await;
     let got = receiver.wait_for(failed + 1, Duration::from_secs(30)).await;
     let event_id = got[failed].header("webhook-id").unwrap().to_owned();
     assert_eq!(got[0].header("webhook-id"), Some(event_id.as_str()));
 
     // The operator sees the job given up on and delivers it again.
     browser.click("#sign-out").await;
-    sign_in(&browser, &s, s.admin()).await;
+    hub.sign_in(s.admin()).await;
     browser
-        .until("document.querySelector('#dead-letter-count')?.textContent.includes('About 1 deliveries')")
+        .wait_text("#dead-letter-count", "About 1 deliveries")
         .await;
     browser.screenshot("hub-dead-letters").await;
     browser.click("#redrive").await;

@@ -4,21 +4,8 @@
 
 use payrail_tests::TestStack;
 use payrail_tests::authenticator::{STEP, code, code_at, ensure_step_has, now};
-use payrail_tests::browser::Browser;
+use payrail_tests::browser::{Browser, Hub};
 use serde_json::{Value, json};
-
-use crate::hub::{open_tab, sign_in};
-
-/// Sets a `<select>` as a person choosing an option would.
-async fn choose(browser: &Browser, css: &str, value: &str) {
-    browser
-        .eval(
-            "const s = document.querySelector(arguments[0]); s.value = arguments[1]; \
-             s.dispatchEvent(new Event('change', {bubbles: true}));",
-            vec![json!(css), json!(value)],
-        )
-        .await;
-}
 
 async fn key_count(s: &TestStack, key: &str) -> usize {
     s.get("/api/v1/keys", key).await.data()["items"]
@@ -34,30 +21,19 @@ async fn a_merchant_makes_a_restricted_key_for_a_shop_plugin_in_the_hub() {
     };
     let s = TestStack::start().await;
     let (_, full) = s.merchant_with_key().await;
-    sign_in(&browser, &s, &full).await;
-    open_tab(&browser, "keys").await;
+    let hub = Hub::new(&browser, &s);
+    hub.sign_in(&full).await;
+    hub.open_tab("keys").await;
 
     // The permissions appear only for a restricted key.
-    assert_eq!(
-        browser
-            .eval(
-                "return document.querySelector('#key-permissions').hidden",
-                vec![]
-            )
-            .await,
-        json!(true)
-    );
+    assert!(browser.is("#key-permissions", "hidden").await);
     browser.fill("#key-label", "Shop plugin").await;
-    choose(&browser, "#key-scope", "restricted").await;
-    browser
-        .until("!document.querySelector('#key-permissions').hidden")
-        .await;
+    browser.choose("#key-scope", "restricted").await;
+    browser.wait_shown("#key-permissions").await;
 
     // A restricted key that grants nothing is refused, naming the field; nothing is made.
     browser.click("#generate-key").await;
-    browser
-        .until("!document.querySelector('#panel .alert').hidden")
-        .await;
+    browser.wait_shown("#panel .alert").await;
     assert!(
         browser.text("#panel .alert").await.contains("permissions"),
         "{}",
@@ -65,12 +41,9 @@ async fn a_merchant_makes_a_restricted_key_for_a_shop_plugin_in_the_hub() {
     );
     assert_eq!(key_count(&s, &full).await, 1);
 
-    choose(&browser, "#perm-payments", "write").await;
+    browser.choose("#perm-payments", "write").await;
     browser.screenshot("hub-restricted-key-form").await;
-    browser.click("#generate-key").await;
-    browser
-        .until("document.querySelector('#dialog').open")
-        .await;
+    hub.open_dialog("#generate-key").await;
     let plugin = browser.value("#secret-value").await;
     assert!(
         browser
@@ -78,13 +51,8 @@ async fn a_merchant_makes_a_restricted_key_for_a_shop_plugin_in_the_hub() {
             .await
             .contains("Restricted: payments write")
     );
-    browser.click("#dialog-done").await;
-    let prefix = plugin.split('.').next().unwrap().to_owned();
-    browser
-        .until(&format!(
-            "document.querySelector(\"#keys-table tr[data-prefix='{prefix}']\")"
-        ))
-        .await;
+    hub.done().await;
+    hub.key_row(&plugin).await;
     browser.screenshot("hub-restricted-key").await;
 
     // The key does what was chosen, and nothing else.
@@ -101,14 +69,12 @@ async fn a_merchant_makes_a_restricted_key_for_a_shop_plugin_in_the_hub() {
 
     // Signed in with it, the console shows payments and says why the rest is closed.
     browser.click("#sign-out").await;
-    sign_in(&browser, &s, &plugin).await;
+    hub.sign_in(&plugin).await;
     assert!(browser.text("#who").await.contains("restricted"));
-    browser
-        .until("document.querySelector('#payments-table tbody tr')")
-        .await;
-    open_tab(&browser, "webhooks").await;
+    browser.wait_for("#payments-table tbody tr").await;
+    hub.open_tab("webhooks").await;
     assert!(browser.text("#tab-locked").await.contains("webhooks:read"));
-    open_tab(&browser, "keys").await;
+    hub.open_tab("keys").await;
     assert!(browser.text("#panel").await.contains("keys:read"));
     browser.screenshot("hub-restricted-key-signed-in").await;
     browser.close().await;
@@ -132,22 +98,13 @@ async fn changing_a_webhook_url_in_the_hub_asks_for_the_authenticator_code() {
     ])
     .await;
     let (_, key) = s.merchant_with_key().await;
-    let created = s
-        .post(
-            "/api/v1/webhook-endpoints",
-            &key,
-            json!({"url": "http://127.0.0.1:9/old"}),
-        )
-        .await;
-    created.expect(201);
-    let ep = created.data()["id"].as_str().unwrap().to_owned();
+    let ep = s.endpoint(&key, "http://127.0.0.1:9/old").await.id;
 
     // Enrol: the page shows the QR code, the secret and the recovery codes once.
-    sign_in(&browser, &s, &key).await;
-    open_tab(&browser, "settings").await;
-    browser
-        .until("document.querySelector('#two-step-start')")
-        .await;
+    let hub = Hub::new(&browser, &s);
+    hub.sign_in(&key).await;
+    hub.open_tab("settings").await;
+    browser.wait_for("#two-step-start").await;
     assert!(browser.text("#two-step-status").await.contains("Off"));
     browser.click("#two-step-start").await;
     browser
@@ -170,47 +127,28 @@ async fn changing_a_webhook_url_in_the_hub_asks_for_the_authenticator_code() {
     // A wrong first code is refused; the right one turns it on.
     browser.fill("#two-step-confirm-code", "000000").await;
     browser.click("#two-step-confirm").await;
-    browser
-        .until("document.querySelector('#two-step-form + .alert') && !document.querySelector('#two-step-form + .alert').hidden")
-        .await;
+    browser.wait_shown("#two-step-form + .alert").await;
     ensure_step_has(10).await;
     browser.fill("#two-step-confirm-code", &code(&secret)).await;
     browser.click("#two-step-confirm").await;
-    browser
-        .until("document.querySelector('#two-step-status')?.textContent.includes('On')")
-        .await;
+    browser.wait_text("#two-step-status", "On").await;
     browser.screenshot("hub-two-step-on").await;
 
     // Changing the endpoint's URL asks for a code; without one, or with a wrong one, nothing
     // changes.
-    open_tab(&browser, "webhooks").await;
+    hub.open_tab("webhooks").await;
+    browser.wait_shown("#webhooks-two-step").await;
     browser
-        .until("!document.querySelector('#webhooks-two-step').hidden")
+        .wait_for("#webhooks-table tbody tr[data-endpoint-id]")
         .await;
-    browser
-        .until("document.querySelector('#webhooks-table tbody tr[data-endpoint-id]')")
-        .await;
-    browser
-        .click_button("#webhooks-table tbody tr", "Edit")
-        .await;
-    browser
-        .until("document.querySelector('#dialog').open")
-        .await;
-    assert_eq!(
-        browser
-            .eval(
-                "return document.querySelector('#dialog .two-step-field').hidden",
-                vec![]
-            )
-            .await,
-        json!(false),
+    hub.open_dialog_by("#webhooks-table tbody tr", "Edit").await;
+    assert!(
+        !browser.is("#dialog .two-step-field", "hidden").await,
         "the dialog asks for the code"
     );
     browser.fill("#webhook-url", "http://127.0.0.1:9/new").await;
     browser.click("#save-webhook").await;
-    browser
-        .until("!document.querySelector('#dialog .alert').hidden")
-        .await;
+    browser.wait_shown("#dialog .alert").await;
     assert!(
         browser
             .text("#dialog .alert")
@@ -231,21 +169,15 @@ async fn changing_a_webhook_url_in_the_hub_asks_for_the_authenticator_code() {
         .unwrap();
     browser.fill("#two-step-code", &wrong).await;
     browser.click("#save-webhook").await;
-    browser
-        .until("document.querySelector('#dialog .alert').textContent.includes('wrong')")
-        .await;
+    browser.wait_text("#dialog .alert", "wrong").await;
     assert_eq!(endpoint_url(&s, &key, &ep).await, "http://127.0.0.1:9/old");
     browser.screenshot("hub-two-step-asks").await;
 
     browser.fill("#two-step-code", &right).await;
     browser.click("#save-webhook").await;
-    browser
-        .until("!document.querySelector('#dialog').open")
-        .await;
+    hub.wait_dialog_closed().await;
     assert_eq!(endpoint_url(&s, &key, &ep).await, "http://127.0.0.1:9/new");
-    browser
-        .until("document.querySelector('#webhooks-table').textContent.includes('/new')")
-        .await;
+    browser.wait_text("#webhooks-table", "/new").await;
 
     // A server with the same key is not asked.
     s.patch(

@@ -173,15 +173,7 @@ async fn webhook_dispatch_and_fanout_binaries_turn_a_stream_record_into_a_signed
     .await;
     let (merchant, key) = s.merchant_with_key().await;
     let receiver = payrail_tests::Receiver::start().await;
-    let ep = s
-        .post(
-            "/api/v1/webhook-endpoints",
-            &key,
-            json!({"url": receiver.url}),
-        )
-        .await;
-    ep.expect(201);
-    let endpoint_id = ep.data()["id"].as_str().unwrap().to_owned();
+    let endpoint_id = s.endpoint(&key, &receiver.url).await.id;
     s.post(
         "/api/v1/payment-requests",
         &key,

@@ -7,8 +7,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use payrail::domain::Timestamp;
-use payrail_tests::{Receiver, TestStack, payment};
-use serde_json::json;
+use payrail_tests::{NewEndpoint, Receiver, TestStack, payment};
 
 /// Event ids of the merchant's `payment.created` events.
 async fn created_events(s: &TestStack, key: &str) -> BTreeSet<String> {
@@ -69,15 +68,13 @@ async fn events_the_stream_never_dispatched_are_dispatched_by_the_reconciler_onc
     .await;
     let (_, key) = s.merchant_with_key().await;
     let receiver = Receiver::start().await;
-    let ep = s
-        .post(
-            "/api/v1/webhook-endpoints",
+    let ep_id = s
+        .endpoint(
             &key,
-            json!({"url": receiver.url, "events": ["payment.created"]}),
+            NewEndpoint::to(&receiver.url).events(&["payment.created"]),
         )
-        .await;
-    ep.expect(201);
-    let ep_id = ep.data()["id"].as_str().unwrap().to_owned();
+        .await
+        .id;
     for order in ["outbox-1", "outbox-2", "outbox-3"] {
         s.post("/api/v1/payment-requests", &key, payment(order))
             .await
@@ -129,13 +126,11 @@ async fn a_dispatcher_down_for_a_while_delivers_every_event_once_it_is_back() {
     .await;
     let (_, key) = s.merchant_with_key().await;
     let receiver = Receiver::start().await;
-    s.post(
-        "/api/v1/webhook-endpoints",
+    s.endpoint(
         &key,
-        json!({"url": receiver.url, "events": ["payment.created"]}),
+        NewEndpoint::to(&receiver.url).events(&["payment.created"]),
     )
-    .await
-    .expect(201);
+    .await;
     for order in ["down-1", "down-2", "down-3", "down-4"] {
         s.post("/api/v1/payment-requests", &key, payment(order))
             .await

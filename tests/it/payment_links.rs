@@ -2,7 +2,7 @@
 //! page starts a transaction of its own that carries the link; a deactivated or exhausted link
 //! says so; bad input is refused with nothing written.
 
-use payrail_tests::TestStack;
+use payrail_tests::{TestStack, no_redirects};
 use serde_json::{Value, json};
 
 const PAID_CARD: &str = "4242424242424242";
@@ -22,13 +22,6 @@ async fn create(s: &TestStack, key: &str, body: Value) -> Value {
     let res = s.post("/api/v1/payment-links", key, body).await;
     res.expect(201);
     res.data().clone()
-}
-
-fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
 }
 
 /// Posts the link page's form as a browser would; answers the status, `Location` and page.

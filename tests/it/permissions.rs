@@ -84,15 +84,7 @@ async fn every_route_needs_its_permission_and_403_names_it() {
 
     // One object of each kind for the by-id routes.
     let txn = s.payment_id(&full, payment("walk-txn")).await;
-    let ep = s
-        .post(
-            "/api/v1/webhook-endpoints",
-            &full,
-            json!({"url": receiver.url}),
-        )
-        .await;
-    ep.expect(201);
-    let ep_id = ep.data()["id"].as_str().unwrap().to_owned();
+    let ep_id = s.endpoint(&full, &receiver.url).await.id;
     let events = s.get("/api/v1/events", &full).await;
     let event_id = events.data()["items"][0]["id"].as_str().unwrap().to_owned();
     let link = s.post("/api/v1/payment-links", &full, LINK.clone()).await;

@@ -6,19 +6,12 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use payrail::domain::Timestamp;
-use payrail_tests::{Receiver, TestStack, payment};
+use payrail_tests::{NewEndpoint, Receiver, TestStack, payment};
 use serde_json::{Value, json};
 
-async fn endpoint(s: &TestStack, key: &str, url: &str) -> String {
-    let ep = s
-        .post(
-            "/api/v1/webhook-endpoints",
-            key,
-            json!({"url": url, "events": ["payment.created"]}),
-        )
-        .await;
-    ep.expect(201);
-    ep.data()["id"].as_str().unwrap().to_owned()
+/// An endpoint at `url` for `payment.created` only: one delivery per payment.
+fn created_only(url: &str) -> NewEndpoint {
+    NewEndpoint::to(url).events(&["payment.created"])
 }
 
 /// The endpoint's attempts once every one of `events` has a last attempt that `done` accepts.
@@ -66,7 +59,7 @@ async fn a_receiver_down_longer_than_the_retries_gets_everything_with_recover() 
     let (_, key) = s.merchant_with_key().await;
     let receiver = Receiver::start().await;
     receiver.otherwise(503, Duration::ZERO);
-    let ep = endpoint(&s, &key, &receiver.url).await;
+    let ep = s.endpoint(&key, created_only(&receiver.url)).await.id;
     let since = Timestamp::from_unix(Timestamp::now().unix() - 60).to_rfc3339();
     for order in ["recover-1", "recover-2"] {
         s.post("/api/v1/payment-requests", &key, payment(order))
@@ -142,7 +135,7 @@ async fn the_operator_redrives_the_dead_letter_queue() {
     let s = TestStack::start_with_webhooks(&[]).await;
     let (_, key) = s.merchant_with_key().await;
     let receiver = Receiver::start().await;
-    let ep = endpoint(&s, &key, &receiver.url).await;
+    let ep = s.endpoint(&key, created_only(&receiver.url)).await.id;
     s.post("/api/v1/payment-requests", &key, payment("dlq-1"))
         .await
         .expect(201);

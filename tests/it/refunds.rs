@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use futures_util::future::join_all;
-use payrail_tests::{Receiver, TestStack, payment};
+use payrail_tests::{NewEndpoint, Receiver, TestStack, payment};
 use serde_json::{Value, json};
 
 const PAID_CARD: &str = "4242424242424242";
@@ -49,15 +49,13 @@ async fn a_partial_refund_then_the_rest_refunds_the_payment_with_signed_webhooks
     let s = TestStack::start_with_webhooks(&[]).await;
     let receiver = Receiver::start().await;
     let (_, key) = s.merchant_with_key().await;
-    let ep = s
-        .post(
-            "/api/v1/webhook-endpoints",
+    let secret = s
+        .endpoint(
             &key,
-            json!({"url": receiver.url, "events": ["refund.succeeded", "payment.refunded"]}),
+            NewEndpoint::to(&receiver.url).events(&["refund.succeeded", "payment.refunded"]),
         )
-        .await;
-    ep.expect(201);
-    let secret = ep.data()["secret"].as_str().unwrap().to_owned();
+        .await
+        .secret;
     let id = paid(&s, &key, "refund-1", "25.00", "USD").await;
 
     let first = refund(

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use payrail::processor::stripe::signature as stripe_signature;
 use payrail_tests::browser::Browser;
-use payrail_tests::{TestStack, payment};
+use payrail_tests::{TestStack, no_redirects, payment};
 use serde_json::{Value, json};
 
 /// The Stripe stand-in's base URL (`make test` sets it).
@@ -72,13 +72,6 @@ async fn stripe_get(sk: &str, path: &str) -> Value {
         .unwrap()
         .json()
         .await
-        .unwrap()
-}
-
-fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
         .unwrap()
 }
 

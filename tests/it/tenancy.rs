@@ -31,16 +31,8 @@ async fn every_by_id_route_answers_404_for_another_merchants_object() {
         .await;
     txn.expect(201);
     let txn_id = txn.data()["transaction_id"].as_str().unwrap().to_owned();
-    let ep = s
-        .post(
-            "/api/v1/webhook-endpoints",
-            &owner_key,
-            json!({"url": receiver.url}),
-        )
-        .await;
-    ep.expect(201);
-    let ep_id = ep.data()["id"].as_str().unwrap().to_owned();
-    let secret = ep.data()["secret"].as_str().unwrap().to_owned();
+    let ep = s.endpoint(&owner_key, &receiver.url).await;
+    let (ep_id, secret) = (ep.id, ep.secret);
     let events = s.get("/api/v1/events", &owner_key).await;
     events.expect(200);
     let event_id = events.data()["items"][0]["id"].as_str().unwrap().to_owned();

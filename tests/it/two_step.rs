@@ -32,14 +32,6 @@ async fn hub(
     TestStack::answer(req.send().await.unwrap()).await
 }
 
-async fn endpoint(s: &TestStack, key: &str, url: &str) -> String {
-    let res = s
-        .post("/api/v1/webhook-endpoints", key, json!({"url": url}))
-        .await;
-    res.expect(201);
-    res.data()["id"].as_str().unwrap().to_owned()
-}
-
 async fn description(s: &TestStack, key: &str, id: &str) -> Value {
     let res = s.get(&format!("/api/v1/webhook-endpoints/{id}"), key).await;
     res.expect(200);
@@ -94,7 +86,7 @@ async fn the_hub_needs_a_current_code_for_webhook_changes_once_two_step_is_on() 
     let s = TestStack::start_with_webhooks(&[]).await;
     let receiver = Receiver::start().await;
     let (_, key) = s.merchant_with_key().await;
-    let ep = endpoint(&s, &key, &receiver.url).await;
+    let ep = s.endpoint(&key, &receiver.url).await.id;
     let path = format!("/api/v1/webhook-endpoints/{ep}");
 
     let state = s.get("/api/v1/two-step", &key).await;
@@ -344,8 +336,8 @@ async fn wrong_codes_are_limited_per_merchant_and_right_ones_do_not_count() {
     let receiver = Receiver::start().await;
     let (_, key) = s.merchant_with_key().await;
     let (_, other) = s.merchant_with_key().await;
-    let ep = endpoint(&s, &key, &receiver.url).await;
-    let other_ep = endpoint(&s, &other, &receiver.url).await;
+    let ep = s.endpoint(&key, &receiver.url).await.id;
+    let other_ep = s.endpoint(&other, &receiver.url).await.id;
     let path = format!("/api/v1/webhook-endpoints/{ep}");
     let (secret, recovery) = enrol(&s, &key).await;
 
@@ -418,7 +410,7 @@ async fn turning_two_step_off_takes_a_code_or_the_operator() {
     let s = TestStack::start_with_webhooks(&[]).await;
     let receiver = Receiver::start().await;
     let (merchant, key) = s.merchant_with_key().await;
-    let ep = endpoint(&s, &key, &receiver.url).await;
+    let ep = s.endpoint(&key, &receiver.url).await.id;
     let path = format!("/api/v1/webhook-endpoints/{ep}");
 
     // Enrolment is the merchant's own, with its key.
@@ -554,7 +546,7 @@ async fn the_second_step_costs_a_server_nothing_and_the_hub_a_few_calls() {
     .await;
     let receiver = Receiver::start().await;
     let (_, key) = s.merchant_with_key().await;
-    let ep = endpoint(&s, &key, &receiver.url).await;
+    let ep = s.endpoint(&key, &receiver.url).await.id;
     let path = format!("/api/v1/webhook-endpoints/{ep}");
     let calls = &s.running.app.aws_calls;
     // The access log is written after the answer; what the caller waits for is the rest.

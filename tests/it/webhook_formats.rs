@@ -4,19 +4,13 @@
 use std::time::Duration;
 
 use hmac::{Hmac, KeyInit, Mac};
-use payrail_tests::{Delivery, Receiver, TestStack, payment};
+use payrail_tests::{Delivery, NewEndpoint, Receiver, TestStack, payment};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
 use crate::webhooks::python_verifies;
 
 const WAIT: Duration = Duration::from_secs(15);
-
-async fn endpoint(s: &TestStack, key: &str, body: Value) -> Value {
-    let res = s.post("/api/v1/webhook-endpoints", key, body).await;
-    res.expect(201);
-    res.data().clone()
-}
 
 /// What an OVGC receiver does with a delivery: refuse it unless `webhook_secret` is its
 /// secret; fulfil the order only for `payment.succeeded` with `success` true. Answers
@@ -45,32 +39,17 @@ fn onepay_receiver_accepts(headers: &Delivery, body: &[u8], secret: &str, token:
         && headers.header("x-webhook-token") == Some(token)
 }
 
-async fn deliveries_log(s: &TestStack, key: &str, endpoint_id: &str, n: usize) -> Value {
-    for _ in 0..100 {
-        let res = s
-            .get(
-                &format!("/api/v1/webhook-endpoints/{endpoint_id}/deliveries"),
-                key,
-            )
-            .await;
-        res.expect(200);
-        if res.data()["items"].as_array().unwrap().len() >= n {
-            return res.body.clone();
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("fewer than {n} delivery attempts were logged");
-}
-
 #[tokio::test]
 async fn an_ovgc_receiver_fulfils_paid_orders_and_hears_of_declines_and_cancels() {
     let s = TestStack::start_with_webhooks(&[]).await;
     let (_, key) = s.merchant_with_key().await;
     let receiver = Receiver::start().await;
-    let ep = endpoint(&s, &key, json!({"url": receiver.url, "format": "ovgc"})).await;
-    assert_eq!(ep["format"], "ovgc");
-    let id = ep["id"].as_str().unwrap();
-    let secret = ep["secret"].as_str().unwrap();
+    let ep = s
+        .endpoint(&key, NewEndpoint::to(&receiver.url).format("ovgc"))
+        .await;
+    assert_eq!(ep.data["format"], "ovgc");
+    let id = &ep.id;
+    let secret = &ep.secret;
 
     let paid = s.payment_id(&key, payment("ovgc-paid")).await;
     let declined = s.payment_id(&key, payment("ovgc-declined")).await;
@@ -157,19 +136,20 @@ async fn a_onepay_receiver_verifies_signature_and_token_and_custom_headers_arriv
     let receiver = Receiver::start().await;
     receiver.answer(&[(500, "")]);
     let api_key = "sk_live_merchant_side_0123456789";
-    let ep = endpoint(
-        &s,
-        &key,
-        json!({"url": receiver.url, "format": "onepay",
-               "headers": {"X-Api-Key": api_key, "X-Shop": "mugs"}}),
-    )
-    .await;
-    let id = ep["id"].as_str().unwrap();
-    let secret = ep["secret"].as_str().unwrap();
-    let token = ep["token"].as_str().unwrap();
+    let ep = s
+        .endpoint(
+            &key,
+            NewEndpoint::to(&receiver.url)
+                .format("onepay")
+                .headers(json!({"X-Api-Key": api_key, "X-Shop": "mugs"})),
+        )
+        .await;
+    let id = &ep.id;
+    let secret = &ep.secret;
+    let token = ep.data["token"].as_str().unwrap();
     assert!(token.starts_with("whtok_"));
     assert_eq!(
-        ep["headers"],
+        ep.data["headers"],
         json!({"x-api-key": "••••6789", "x-shop": "••••"})
     );
     let revealed = s
@@ -205,7 +185,7 @@ async fn a_onepay_receiver_verifies_signature_and_token_and_custom_headers_arriv
     ));
 
     // Header values are secrets: not in the log, not in reads.
-    let log = deliveries_log(&s, &key, id, 2).await.to_string();
+    let log = s.delivery_log(&key, id, 2).await.body.to_string();
     assert!(!log.contains(api_key) && !log.contains("mugs"), "{log}");
     let read = s
         .get(&format!("/api/v1/webhook-endpoints/{id}"), &key)
@@ -229,12 +209,12 @@ async fn a_standard_endpoint_still_verifies_with_the_library() {
     let s = TestStack::start_with_webhooks(&[]).await;
     let (_, key) = s.merchant_with_key().await;
     let receiver = Receiver::start().await;
-    let ep = endpoint(&s, &key, json!({"url": receiver.url})).await;
-    assert_eq!(ep["format"], "standard");
-    assert_eq!(ep["headers"], json!({}));
+    let ep = s.endpoint(&key, &receiver.url).await;
+    assert_eq!(ep.data["format"], "standard");
+    assert_eq!(ep.data["headers"], json!({}));
     s.payment_id(&key, payment("std-1")).await;
     let got = receiver.wait_for(1, WAIT).await;
-    assert!(python_verifies(&got[0], ep["secret"].as_str().unwrap()));
+    assert!(python_verifies(&got[0], &ep.secret));
     assert_eq!(got[0].json()["type"], "payment.created");
     assert!(got[0].header("signature").is_none() && got[0].header("x-webhook-token").is_none());
 }
@@ -287,13 +267,13 @@ async fn bad_formats_and_headers_are_refused_with_nothing_written() {
     let listed = s.get("/api/v1/webhook-endpoints", &key).await;
     assert_eq!(listed.data()["items"], json!([]), "nothing was written");
 
-    let ep = endpoint(
-        &s,
-        &key,
-        json!({"url": url, "headers": {"x-a": "first-value-kept"}}),
-    )
-    .await;
-    let path = format!("/api/v1/webhook-endpoints/{}", ep["id"].as_str().unwrap());
+    let ep = s
+        .endpoint(
+            &key,
+            NewEndpoint::to(url).headers(json!({"x-a": "first-value-kept"})),
+        )
+        .await;
+    let path = format!("/api/v1/webhook-endpoints/{}", ep.id);
     for headers in &bad_headers {
         s.patch(&path, &key, json!({"headers": headers}))
             .await
@@ -301,7 +281,7 @@ async fn bad_formats_and_headers_are_refused_with_nothing_written() {
     }
     let unchanged = s.get(&path, &key).await;
     assert_eq!(unchanged.data()["headers"], json!({"x-a": "••••kept"}));
-    assert_eq!(unchanged.data()["updated_at"], ep["updated_at"]);
+    assert_eq!(unchanged.data()["updated_at"], ep.data["updated_at"]);
 
     // PATCH replaces the whole map; the format changes alone.
     let changed = s

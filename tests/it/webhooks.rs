@@ -1,19 +1,14 @@
 use std::time::Duration;
 
 use payrail::webhooks::signing;
-use payrail_tests::{Delivery, Receiver, TestStack, payment};
+use payrail_tests::{Delivery, NewEndpoint, Receiver, TestStack, payment};
 use serde_json::{Value, json};
 
 const WAIT: Duration = Duration::from_secs(15);
 
-async fn endpoint(s: &TestStack, key: &str, url: &str, events: Option<Value>) -> Value {
-    let mut body = json!({"url": url, "description": "orders service"});
-    if let Some(events) = events {
-        body["events"] = events;
-    }
-    let res = s.post("/api/v1/webhook-endpoints", key, body).await;
-    res.expect(201);
-    res.data().clone()
+/// The endpoint these tests make, at `url`: described, as a merchant's would be.
+fn orders_service(url: &str) -> NewEndpoint {
+    NewEndpoint::to(url).description("orders service")
 }
 
 /// Verifies a delivery as a receiver would, with `secret`, over the raw bytes.
@@ -58,7 +53,7 @@ pub(crate) fn python_verifies(d: &Delivery, secret: &str) -> bool {
 
 /// The first attempt disabled the endpoint, which now says why (`reason` is part of it).
 async fn assert_disabled_by_delivery(s: &TestStack, key: &str, id: &str, reason: &str) {
-    let attempts = deliveries_of(s, key, id, 1).await;
+    let attempts = s.delivery_log(key, id, 1).await.items().to_vec();
     assert_eq!(attempts[0]["outcome"], "endpoint_disabled");
     let now = s.get(&format!("/api/v1/webhook-endpoints/{id}"), key).await;
     assert_eq!(now.data()["enabled"], false);
@@ -90,38 +85,20 @@ async fn set_failing_since(s: &TestStack, endpoint_id: &str, since: i64) {
         .unwrap();
 }
 
-async fn deliveries_of(s: &TestStack, key: &str, endpoint_id: &str, n: usize) -> Vec<Value> {
-    for _ in 0..100 {
-        let res = s
-            .get(
-                &format!("/api/v1/webhook-endpoints/{endpoint_id}/deliveries"),
-                key,
-            )
-            .await;
-        res.expect(200);
-        let items = res.data()["items"].as_array().unwrap().clone();
-        if items.len() >= n {
-            return items;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("fewer than {n} delivery attempts were logged");
-}
-
 #[tokio::test]
 async fn endpoints_are_created_listed_changed_and_deleted() {
     let s = TestStack::start_with_webhooks(&[]).await;
     let (merchant, key) = s.merchant_with_key().await;
     let receiver = Receiver::start().await;
-    let ep = endpoint(&s, &key, &receiver.url, None).await;
-    let id = ep["id"].as_str().unwrap();
+    let ep = s.endpoint(&key, orders_service(&receiver.url)).await;
+    let id = &ep.id;
     assert!(id.starts_with("ep_"));
-    let secret = ep["secret"].as_str().unwrap();
+    let secret = &ep.secret;
     assert!(secret.starts_with("whsec_"));
     assert!(signing::decode_secret(secret).unwrap().len() >= 24);
-    assert_eq!(ep["enabled"], true);
+    assert_eq!(ep.data["enabled"], true);
     assert_eq!(
-        ep["events"].as_array().unwrap().len(),
+        ep.data["events"].as_array().unwrap().len(),
         payrail::events::EventType::ALL.len() - 1,
         "omitted events = every type but webhook.test"
     );
@@ -258,8 +235,8 @@ async fn a_payment_event_is_delivered_signed_and_logged() {
     let s = TestStack::start_with_webhooks(&[]).await;
     let (_, key) = s.merchant_with_key().await;
     let receiver = Receiver::start().await;
-    let ep = endpoint(&s, &key, &receiver.url, None).await;
-    let secret = ep["secret"].as_str().unwrap();
+    let ep = s.endpoint(&key, orders_service(&receiver.url)).await;
+    let secret = &ep.secret;
 
     let created = s
         .post("/api/v1/payment-requests", &key, payment("hook-1"))
@@ -282,7 +259,7 @@ async fn a_payment_event_is_delivered_signed_and_logged() {
     let event_id = d.header("webhook-id").unwrap();
     assert!(event_id.starts_with("evt_"));
 
-    let attempts = deliveries_of(&s, &key, ep["id"].as_str().unwrap(), 1).await;
+    let attempts = s.delivery_log(&key, &ep.id, 1).await.items().to_vec();
     assert_eq!(attempts[0]["outcome"], "succeeded");
     assert_eq!(attempts[0]["status_code"], 200);
     assert_eq!(attempts[0]["event_id"], json!(event_id));
@@ -313,16 +290,20 @@ async fn only_subscribed_enabled_endpoints_receive_an_event() {
     let paid_only = Receiver::start().await;
     let disabled = Receiver::start().await;
     let everything = Receiver::start().await;
-    endpoint(&s, &key, &paid_only.url, Some(json!(["payment.succeeded"]))).await;
-    let off = endpoint(&s, &key, &disabled.url, None).await;
+    s.endpoint(
+        &key,
+        orders_service(&paid_only.url).events(&["payment.succeeded"]),
+    )
+    .await;
+    let off = s.endpoint(&key, orders_service(&disabled.url)).await;
     s.patch(
-        &format!("/api/v1/webhook-endpoints/{}", off["id"].as_str().unwrap()),
+        &format!("/api/v1/webhook-endpoints/{}", off.id),
         &key,
         json!({"enabled": false}),
     )
     .await
     .expect(200);
-    endpoint(&s, &key, &everything.url, None).await;
+    s.endpoint(&key, orders_service(&everything.url)).await;
     s.post("/api/v1/payment-requests", &key, payment("subs"))
         .await
         .expect(201);
@@ -338,7 +319,7 @@ async fn failures_are_retried_with_the_same_webhook_id() {
     let (_, key) = s.merchant_with_key().await;
     let receiver = Receiver::start().await;
     receiver.answer(&[(500, ""), (503, "retry-after: 1\r\n")]);
-    let ep = endpoint(&s, &key, &receiver.url, None).await;
+    let ep = s.endpoint(&key, orders_service(&receiver.url)).await;
     s.post("/api/v1/payment-requests", &key, payment("retry"))
         .await
         .expect(201);
@@ -358,7 +339,7 @@ async fn failures_are_retried_with_the_same_webhook_id() {
         "the same bytes on every attempt"
     );
 
-    let attempts = deliveries_of(&s, &key, ep["id"].as_str().unwrap(), 3).await;
+    let attempts = s.delivery_log(&key, &ep.id, 3).await.items().to_vec();
     let outcomes: Vec<_> = attempts
         .iter()
         .rev()
@@ -379,10 +360,7 @@ async fn failures_are_retried_with_the_same_webhook_id() {
         ]
     );
     let endpoint_now = s
-        .get(
-            &format!("/api/v1/webhook-endpoints/{}", ep["id"].as_str().unwrap()),
-            &key,
-        )
+        .get(&format!("/api/v1/webhook-endpoints/{}", ep.id), &key)
         .await;
     assert_eq!(
         endpoint_now.data()["failing_since"],
@@ -401,12 +379,12 @@ async fn a_delivery_that_never_succeeds_ends_on_the_dead_letter_queue() {
         (302, "location: http://169.254.169.254/\r\n"),
         (500, ""),
     ]);
-    let ep = endpoint(&s, &key, &receiver.url, None).await;
+    let ep = s.endpoint(&key, orders_service(&receiver.url)).await;
     s.post("/api/v1/payment-requests", &key, payment("dlq"))
         .await
         .expect(201);
 
-    let attempts = deliveries_of(&s, &key, ep["id"].as_str().unwrap(), 2).await;
+    let attempts = s.delivery_log(&key, &ep.id, 2).await.items().to_vec();
     assert_eq!(attempts[0]["outcome"], "failed");
     assert_eq!(attempts[0]["status_code"], 302);
     assert_eq!(attempts[0]["error"], "redirects are not followed");
@@ -437,12 +415,9 @@ async fn a_delivery_that_never_succeeds_ends_on_the_dead_letter_queue() {
     }
     assert_eq!(kept.len(), 1);
     let job: Value = serde_json::from_str(kept[0].body().unwrap()).unwrap();
-    assert_eq!(job["endpoint_id"], ep["id"]);
+    assert_eq!(job["endpoint_id"], json!(ep.id));
     let endpoint_now = s
-        .get(
-            &format!("/api/v1/webhook-endpoints/{}", ep["id"].as_str().unwrap()),
-            &key,
-        )
+        .get(&format!("/api/v1/webhook-endpoints/{}", ep.id), &key)
         .await;
     assert!(endpoint_now.data()["failing_since"].is_string());
 }
@@ -453,8 +428,8 @@ async fn gone_410_disables_the_endpoint() {
     let (_, key) = s.merchant_with_key().await;
     let receiver = Receiver::start().await;
     receiver.answer(&[(410, "")]);
-    let ep = endpoint(&s, &key, &receiver.url, None).await;
-    let id = ep["id"].as_str().unwrap();
+    let ep = s.endpoint(&key, orders_service(&receiver.url)).await;
+    let id = &ep.id;
     s.post("/api/v1/payment-requests", &key, payment("gone"))
         .await
         .expect(201);
@@ -475,9 +450,9 @@ async fn after_rotation_both_secrets_sign_and_test_events_and_resends_arrive() {
     let s = TestStack::start_with_webhooks(&[]).await;
     let (_, key) = s.merchant_with_key().await;
     let receiver = Receiver::start().await;
-    let ep = endpoint(&s, &key, &receiver.url, None).await;
-    let id = ep["id"].as_str().unwrap();
-    let old = ep["secret"].as_str().unwrap().to_owned();
+    let ep = s.endpoint(&key, orders_service(&receiver.url)).await;
+    let id = &ep.id;
+    let old = ep.secret.clone();
     let rotated = s
         .post(
             &format!("/api/v1/webhook-endpoints/{id}/rotate-secret"),
@@ -543,7 +518,7 @@ async fn an_event_committed_while_delivery_is_down_is_still_delivered() {
     .await;
     let (_, key) = s.merchant_with_key().await;
     let receiver = Receiver::start().await;
-    endpoint(&s, &key, &receiver.url, None).await;
+    s.endpoint(&key, orders_service(&receiver.url)).await;
     s.post("/api/v1/payment-requests", &key, payment("crash"))
         .await
         .expect(201);
@@ -563,11 +538,11 @@ async fn a_receiver_that_hangs_is_a_failed_attempt() {
     let (_, key) = s.merchant_with_key().await;
     let receiver = Receiver::start().await;
     receiver.answer(&[(0, "")]);
-    let ep = endpoint(&s, &key, &receiver.url, None).await;
+    let ep = s.endpoint(&key, orders_service(&receiver.url)).await;
     s.post("/api/v1/payment-requests", &key, payment("hang"))
         .await
         .expect(201);
-    let attempts = deliveries_of(&s, &key, ep["id"].as_str().unwrap(), 2).await;
+    let attempts = s.delivery_log(&key, &ep.id, 2).await.items().to_vec();
     assert_eq!(attempts[1]["outcome"], "retrying");
     assert_eq!(attempts[1]["error"], "no answer within 1 s");
     assert_eq!(attempts[1]["status_code"], json!(null));
@@ -580,8 +555,8 @@ async fn an_endpoint_failing_for_five_days_is_disabled() {
     let (_, key) = s.merchant_with_key().await;
     let receiver = Receiver::start().await;
     receiver.answer(&[(500, "")]);
-    let ep = endpoint(&s, &key, &receiver.url, None).await;
-    let id = ep["id"].as_str().unwrap();
+    let ep = s.endpoint(&key, orders_service(&receiver.url)).await;
+    let id = &ep.id;
     // Every attempt has failed since six days ago.
     let six_days_ago = payrail::domain::Timestamp::now().unix() - 6 * 24 * 3600;
     set_failing_since(&s, id, six_days_ago).await;
@@ -645,7 +620,11 @@ async fn a_target_that_turns_internal_after_registration_is_refused_at_connect_t
         )
         .await
         .expect(201);
-        let attempts = deliveries_of(&s, &key, endpoint.id.as_str(), 1).await;
+        let attempts = s
+            .delivery_log(&key, endpoint.id.as_str(), 1)
+            .await
+            .items()
+            .to_vec();
         let error = attempts[0]["error"].as_str().unwrap();
         assert!(
             error.contains("private") || error.contains("public"),
@@ -669,16 +648,10 @@ async fn failing_endpoints_do_not_delay_a_healthy_one() {
     failing.otherwise(500, Duration::from_millis(500));
     let hanging = Receiver::start().await;
     hanging.otherwise(0, Duration::ZERO);
-    let ep = endpoint(&s, &key, &healthy.url, None).await;
-    let secret = ep["secret"].as_str().unwrap();
-    let failing_id = endpoint(&s, &key, &failing.url, None).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let hanging_id = endpoint(&s, &key, &hanging.url, None).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let ep = s.endpoint(&key, orders_service(&healthy.url)).await;
+    let secret = &ep.secret;
+    let failing_id = s.endpoint(&key, orders_service(&failing.url)).await.id;
+    let hanging_id = s.endpoint(&key, orders_service(&hanging.url)).await.id;
     let now = payrail::domain::Timestamp::now().unix();
     for id in [&failing_id, &hanging_id] {
         set_failing_since(&s, id, now).await;
@@ -734,7 +707,7 @@ async fn failing_endpoints_do_not_delay_a_healthy_one() {
     // Meanwhile the failing endpoint is retried, with the same webhook-id, and logged.
     let mut retried = None;
     for _ in 0..100 {
-        let attempts = deliveries_of(&s, &key, &failing_id, 1).await;
+        let attempts = s.delivery_log(&key, &failing_id, 1).await.items().to_vec();
         retried = attempts.into_iter().find(|a| a["attempt"] == 2);
         if retried.is_some() {
             break;
