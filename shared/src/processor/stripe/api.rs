@@ -58,6 +58,9 @@ impl CreateRefund<'_> {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct PaymentIntent {
     pub id: String,
+    /// Always sent by Stripe; an event's object without one is read as `Unknown`, since the
+    /// event's type already says what happened.
+    #[serde(default)]
     pub status: PaymentIntentStatus,
     #[serde(default)]
     pub client_secret: Option<String>,
@@ -76,7 +79,7 @@ impl PaymentIntent {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentIntentStatus {
     RequiresPaymentMethod,
@@ -86,6 +89,7 @@ pub enum PaymentIntentStatus {
     RequiresCapture,
     Canceled,
     Succeeded,
+    #[default]
     #[serde(other)]
     Unknown,
 }

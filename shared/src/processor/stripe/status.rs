@@ -132,6 +132,8 @@ mod tests {
         let bare = pi(json!({"id": "pi_7", "status": "succeeded", "payment_method": "pm_7"}));
         assert_eq!(card_of(&bare), None);
         assert!(serde_json::from_value::<PaymentIntent>(json!({"status": "succeeded"})).is_err());
+        let bare = pi(json!({"id": "pi_8"}));
+        assert!(outcome_of(&bare, None).is_err());
     }
 
     #[test]
