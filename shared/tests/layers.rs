@@ -500,26 +500,7 @@ fn every_module_of_shared_has_a_layer_and_imports_only_its_own_or_lower_ones() {
             continue;
         }
         let (_, text) = &krate.modules[module];
-        let has_code = code_lines(text).iter().any(|l| {
-            let t = l
-                .trim_start()
-                .trim_start_matches("pub(crate) ")
-                .trim_start_matches("pub ");
-            [
-                "fn ",
-                "async fn ",
-                "struct ",
-                "enum ",
-                "impl",
-                "trait ",
-                "const ",
-                "static ",
-                "type ",
-                "macro_rules!",
-            ]
-            .iter()
-            .any(|k| t.starts_with(k))
-        });
+        let has_code = code_lines(text).iter().any(|l| declares(l));
         if has_code {
             problems.push(format!(
                 "{module} has no layer: add it to LAYERS in shared/tests/layers.rs (the \
@@ -543,6 +524,52 @@ fn every_module_of_shared_has_a_layer_and_imports_only_its_own_or_lower_ones() {
                     file.strip_prefix(&root).unwrap_or(file).display(),
                     NAMES[own],
                     NAMES[theirs],
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "\n{}\n", problems.join("\n"));
+}
+
+/// Whether a line of code declares something (rather than declaring a module or re-exporting).
+fn declares(line: &str) -> bool {
+    let t = line
+        .trim_start()
+        .trim_start_matches("pub(crate) ")
+        .trim_start_matches("pub ");
+    [
+        "fn ",
+        "async fn ",
+        "struct ",
+        "enum ",
+        "impl",
+        "trait ",
+        "const ",
+        "static ",
+        "type ",
+        "macro_rules!",
+    ]
+    .iter()
+    .any(|k| t.starts_with(k))
+}
+
+#[test]
+fn a_folders_mod_rs_only_declares_its_modules_and_reexports() {
+    let root = workspace();
+    let krate = Crate::read(&root.join("shared/src"));
+    let mut problems = Vec::new();
+    for (module, (file, text)) in &krate.modules {
+        if !file.ends_with("mod.rs") {
+            continue;
+        }
+        for (i, line) in code_lines(text).iter().enumerate() {
+            if declares(line) {
+                problems.push(format!(
+                    "{}:{}: {module}'s mod.rs declares `{}`: put it in a file of the folder \
+                     (a model file, service.rs, …) and re-export it",
+                    file.strip_prefix(&root).unwrap_or(file).display(),
+                    i + 1,
+                    line.trim()
                 ));
             }
         }

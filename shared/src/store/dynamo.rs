@@ -78,3 +78,60 @@ pub async fn transact(app: &App, items: Vec<TransactWriteItem>) -> Result<Transa
         },
     }
 }
+
+pub(crate) fn to_item<T: serde::Serialize>(
+    value: &T,
+) -> Result<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>, StoreError>
+{
+    serde_dynamo::to_item(value).map_err(|e| StoreError::Dynamo(format!("serialising item: {e}")))
+}
+
+pub(crate) fn from_item<T: serde::de::DeserializeOwned>(
+    item: std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>,
+) -> Result<T, StoreError> {
+    let key = item
+        .get("id")
+        .or_else(|| item.get("pk"))
+        .and_then(|v| v.as_s().ok())
+        .cloned()
+        .unwrap_or_default();
+    serde_dynamo::from_item(item).map_err(|e| StoreError::corrupt(key, e))
+}
+
+/// Reads one item by its key; strongly consistent reads see every write already acknowledged.
+pub(crate) async fn get_item<T: serde::de::DeserializeOwned>(
+    app: &App,
+    table: &str,
+    key: (&str, String),
+    consistent: bool,
+) -> Result<Option<T>, StoreError> {
+    let out = app
+        .dynamodb
+        .get_item()
+        .table_name(table)
+        .key(key.0, aws_sdk_dynamodb::types::AttributeValue::S(key.1))
+        .consistent_read(consistent)
+        .send()
+        .await
+        .map_err(classify)?;
+    out.item.map(from_item).transpose()
+}
+
+/// Writes one item, optionally only if `condition` holds (`attribute_not_exists(id)` for a
+/// new object: ids are random, so a clash is a bug, never an overwrite).
+pub(crate) async fn put_item(
+    app: &App,
+    table: &str,
+    item: std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>,
+    condition: Option<&str>,
+) -> Result<(), StoreError> {
+    app.dynamodb
+        .put_item()
+        .table_name(table)
+        .set_item(Some(item))
+        .set_condition_expression(condition.map(str::to_owned))
+        .send()
+        .await
+        .map_err(classify)?;
+    Ok(())
+}
