@@ -3,8 +3,9 @@
 use std::sync::Mutex;
 
 use crate::access_log::{AccessLog, AccessLogReceiver};
-use crate::cache::TtlCache;
+use crate::cache::{MinuteCounter, TtlCache};
 use crate::config::Settings;
+use crate::ids::KeyId;
 use crate::ids::MerchantId;
 use crate::metrics::AwsCalls;
 use crate::processor::config::ProcessorSecrets;
@@ -71,6 +72,16 @@ pub struct App {
     /// Each merchant's webhook signing master key.
     pub(crate) webhook_keys: TtlCache<MerchantId, [u8; 32]>,
     pub(crate) processor_secrets: TtlCache<MerchantId, ProcessorSecrets>,
+    /// Credentials refused this minute, by source address and by key id (see
+    /// [`crate::auth::identify`]).
+    pub(crate) failed_auth: FailedAuth,
+}
+
+/// Refused credentials, counted in memory so that throttling them costs no write.
+#[derive(Default)]
+pub(crate) struct FailedAuth {
+    pub by_source: MinuteCounter<String>,
+    pub by_key: MinuteCounter<KeyId>,
 }
 
 impl App {
@@ -114,6 +125,7 @@ impl App {
             admin_token: Default::default(),
             webhook_keys: Default::default(),
             processor_secrets: Default::default(),
+            failed_auth: Default::default(),
         }
     }
 

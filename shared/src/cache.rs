@@ -53,3 +53,66 @@ mod tests {
         }
     }
 }
+
+/// Counts events per key in fixed one-minute windows, in this process's memory: what a
+/// function can throttle without a write per event. Each instance counts on its own, so a
+/// limit holds per instance; entries of past windows are dropped as the map grows.
+pub struct MinuteCounter<K>(Mutex<HashMap<K, (i64, u32)>>);
+
+impl<K> Default for MinuteCounter<K> {
+    fn default() -> Self {
+        Self(Mutex::new(HashMap::new()))
+    }
+}
+
+/// Entries kept before those of past minutes are dropped.
+const COUNTER_ENTRIES: usize = 10_000;
+
+impl<K: Eq + Hash> MinuteCounter<K> {
+    /// Counts one event for `key` at `now` (unix seconds); answers the count in this minute.
+    pub fn count(&self, key: K, now: i64) -> u32 {
+        let minute = now.div_euclid(60);
+        let mut entries = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= COUNTER_ENTRIES {
+            entries.retain(|_, (m, _)| *m == minute);
+        }
+        let entry = entries.entry(key).or_insert((minute, 0));
+        if entry.0 != minute {
+            *entry = (minute, 0);
+        }
+        entry.1 = entry.1.saturating_add(1);
+        entry.1
+    }
+
+    /// The count for `key` in the minute of `now`.
+    pub fn current(&self, key: &K, now: i64) -> u32 {
+        let minute = now.div_euclid(60);
+        let entries = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .get(key)
+            .filter(|(m, _)| *m == minute)
+            .map_or(0, |(_, n)| *n)
+    }
+}
+
+#[cfg(test)]
+mod counter_tests {
+    use super::*;
+
+    #[test]
+    fn counts_start_again_each_minute_and_old_minutes_are_dropped() {
+        let c = MinuteCounter::<&str>::default();
+        assert_eq!(c.count("a", 120), 1);
+        assert_eq!(c.count("a", 179), 2);
+        assert_eq!(c.current(&"a", 179), 2);
+        assert_eq!(c.current(&"a", 180), 0);
+        assert_eq!(c.count("a", 180), 1);
+        assert_eq!(c.current(&"b", 180), 0);
+        let many = MinuteCounter::<u32>::default();
+        for k in 0..COUNTER_ENTRIES as u32 {
+            many.count(k, 0);
+        }
+        many.count(0, 60);
+        assert!(many.0.lock().unwrap().len() <= 1);
+    }
+}

@@ -168,3 +168,51 @@ async fn what_the_admin_token_does_for_a_merchant_is_recorded_with_the_merchant(
     assert_eq!(newest["target"], link.data()["id"]);
     assert_eq!(newest["request_id"], request_id(&link));
 }
+
+#[tokio::test]
+async fn an_admin_change_refused_for_its_size_is_recorded_in_every_function() {
+    let s = TestStack::start().await;
+    let (merchant, _) = s.merchant_with_key().await;
+    let too_big = json!({"name": "x".repeat(70 * 1024)});
+    let routes = [
+        ("/api/v1/merchants".to_owned(), "POST /api/v1/merchants"),
+        (
+            format!("/api/v1/keys?merchant_id={merchant}"),
+            "POST /api/v1/keys",
+        ),
+        (
+            format!("/api/v1/webhook-endpoints?merchant_id={merchant}"),
+            "POST /api/v1/webhook-endpoints",
+        ),
+        (
+            format!("/api/v1/payment-links?merchant_id={merchant}"),
+            "POST /api/v1/payment-links",
+        ),
+    ];
+    let mut ids = Vec::new();
+    for (path, _) in &routes {
+        let res = s.post(path, s.admin(), too_big.clone()).await;
+        res.expect_code(413, "payload_too_large");
+        ids.push(request_id(&res));
+    }
+    // Entries are written just after each answer: wait until every one is in.
+    let mut log = Vec::new();
+    for _ in 0..100 {
+        log = audit_log(&s, 0).await;
+        if ids
+            .iter()
+            .all(|id| log.iter().any(|e| e["request_id"] == json!(id)))
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for ((_, action), id) in routes.iter().zip(&ids) {
+        let entry = log
+            .iter()
+            .find(|e| e["request_id"] == json!(id))
+            .unwrap_or_else(|| panic!("{action} refused for its size is not in the audit log"));
+        assert_eq!(entry["action"], json!(action));
+        assert_eq!(entry["status"], 413);
+    }
+}

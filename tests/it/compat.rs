@@ -84,6 +84,14 @@ async fn compatibility_route_answers_errors_in_its_own_shape() {
     res.expect(401);
     assert_eq!(res.body["status"], json!(false));
 
+    // The admin token is answered exactly as a key that is not one: the route never tells
+    // that a token is the operator's.
+    let mut body = payment("x");
+    body["api_key"] = json!(s.admin());
+    let admin = compat(body).await;
+    admin.expect(401);
+    assert_eq!(admin.body, res.body);
+
     let listed = s.get("/api/v1/transactions", &key).await;
     assert_eq!(listed.data()["items"], json!([]));
 }

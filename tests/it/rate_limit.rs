@@ -112,3 +112,75 @@ async fn wrong_secrets_do_not_use_up_a_keys_limit() {
         .await
         .expect_error(429, None);
 }
+
+/// Refused credentials are throttled per source and per key id, and once throttled they cost
+/// no DynamoDB write; the right key still gets in.
+#[tokio::test]
+async fn failed_credentials_are_throttled_without_a_write_each() {
+    let s = TestStack::start().await;
+    let (_, key) = s.merchant_with_key().await;
+    let key_id = key
+        .split('.')
+        .next()
+        .unwrap()
+        .trim_start_matches("prl_")
+        .to_owned();
+    let wrong_secret = format!("prl_{key_id}.{}", "A".repeat(43));
+    // What authenticating calls: the key's conditional write, a read of the key, the admin
+    // token's secret. (The stack's own schedules make other calls meanwhile.)
+    let auth_calls = || {
+        let calls = s.running.app.aws_calls.snapshot();
+        [".UpdateItem", ".GetItem", ".GetSecretValue"]
+            .iter()
+            .map(|op| {
+                calls
+                    .iter()
+                    .filter(|(k, _)| k.ends_with(op))
+                    .map(|(_, n)| n)
+                    .sum::<u64>()
+            })
+            .collect::<Vec<_>>()
+    };
+    let writes = || auth_calls()[0];
+
+    // Wrong secrets for one key id: 401 at first, then 429 checked by a read, never a write.
+    let mut statuses = Vec::new();
+    for _ in 0..payrail::auth::FAILURES_PER_KEY {
+        statuses.push(s.get("/api/v1/transactions", &wrong_secret).await.status);
+    }
+    assert!(statuses.iter().all(|st| *st == 401), "{statuses:?}");
+    let before = writes();
+    for _ in 0..5 {
+        s.get("/api/v1/transactions", &wrong_secret)
+            .await
+            .expect_code(429, "rate_limited");
+    }
+    assert_eq!(
+        writes(),
+        before,
+        "a throttled wrong secret wrote to DynamoDB"
+    );
+    // The key's own holder is not locked out by someone guessing its secret.
+    s.get("/api/v1/transactions", &key).await.expect(200);
+
+    // Many unknown credentials from one source: 429 without any AWS call once over the limit.
+    for i in 0.. {
+        let bogus = format!("prl_key_01jd{:022}.{}", i, "B".repeat(43));
+        let res = s.get("/api/v1/transactions", &bogus).await;
+        if res.status == 429 {
+            break;
+        }
+        res.expect_code(401, "credential_invalid");
+        assert!(
+            i < 2 * payrail::auth::FAILURES_PER_SOURCE,
+            "never throttled"
+        );
+    }
+    let calls = auth_calls();
+    for _ in 0..20 {
+        s.get("/api/v1/transactions", "not-a-credential")
+            .await
+            .expect_code(429, "rate_limited");
+    }
+    assert_eq!(auth_calls(), calls);
+}

@@ -625,3 +625,36 @@ async fn a_customer_pays_with_3d_secure_on_the_stripe_page_in_a_real_browser() {
     browser.close().await;
     panic!("the 3-D Secure payment was not settled");
 }
+
+#[tokio::test]
+async fn a_signature_time_at_the_edges_of_an_integer_is_refused_not_a_crash() {
+    let s = TestStack::start().await;
+    let (merchant, key, _, _, whsec) = stripe_merchant(&s).await;
+    let paid = s.payment_id(&key, payment("hook-edges")).await;
+    let now = payrail::domain::Timestamp::now().unix();
+    let (body, _) = stripe_event("payment_intent.succeeded", "pi_e", &paid, &whsec, now);
+    for t in [
+        i64::MIN.to_string(),
+        i64::MAX.to_string(),
+        (i64::MIN + 1).to_string(),
+        "-1".to_owned(),
+        "0".to_owned(),
+        "99999999999999999999".to_owned(),
+    ] {
+        let header = format!("t={t},v1={}", "0".repeat(64));
+        post_hook(&s, &merchant, &body, &header)
+            .await
+            .expect_error(400, None);
+    }
+    // Signed at the far edges of time with the right secret: still refused as too old or new.
+    for t in [i64::MIN, i64::MAX] {
+        let header = format!(
+            "t={t},v1={}",
+            stripe_signature::sign(&whsec, t, body.as_bytes())
+        );
+        post_hook(&s, &merchant, &body, &header)
+            .await
+            .expect_error(400, None);
+    }
+    assert_eq!(txn(&s, &key, &paid).await["status"], "pending");
+}

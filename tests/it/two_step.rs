@@ -2,6 +2,8 @@
 //! then need a current code (and a server's API calls that do not), single-use codes, the
 //! per-merchant limit on wrong ones, turning it off, and where the secret is kept.
 
+use std::time::Duration;
+
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine;
 use payrail_tests::authenticator::{STEP, code, code_at, ensure_step_has, now};
@@ -606,4 +608,181 @@ async fn the_second_step_costs_a_server_nothing_and_the_hub_a_few_calls() {
         .into(),
         "a recovery code needs no secret; server alone: {server_off:?}"
     );
+}
+
+/// Every Hub change that could redirect notifications or mint a credential needs the code
+/// once two-step is on; a server's own API key is not asked for one.
+#[tokio::test]
+async fn the_hub_needs_a_code_for_every_change_that_mints_a_credential_or_redirects_events() {
+    let s = TestStack::start_with_webhooks(&[]).await;
+    let receiver = Receiver::start().await;
+    let (_, key) = s.merchant_with_key().await;
+    let ep = s.endpoint(&key, &receiver.url).await.id;
+    let other = s
+        .post(
+            "/api/v1/keys",
+            &key,
+            json!({"label": "other", "scope": "full"}),
+        )
+        .await;
+    other.expect(201);
+    let other_id = other.data()["id"].as_str().unwrap().to_owned();
+    let (_, recovery) = enrol(&s, &key).await;
+
+    let keys_before = s.get("/api/v1/keys", &key).await.data()["items"].clone();
+    let guarded = [
+        (
+            Method::POST,
+            "/api/v1/keys".to_owned(),
+            Some(json!({"label": "minted", "scope": "full"})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/keys/{other_id}/rotate"),
+            None,
+        ),
+        (Method::DELETE, format!("/api/v1/keys/{other_id}"), None),
+        (
+            Method::GET,
+            format!("/api/v1/webhook-endpoints/{ep}/secret"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/webhook-endpoints/{ep}/rotate-secret"),
+            None,
+        ),
+        (
+            Method::POST,
+            "/api/v1/webhook-endpoints".to_owned(),
+            Some(json!({"url": format!("{}/elsewhere", receiver.url)})),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/webhook-endpoints/{ep}"),
+            Some(json!({"url": format!("{}/elsewhere", receiver.url)})),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/webhook-endpoints/{ep}"),
+            None,
+        ),
+        (
+            Method::PUT,
+            "/api/v1/processor".to_owned(),
+            Some(json!({"type": "sandbox"})),
+        ),
+        (Method::DELETE, "/api/v1/two-step".to_owned(), None),
+    ];
+    for (method, path, body) in &guarded {
+        let res = hub(&s, method.clone(), path, &key, None, body.clone()).await;
+        res.expect_code(403, "two_step_required");
+    }
+    // Nothing changed: no key minted, rotated or revoked; the endpoint as it was.
+    assert_eq!(
+        s.get("/api/v1/keys", &key).await.data()["items"],
+        keys_before
+    );
+    let endpoint = s
+        .get(&format!("/api/v1/webhook-endpoints/{ep}"), &key)
+        .await;
+    endpoint.expect(200);
+    assert_eq!(endpoint.data()["url"], json!(receiver.url));
+    assert_eq!(s.get("/api/v1/two-step", &key).await.data()["status"], "on");
+
+    // With a code (here a recovery code), the Hub's change goes through.
+    let minted = hub(
+        &s,
+        Method::POST,
+        "/api/v1/keys",
+        &key,
+        Some(&recovery[0]),
+        Some(json!({"label": "minted", "scope": "full"})),
+    )
+    .await;
+    minted.expect(201);
+    let secret = hub(
+        &s,
+        Method::GET,
+        &format!("/api/v1/webhook-endpoints/{ep}/secret"),
+        &key,
+        Some(&recovery[1]),
+        None,
+    )
+    .await;
+    secret.expect(200);
+    assert!(
+        secret.data()["secret"]
+            .as_str()
+            .unwrap()
+            .starts_with("whsec_")
+    );
+
+    // A server's API key is a server-side credential: no code is asked of it.
+    s.post(
+        "/api/v1/keys",
+        &key,
+        json!({"label": "server", "scope": "full"}),
+    )
+    .await
+    .expect(201);
+    s.get(&format!("/api/v1/webhook-endpoints/{ep}/secret"), &key)
+        .await
+        .expect(200);
+}
+
+/// Ten confirmations of the same right code at once: it turns two-step on, no attempt counts
+/// as a wrong code, and the merchant is not locked out afterwards.
+#[tokio::test]
+async fn concurrent_confirms_of_the_same_right_code_do_not_lock_the_merchant_out() {
+    let s = TestStack::start().await;
+    let (_, key) = s.merchant_with_key().await;
+    let (secret, _) = start(&s, &key).await;
+    ensure_step_has(10).await;
+    let right = code(&secret);
+    let answers = futures_util::future::join_all(
+        (0..10).map(|_| s.post("/api/v1/two-step/confirm", &key, json!({"code": right}))),
+    )
+    .await;
+    let on = answers.iter().filter(|a| a.status == 200).count();
+    assert!(
+        on >= 1,
+        "{:?}",
+        answers.iter().map(|a| &a.body).collect::<Vec<_>>()
+    );
+    for a in &answers {
+        assert!(
+            a.status == 200 || a.status == 429,
+            "a right code was answered {}: {}",
+            a.status,
+            a.body
+        );
+        if a.status == 200 {
+            assert_eq!(a.data()["status"], "on");
+        }
+    }
+    // Not locked out: a wrong code now is a wrong code (403), not a lockout (429), and the
+    // next right code works.
+    let wrong = hub(
+        &s,
+        Method::DELETE,
+        "/api/v1/two-step",
+        &key,
+        Some(&wrong_code(&secret)),
+        None,
+    )
+    .await;
+    wrong.expect_code(403, "two_step_code_invalid");
+    tokio::time::sleep(Duration::from_secs(STEP - now() % STEP) + Duration::from_millis(300)).await;
+    let off = hub(
+        &s,
+        Method::DELETE,
+        "/api/v1/two-step",
+        &key,
+        Some(&code(&secret)),
+        None,
+    )
+    .await;
+    off.expect(200);
+    assert_eq!(off.data()["status"], "off");
 }

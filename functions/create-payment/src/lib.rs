@@ -2,7 +2,7 @@
 //! integrations written against that older gateway style.
 
 use lambda_http::{Body, Request, Response};
-use payrail::auth::MerchantCaller;
+use payrail::auth::{MerchantCaller, Principal};
 use payrail::domain::Timestamp;
 use payrail::error::ErrorCode;
 use payrail::http::{Reply, RequestCtx, render_compat, render_envelope};
@@ -28,8 +28,9 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 }
 
 async fn create(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
-    ctx.body()?;
+    // Who is asking first, so that a refused body (413) is in the access and audit logs.
     let principal = ctx.authenticate(app).await?;
+    ctx.body()?;
     let caller = principal.merchant()?;
     let body = ctx.json_object()?;
     let created = create_core(app, ctx, caller, &body, |_| Ok(())).await?;
@@ -68,7 +69,14 @@ async fn compat(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
             Ok(())
         }
     };
-    let caller = principal.merchant()?;
+    // This route takes merchants' keys only; the admin token is answered as any key that is not
+    // one, so the route never tells that a token is the operator's.
+    let Principal::Merchant(caller) = &principal else {
+        return Err(ApiError::Unauthorized(
+            ErrorCode::CredentialInvalid,
+            "invalid API key".into(),
+        ));
+    };
     let created = create_core(app, ctx, caller, &body, at_least).await?;
     let txn = &created.transaction;
     let data = json!({"transaction_id": txn.id, "url": txn.url});

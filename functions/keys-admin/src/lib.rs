@@ -13,8 +13,9 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 }
 
 async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
-    ctx.body()?;
+    // Who is asking first, so that a refused body (413) is in the access and audit logs.
     let principal = ctx.authenticate(app).await?;
+    ctx.body()?;
     let id = ctx.path_param("id").unwrap_or_default();
     match ctx.route.as_str() {
         "POST /api/v1/merchants" => {
@@ -51,7 +52,8 @@ async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
             Ok(Reply::ok(merchant.to_json(), "merchant updated"))
         }
         "POST /api/v1/keys" => {
-            let (key, token) = keys::create(app, &principal, &ctx.json_object()?).await?;
+            let (key, token) =
+                keys::create(app, &principal, &ctx.json_object()?, &ctx.hub_check()).await?;
             Ok(Reply::created(
                 with_whole_key(key.to_json(), token),
                 "API key created; store it now, it will not be shown again",
@@ -68,11 +70,11 @@ async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
             Ok(Reply::ok(page.to_json(keys::ApiKey::to_json), "API keys"))
         }
         "DELETE /api/v1/keys/{id}" => {
-            let key = keys::revoke(app, &principal, id).await?;
+            let key = keys::revoke(app, &principal, id, &ctx.hub_check()).await?;
             Ok(Reply::ok(key.to_json(), "API key revoked"))
         }
         "POST /api/v1/keys/{id}/rotate" => {
-            let (key, token) = keys::rotate(app, &principal, id).await?;
+            let (key, token) = keys::rotate(app, &principal, id, &ctx.hub_check()).await?;
             Ok(Reply::created(
                 with_whole_key(key.to_json(), token),
                 "API key rotated; the old key is revoked. Store the new one now, it will not be shown again",

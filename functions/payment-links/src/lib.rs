@@ -23,8 +23,9 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 }
 
 async fn api(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
-    ctx.body()?;
+    // Who is asking first, so that a refused body (413) is in the access and audit logs.
     let principal = ctx.authenticate(app).await?;
+    ctx.body()?;
     let caller = &auth::merchant_caller(app, &principal, ctx.query("merchant_id")).await?;
     let id = ctx.path_param("id").unwrap_or_default();
     match ctx.route.as_str() {

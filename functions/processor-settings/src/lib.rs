@@ -15,8 +15,9 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 }
 
 async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
-    ctx.body()?;
+    // Who is asking first, so that a refused body (413) is in the access and audit logs.
     let principal = ctx.authenticate(app).await?;
+    ctx.body()?;
     let caller = auth::merchant_caller(app, &principal, ctx.query("merchant_id")).await?;
     match ctx.route.as_str() {
         "GET /api/v1/processor" => Ok(Reply::ok(
@@ -26,7 +27,7 @@ async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
         "PUT /api/v1/processor" => {
             let body = ctx.json_object()?;
             Ok(Reply::ok(
-                settings::put(app, &caller.merchant_id, &body).await?,
+                settings::put(app, &caller.merchant_id, &body, &ctx.hub_check()).await?,
                 "payment processor connected",
             ))
         }

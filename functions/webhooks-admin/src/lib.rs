@@ -14,8 +14,9 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 }
 
 async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
-    ctx.body()?;
+    // Who is asking first, so that a refused body (413) is in the access and audit logs.
     let principal = ctx.authenticate(app).await?;
+    ctx.body()?;
     // The operator's routes (the route table admits only the admin token to them).
     match ctx.route.as_str() {
         "GET /api/v1/dead-letters" => {
@@ -60,7 +61,7 @@ async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
             "webhook endpoint deleted",
         )),
         "GET /api/v1/webhook-endpoints/{id}/secret" => Ok(Reply::ok(
-            service::reveal_secret(app, caller, id).await?,
+            service::reveal_secret(app, caller, id, hub).await?,
             "signing secret",
         )),
         "POST /api/v1/webhook-endpoints/{id}/rotate-secret" => Ok(Reply::ok(

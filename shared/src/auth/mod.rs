@@ -8,4 +8,6 @@ mod service;
 
 pub use permissions::{Level, Permission, Permissions, Resource};
 pub use principal::{MerchantCaller, Principal};
-pub use service::{Identity, check_route, identify, merchant_caller};
+pub use service::{
+    FAILURES_PER_KEY, FAILURES_PER_SOURCE, Identity, check_route, identify, merchant_caller,
+};

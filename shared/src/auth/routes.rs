@@ -68,11 +68,12 @@ const fn write(route: &'static str, resource: Resource) -> Route {
     }
 }
 
-/// A webhook-endpoint change guarded by the second factor in the Hub.
-const fn guarded(route: &'static str) -> Route {
+/// A change that could redirect notifications or money, or mint a credential that could:
+/// guarded by the second factor in the Hub.
+const fn guarded(route: &'static str, resource: Resource) -> Route {
     Route {
         hub_two_step: true,
-        ..write(route, Resource::Webhooks)
+        ..write(route, resource)
     }
 }
 
@@ -86,14 +87,17 @@ pub const ROUTES: &[Route] = &[
     write("POST /api/v1/transactions/{id}/cancel", Payments),
     read("GET /api/v1/transactions/{id}/refunds", Refunds),
     write("POST /api/v1/transactions/{id}/refunds", Refunds),
-    guarded("POST /api/v1/webhook-endpoints"),
+    guarded("POST /api/v1/webhook-endpoints", Webhooks),
     read("GET /api/v1/webhook-endpoints", Webhooks),
     read("GET /api/v1/webhook-endpoints/{id}", Webhooks),
-    guarded("PATCH /api/v1/webhook-endpoints/{id}"),
-    guarded("DELETE /api/v1/webhook-endpoints/{id}"),
+    guarded("PATCH /api/v1/webhook-endpoints/{id}", Webhooks),
+    guarded("DELETE /api/v1/webhook-endpoints/{id}", Webhooks),
     // Revealing a signing secret hands out a credential: it needs write.
-    write("GET /api/v1/webhook-endpoints/{id}/secret", Webhooks),
-    guarded("POST /api/v1/webhook-endpoints/{id}/rotate-secret"),
+    guarded("GET /api/v1/webhook-endpoints/{id}/secret", Webhooks),
+    guarded(
+        "POST /api/v1/webhook-endpoints/{id}/rotate-secret",
+        Webhooks,
+    ),
     write("POST /api/v1/webhook-endpoints/{id}/test", Webhooks),
     read("GET /api/v1/webhook-endpoints/{id}/deliveries", Webhooks),
     write("POST /api/v1/webhook-endpoints/{id}/recover", Webhooks),
@@ -102,22 +106,22 @@ pub const ROUTES: &[Route] = &[
     write("POST /api/v1/events/{id}/resend", Events),
     read("GET /api/v1/logs", Logs),
     read("GET /api/v1/keys", Keys),
-    write("POST /api/v1/keys", Keys),
-    write("DELETE /api/v1/keys/{id}", Keys),
-    write("POST /api/v1/keys/{id}/rotate", Keys),
+    guarded("POST /api/v1/keys", Keys),
+    guarded("DELETE /api/v1/keys/{id}", Keys),
+    guarded("POST /api/v1/keys/{id}/rotate", Keys),
     any("GET /api/v1/keys/current"),
     // The Hub must know whether to ask for a code, whatever else the key may do.
     any("GET /api/v1/two-step"),
     write("POST /api/v1/two-step", Keys),
     write("POST /api/v1/two-step/confirm", Keys),
-    write("DELETE /api/v1/two-step", Keys),
+    guarded("DELETE /api/v1/two-step", Keys),
     // Payment links start payments: they are part of payments.
     write("POST /api/v1/payment-links", Payments),
     read("GET /api/v1/payment-links", Payments),
     read("GET /api/v1/payment-links/{id}", Payments),
     write("PATCH /api/v1/payment-links/{id}", Payments),
     read("GET /api/v1/processor", Processor),
-    write("PUT /api/v1/processor", Processor),
+    guarded("PUT /api/v1/processor", Processor),
     admin("POST /api/v1/merchants"),
     admin("GET /api/v1/merchants"),
     admin("GET /api/v1/merchants/{id}"),
@@ -146,6 +150,7 @@ pub fn find(route: &str) -> Option<&'static Route> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::permissions::Level;
 
     #[test]
     fn each_route_is_listed_once() {
@@ -156,11 +161,33 @@ mod tests {
     }
 
     #[test]
-    fn only_webhook_endpoint_changes_are_guarded_in_the_hub() {
+    fn every_change_that_mints_a_credential_or_redirects_is_guarded_in_the_hub() {
+        let guarded: Vec<&str> = ROUTES
+            .iter()
+            .filter(|r| r.hub_two_step)
+            .map(|r| r.route)
+            .collect();
+        assert_eq!(
+            guarded,
+            [
+                "POST /api/v1/webhook-endpoints",
+                "PATCH /api/v1/webhook-endpoints/{id}",
+                "DELETE /api/v1/webhook-endpoints/{id}",
+                "GET /api/v1/webhook-endpoints/{id}/secret",
+                "POST /api/v1/webhook-endpoints/{id}/rotate-secret",
+                "POST /api/v1/keys",
+                "DELETE /api/v1/keys/{id}",
+                "POST /api/v1/keys/{id}/rotate",
+                "DELETE /api/v1/two-step",
+                "PUT /api/v1/processor",
+            ]
+        );
         for r in ROUTES.iter().filter(|r| r.hub_two_step) {
-            assert!(r.route.contains("/webhook-endpoints"), "{}", r.route);
-            assert_eq!(r.rule, Rule::Needs(Permission::write(Resource::Webhooks)));
+            assert!(
+                matches!(r.rule, Rule::Needs(p) if p.level == Level::Write),
+                "{}",
+                r.route
+            );
         }
-        assert_eq!(ROUTES.iter().filter(|r| r.hub_two_step).count(), 4);
     }
 }

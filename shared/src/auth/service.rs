@@ -8,6 +8,7 @@ use super::routes::{self, Rule};
 use crate::App;
 use crate::domain::Timestamp;
 use crate::error::{ApiError, ErrorCode};
+use crate::ids::KeyId;
 use crate::keys::key::RateWindow;
 use crate::store::{self, keys::AuthOutcome};
 
@@ -68,45 +69,90 @@ pub fn check_route(route: &str, principal: &Principal) -> Result<(), ApiError> {
     }
 }
 
-/// Who `token` is.
+/// Refused credentials one source address may present a minute (per instance) before it is
+/// answered 429 without any AWS call.
+pub const FAILURES_PER_SOURCE: u32 = 20;
+/// Refused secrets for one key id a minute (per instance) before further attempts with it are
+/// checked by a read, never a write, and a wrong one is answered 429.
+pub const FAILURES_PER_KEY: u32 = 10;
+
+fn throttled(now: Timestamp) -> ApiError {
+    ApiError::RateLimited {
+        retry_after: (60 - now.unix().rem_euclid(60)).max(1) as u64,
+    }
+}
+
+/// Who `token` is, presented from `source` (the client's address, when known).
 ///
 /// A key is checked, counted against its merchant's per-minute limit and stamped
 /// `last_used_at` in one conditional DynamoDB write, read strongly consistent, so a revoked key
 /// fails on the very next request from any instance.
-pub async fn identify(app: &App, token: &str) -> Result<Identity, ApiError> {
-    if token.starts_with(api_key::TOKEN_PREFIX) {
-        let (key_id, secret) = api_key::parse(token).ok_or_else(|| {
-            ApiError::Unauthorized(ErrorCode::CredentialInvalid, "malformed API key".into())
-        })?;
-        let hash = api_key::hash(secret);
-        let outcome = store::keys::authenticate(app, &key_id, &hash, Timestamp::now()).await?;
-        return match outcome {
-            AuthOutcome::Allowed(key, window) => Ok(Identity::Key(
-                MerchantCaller {
-                    merchant_id: key.merchant_id,
-                    permissions: key.scope.permissions(),
-                    key_id: Some(key.id),
-                },
-                window,
+///
+/// Refused credentials are counted in memory per source and per key id, so guessing costs no
+/// write once it is throttled: a source over [`FAILURES_PER_SOURCE`] is answered 429 at once; a
+/// key id over [`FAILURES_PER_KEY`] is checked by a read first, so its right secret still gets
+/// in while wrong ones are answered 429.
+pub async fn identify(app: &App, token: &str, source: Option<&str>) -> Result<Identity, ApiError> {
+    let now = Timestamp::now();
+    let failures = &app.failed_auth;
+    if let Some(source) = source
+        && failures.by_source.current(&source.to_owned(), now.unix()) >= FAILURES_PER_SOURCE
+    {
+        return Err(throttled(now));
+    }
+    let refused = |key: Option<&KeyId>, err: ApiError| {
+        if let Some(source) = source {
+            failures.by_source.count(source.to_owned(), now.unix());
+        }
+        if let Some(key) = key {
+            failures.by_key.count(key.clone(), now.unix());
+        }
+        err
+    };
+    if !token.starts_with(api_key::TOKEN_PREFIX) {
+        return match store::admin_token::verify(app, token).await? {
+            true => Ok(Identity::Admin),
+            false => Err(refused(
+                None,
+                ApiError::Unauthorized(ErrorCode::CredentialInvalid, "invalid credential".into()),
             )),
-            AuthOutcome::Invalid => Err(ApiError::Unauthorized(
-                ErrorCode::CredentialInvalid,
-                "invalid API key".into(),
-            )),
-            AuthOutcome::Revoked => Err(ApiError::Unauthorized(
-                ErrorCode::ApiKeyRevoked,
-                "this API key has been revoked".into(),
-            )),
-            AuthOutcome::MerchantInactive => Err(ApiError::MerchantInactive),
-            AuthOutcome::Limited(window) => Ok(Identity::Limited(window)),
         };
     }
-    if store::admin_token::verify(app, token).await? {
-        Ok(Identity::Admin)
-    } else {
-        Err(ApiError::Unauthorized(
-            ErrorCode::CredentialInvalid,
-            "invalid credential".into(),
-        ))
+    let Some((key_id, secret)) = api_key::parse(token) else {
+        return Err(refused(
+            None,
+            ApiError::Unauthorized(ErrorCode::CredentialInvalid, "malformed API key".into()),
+        ));
+    };
+    let hash = api_key::hash(secret);
+    if failures.by_key.current(&key_id, now.unix()) >= FAILURES_PER_KEY {
+        let known = store::keys::get(app, &key_id).await?;
+        if !known.is_some_and(|k| api_key::hashes_match(&hash, &k.secret_hash)) {
+            return Err(refused(Some(&key_id), throttled(now)));
+        }
+    }
+    let outcome = store::keys::authenticate(app, &key_id, &hash, now).await?;
+    match outcome {
+        AuthOutcome::Allowed(key, window) => Ok(Identity::Key(
+            MerchantCaller {
+                merchant_id: key.merchant_id,
+                permissions: key.scope.permissions(),
+                key_id: Some(key.id),
+            },
+            window,
+        )),
+        AuthOutcome::Invalid => Err(refused(
+            Some(&key_id),
+            ApiError::Unauthorized(ErrorCode::CredentialInvalid, "invalid API key".into()),
+        )),
+        AuthOutcome::Revoked => Err(refused(
+            Some(&key_id),
+            ApiError::Unauthorized(
+                ErrorCode::ApiKeyRevoked,
+                "this API key has been revoked".into(),
+            ),
+        )),
+        AuthOutcome::MerchantInactive => Err(ApiError::MerchantInactive),
+        AuthOutcome::Limited(window) => Ok(Identity::Limited(window)),
     }
 }

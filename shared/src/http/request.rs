@@ -46,18 +46,21 @@ pub struct RequestCtx {
     admin: OnceLock<()>,
     /// The domain API Gateway received the request on (`requestContext.domainName`).
     gateway_domain: Option<String>,
+    /// The client's address, as API Gateway saw it (`requestContext.http.sourceIp`).
+    pub source_ip: Option<String>,
 }
 
 impl RequestCtx {
     pub fn new(req: Request) -> Self {
         let started = Instant::now();
-        let (route, request_id, gateway_domain) = match req.request_context_ref() {
+        let (route, request_id, gateway_domain, source_ip) = match req.request_context_ref() {
             Some(RequestContext::ApiGatewayV2(ctx)) => (
                 ctx.route_key.clone(),
                 ctx.request_id.clone(),
                 ctx.domain_name.clone(),
+                ctx.http.source_ip.clone(),
             ),
-            _ => (None, None, None),
+            _ => (None, None, None, None),
         };
         let query = req.query_string_parameters();
         let path_params = req.path_parameters();
@@ -87,6 +90,7 @@ impl RequestCtx {
             rate: OnceLock::new(),
             admin: OnceLock::new(),
             gateway_domain: gateway_domain.filter(|d| !d.is_empty()),
+            source_ip,
         }
     }
 
@@ -208,7 +212,7 @@ impl RequestCtx {
     /// request's route. The outcome is noted here, which adds the `X-RateLimit-*` headers and
     /// the access-log entry to the response.
     pub async fn authenticate_token(&self, app: &App, token: &str) -> Result<Principal, ApiError> {
-        let principal = match auth::identify(app, token).await? {
+        let principal = match auth::identify(app, token, self.source_ip.as_deref()).await? {
             Identity::Key(caller, window) => {
                 self.note_caller(caller.clone(), window);
                 Principal::Merchant(caller)

@@ -10,6 +10,7 @@ use crate::input::{JsonObject, ListParams};
 use crate::merchants::Merchant;
 use crate::store::{self, listing::ListPage};
 use crate::tenant::{Tenant, find};
+use crate::two_step::HubCheck;
 
 /// The merchant a request is about: the caller's own key's, or for the admin token the existing
 /// merchant named by `merchant_id` (422 without one).
@@ -112,11 +113,13 @@ fn parse_scope(body: &JsonObject, errors: &mut FieldErrorsBuilder) -> Option<Key
     }
 }
 
-/// Creates a key and returns it with the whole key, which is never available again.
+/// Creates a key and returns it with the whole key, which is never available again. `hub` is
+/// the Developer Hub's second step, passed once the request is otherwise valid.
 pub async fn create(
     app: &App,
     principal: &Principal,
     body: &JsonObject,
+    hub: &HubCheck,
 ) -> Result<(ApiKey, String), ApiError> {
     let mut errors = FieldErrorsBuilder::default();
     let label = match body.string("label") {
@@ -147,6 +150,7 @@ pub async fn create(
     may_manage(principal, &scope)?;
     let merchant_id = merchant_in_scope(app, principal, merchant_id.as_deref()).await?;
     let merchant = merchant_for(app, &merchant_id).await?;
+    hub.pass(app, &merchant.id).await?;
     let (key, token) = ApiKey::issue(merchant.id.clone(), label.into_string(), scope);
     store::keys::put(app, &key, &merchant).await?;
     Ok((key, token))
@@ -170,11 +174,17 @@ pub async fn list(
 }
 
 /// Revokes a key; the very next request with it is 401. Revoking twice answers the same key.
-pub async fn revoke(app: &App, principal: &Principal, raw_id: &str) -> Result<ApiKey, ApiError> {
+pub async fn revoke(
+    app: &App,
+    principal: &Principal,
+    raw_id: &str,
+    hub: &HubCheck,
+) -> Result<ApiKey, ApiError> {
     let key = managed_key(app, principal, raw_id).await?;
     if key.status == KeyStatus::Revoked {
         return Ok(key);
     }
+    hub.pass(app, &key.merchant_id).await?;
     Ok(store::keys::revoke(app, &key.id, Timestamp::now()).await?)
 }
 
@@ -184,6 +194,7 @@ pub async fn rotate(
     app: &App,
     principal: &Principal,
     raw_id: &str,
+    hub: &HubCheck,
 ) -> Result<(ApiKey, String), ApiError> {
     let old = managed_key(app, principal, raw_id).await?;
     if old.status == KeyStatus::Revoked {
@@ -193,6 +204,7 @@ pub async fn rotate(
         ));
     }
     let merchant = merchant_for(app, &old.merchant_id).await?;
+    hub.pass(app, &merchant.id).await?;
     let (key, token) = ApiKey::issue(old.merchant_id.clone(), old.label.clone(), old.scope);
     match store::keys::rotate(app, &old.id, &key, &merchant, Timestamp::now()).await {
         Ok(()) => Ok((key, token)),

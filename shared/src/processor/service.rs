@@ -12,6 +12,7 @@ use crate::input::JsonObject;
 use crate::payments::ProcessorKind;
 use crate::processor::stripe::{self, Stripe, credentials::Credentials};
 use crate::processor::{Processor, ProcessorError};
+use crate::two_step::HubCheck;
 
 /// `GET /processor` for the merchant.
 pub async fn get(app: &App, merchant: &MerchantId) -> Result<Value, ApiError> {
@@ -68,8 +69,15 @@ fn parse(body: &JsonObject, allow_sandbox: bool) -> Result<Requested, ApiError> 
 
 /// Connects the merchant's processor. A Stripe key is checked with Stripe once (a bad key is
 /// 422 on `secret_key`) before anything is stored.
-pub async fn put(app: &App, merchant: &MerchantId, body: &JsonObject) -> Result<Value, ApiError> {
+pub async fn put(
+    app: &App,
+    merchant: &MerchantId,
+    body: &JsonObject,
+    hub: &HubCheck,
+) -> Result<Value, ApiError> {
     let requested = parse(body, app.settings.allow_sandbox)?;
+    // Where the money goes is changed only with the Hub's second step.
+    hub.pass(app, merchant).await?;
     let now = Timestamp::now();
     let config = match requested {
         Requested::Sandbox => ProcessorConfig {

@@ -208,7 +208,8 @@ pub async fn count_attempt(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Used {
     Accepted,
-    /// The code's step was already used (or a later one), or the recovery code is spent.
+    /// The code's step was already used (or a later one), or the recovery code is spent; its
+    /// attempt was given back, since a right code used twice is no guess.
     Spent,
     /// The enrolment changed meanwhile (turned off, set up again, or not in `status`).
     Changed,
@@ -277,7 +278,7 @@ pub async fn spend(
         let Some(old) = old else {
             return Ok(Used::Changed);
         };
-        if text(&old, "version") != Some(version) || text(&old, "status") != Some(status.as_str()) {
+        if text(&old, "version") != Some(version) {
             return Ok(Used::Changed);
         }
         let spent = match spend {
@@ -289,13 +290,37 @@ pub async fn spend(
                 .and_then(|v| v.as_ss().ok())
                 .is_some_and(|set| set.contains(hash)),
         };
-        if spent {
+        // The same right code, used a moment ago by a concurrent request (which may have
+        // turned the enrolment on): not a guess, so its attempt is given back.
+        let activated_by_it = status == Status::Pending
+            && text(&old, "status") == Some(Status::On.as_str())
+            && matches!(spend, Spend::Step { activate: true, .. });
+        if spent && (text(&old, "status") == Some(status.as_str()) || activated_by_it) {
+            if refund {
+                give_back(app, merchant, window).await?;
+            }
             return Ok(Used::Spent);
+        }
+        if text(&old, "status") != Some(status.as_str()) {
+            return Ok(Used::Changed);
         }
         // Only the attempt window moved on: use the code without giving an attempt back.
         refund = false;
     }
     Err(StoreError::ConditionFailed)
+}
+
+/// Gives back an attempt counted in `window` while that window lasts.
+async fn give_back(app: &App, merchant: &MerchantId, window: i64) -> Result<(), StoreError> {
+    let _ = update(
+        app,
+        merchant,
+        "SET fail_count = fail_count - :one",
+        "fail_window = :w AND fail_count > :zero",
+        vec![(":one", n(1)), (":w", n(window)), (":zero", n(0))],
+    )
+    .await?;
+    Ok(())
 }
 
 /// Ends enrolment `version`: `ConditionFailed` if it was set up again meanwhile.

@@ -22,8 +22,10 @@ const CODE_FIELD: &str = "X-Payrail-Otp";
 enum Refusal {
     /// No enrolment in the state the action needs (or it changed meanwhile).
     NotEnrolled,
-    /// Wrong, not a code at all, or already used.
+    /// Wrong, or not a code at all.
     Wrong,
+    /// Right, but already used (by a concurrent request, or an earlier one).
+    Reused,
     /// Too many attempts; the next window starts at this unix second.
     Limited(i64),
 }
@@ -91,7 +93,7 @@ async fn use_code(
     .await?;
     Ok(match used {
         Used::Accepted => Ok(()),
-        Used::Spent => Err(Refusal::Wrong),
+        Used::Spent => Err(Refusal::Reused),
         Used::Changed => Err(Refusal::NotEnrolled),
     })
 }
@@ -204,6 +206,13 @@ pub async fn confirm(
         .ok_or_else(not_started)?;
     match use_code(app, merchant, &enrolment, &code).await? {
         Ok(()) => status(app, merchant).await,
+        // The same code turned this enrolment on a moment ago (a double submission): done.
+        Err(Refusal::Reused) => match store::get(app, merchant).await? {
+            Some(now) if now.status == Status::On && now.version == enrolment.version => {
+                Ok(to_json(Some(&now)))
+            }
+            _ => Err(not_started()),
+        },
         Err(Refusal::NotEnrolled) => Err(not_started()),
         Err(Refusal::Wrong) => Err(ApiError::validation(
             "code",
@@ -263,7 +272,7 @@ async fn check(
             ErrorCode::TwoStepState,
             "two-step verification changed while this request ran; try again".into(),
         )),
-        Err(Refusal::Wrong) => Err(ApiError::Forbidden(
+        Err(Refusal::Wrong | Refusal::Reused) => Err(ApiError::Forbidden(
             ErrorCode::TwoStepCodeInvalid,
             "the two-step code is wrong or was already used; wait for the next one".into(),
         )),

@@ -107,7 +107,11 @@ pub struct CustomHeaders(BTreeMap<String, String>);
 pub const MAX_CUSTOM_HEADERS: usize = 10;
 const MAX_VALUE_CHARS: usize = 1000;
 const MAX_NAME_CHARS: usize = 100;
-const RESERVED: [&str; 12] = [
+/// Names Payrail or the connection sets, that change how the body is read or sent
+/// (`content-*`, `expect`), or that carry a browser's or another party's credentials (`cookie`,
+/// `authorization`: a receiver that needs a secret of the merchant's reads it from a header of
+/// its own, such as `x-api-key`, beside the signature it verifies).
+const RESERVED: [&str; 15] = [
     "connection",
     "keep-alive",
     "te",
@@ -120,8 +124,11 @@ const RESERVED: [&str; 12] = [
     "signature",
     "x-webhook-token",
     "user-agent",
+    "expect",
+    "cookie",
+    "authorization",
 ];
-const RESERVED_PREFIXES: [&str; 2] = ["proxy-", "webhook-"];
+const RESERVED_PREFIXES: [&str; 3] = ["proxy-", "webhook-", "content-"];
 
 impl std::fmt::Debug for CustomHeaders {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -134,8 +141,12 @@ impl CustomHeaders {
         self.0.is_empty()
     }
 
+    /// The headers to send. A name stored before it was refused is never sent.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+        self.0
+            .iter()
+            .filter(|(k, _)| check_name(k).is_ok())
+            .map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
     /// Names with masked values: `••••` and the last four characters of a value longer than

@@ -229,8 +229,11 @@ pub async fn reveal_secret(
     app: &App,
     caller: &MerchantCaller,
     raw_id: &str,
+    hub: &HubCheck,
 ) -> Result<Value, ApiError> {
     let endpoint = owned(app, caller, raw_id).await?;
+    // Revealing a signing secret hands out a credential: the Hub asks for the second step.
+    hub.pass(app, &caller.merchant_id).await?;
     let master = secrets::master_key(app, &caller.merchant_id, true).await?;
     Ok(json!({
         "secret": secrets::secret_of(&master, &endpoint),

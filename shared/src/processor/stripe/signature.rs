@@ -47,7 +47,8 @@ pub fn verify(secret: &str, header: &str, body: &[u8], now: i64) -> Result<(), S
     if candidates.is_empty() {
         return Err(SignatureError::Malformed);
     }
-    if (now - timestamp).abs() > TOLERANCE_SECONDS {
+    // `abs_diff` cannot overflow, whatever time the header claims.
+    if now.abs_diff(timestamp) > TOLERANCE_SECONDS.unsigned_abs() {
         return Err(SignatureError::OutOfTolerance);
     }
     let expected = sign(secret, timestamp, body);
@@ -94,6 +95,30 @@ mod tests {
         );
         assert_eq!(
             verify(SECRET, &format!("t={now}"), body, now),
+            Err(SignatureError::Malformed)
+        );
+    }
+
+    #[test]
+    fn times_at_the_edges_of_an_integer_are_out_of_tolerance() {
+        let body = b"{}";
+        for (t, now) in [
+            (i64::MIN, 1_800_000_000),
+            (i64::MAX, 1_800_000_000),
+            (i64::MIN, i64::MAX),
+            (i64::MAX, i64::MIN),
+            (i64::MIN + 1, 0),
+        ] {
+            let header = format!("t={t},v1={}", sign(SECRET, t, body));
+            assert_eq!(
+                verify(SECRET, &header, body, now),
+                Err(SignatureError::OutOfTolerance),
+                "t={t} now={now}"
+            );
+        }
+        let header = format!("t=99999999999999999999,v1={}", "0".repeat(64));
+        assert_eq!(
+            verify(SECRET, &header, body, 0),
             Err(SignatureError::Malformed)
         );
     }
