@@ -574,11 +574,12 @@ async fn a_deployment_without_the_sandbox_says_so_in_the_hub() {
             .await
             .contains("connect Stripe")
     );
+    // The refusal is said in the dialog that asked, which stays open.
     hub.click_and_confirm("#use-sandbox").await;
-    browser.wait_for("#processor .alert:not([hidden])").await;
+    browser.wait_for("#dialog .alert:not([hidden])").await;
     assert!(
         browser
-            .text("#processor .alert:not([hidden])")
+            .text("#dialog .alert:not([hidden])")
             .await
             .contains("collects real money only"),
     );
@@ -637,7 +638,7 @@ async fn a_read_only_key_sees_the_processor_and_changes_nothing() {
         .iter()
         .filter(|c| c[0] != "stripe-webhook-url" && c[0] != "Copy")
         .collect();
-    assert_eq!(changes.len(), 5, "{controls:?}");
+    assert_eq!(changes.len(), 6, "{controls:?}");
     for control in changes {
         assert_eq!(control[1], json!(true), "{control:?} is disabled");
         assert!(

@@ -189,3 +189,104 @@ async fn changing_a_webhook_url_in_the_hub_asks_for_the_authenticator_code() {
     .expect(200);
     browser.close().await;
 }
+
+/// With two-step on, the Hub asks for the code before it mints a key, revokes one, shows a
+/// signing secret or sends payments elsewhere; without it nothing changes.
+#[tokio::test]
+async fn the_hub_asks_for_the_code_before_minting_keys_showing_secrets_or_moving_money() {
+    let Some(browser) = Browser::launch(1280, 900).await else {
+        return;
+    };
+    let s = TestStack::start_with(&[
+        ("PAYRAIL_ALLOW_PRIVATE_TARGETS", "1"),
+        ("PAYRAIL_WEBHOOK_SCHEMES", "http,https"),
+    ])
+    .await;
+    let (_, key) = s.merchant_with_key().await;
+    s.endpoint(&key, "http://127.0.0.1:9/hook").await;
+    // Enrolled through the API; the recovery codes serve as single-use codes below.
+    let started = s.post("/api/v1/two-step", &key, json!({})).await;
+    started.expect(201);
+    let secret = started.data()["secret"].as_str().unwrap().to_owned();
+    let recovery: Vec<String> = started.data()["recovery_codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
+    ensure_step_has(8).await;
+    s.post(
+        "/api/v1/two-step/confirm",
+        &key,
+        json!({"code": code(&secret)}),
+    )
+    .await
+    .expect(200);
+    let keys_before = key_count(&s, &key).await;
+
+    let hub = Hub::new(&browser, &s);
+    hub.sign_in(&key).await;
+    hub.open_tab("keys").await;
+    browser.fill("#key-label", "minted in the hub").await;
+    // Without a code: refused, and the form asks for one.
+    browser.click("#generate-key").await;
+    browser
+        .wait_text(".key-form + .alert", "authenticator")
+        .await;
+    assert!(!browser.is(".key-form .two-step-field", "hidden").await);
+    assert_eq!(key_count(&s, &key).await, keys_before);
+    browser.fill("#key-two-step-code", &recovery[0]).await;
+    browser.click("#generate-key").await;
+    let minted = hub.one_time_secret("prl_").await;
+    hub.done().await;
+    assert_eq!(key_count(&s, &key).await, keys_before + 1);
+
+    // Revoking it asks for a code in the dialog.
+    let row = hub.key_row(&minted).await;
+    hub.open_dialog_by(&row, "Revoke").await;
+    assert!(!browser.is("#dialog .two-step-field", "hidden").await);
+    browser.click("#confirm").await;
+    browser.wait_text("#dialog .alert", "authenticator").await;
+    s.get("/api/v1/transactions", &minted).await.expect(200);
+    browser.fill("#two-step-code", &recovery[1]).await;
+    browser.click("#confirm").await;
+    hub.wait_dialog_closed().await;
+    s.get("/api/v1/transactions", &minted).await.expect(401);
+
+    // Showing an endpoint's signing secret asks for a code first.
+    hub.open_tab("webhooks").await;
+    browser
+        .wait_for("#webhooks-table tbody tr[data-endpoint-id]")
+        .await;
+    hub.open_dialog_by("#webhooks-table tbody tr", "Secret")
+        .await;
+    assert!(!browser.is("#dialog .two-step-field", "hidden").await);
+    browser.fill("#two-step-code", &recovery[2]).await;
+    browser.click("#confirm").await;
+    assert!(hub.one_time_secret("whsec_").await.starts_with("whsec_"));
+    browser.click_button("#dialog", "Done").await;
+    hub.wait_dialog_closed().await;
+
+    // Where payments go: connecting Stripe asks for a code too.
+    let tag = payrail_tests::payrail_local::random_token("").replace(['-', '_'], "");
+    let (sk, pk, whsec) = (
+        format!("sk_test_{}", &tag[..16]),
+        format!("pk_test_{}", &tag[..16]),
+        format!("whsec_{}", &tag[..24]),
+    );
+    hub.open_tab("settings").await;
+    browser.wait_for("#stripe-form").await;
+    hub.connect_stripe(&sk, &pk, &whsec).await;
+    browser
+        .wait_text("#stripe-form + .alert", "authenticator")
+        .await;
+    assert!(!browser.is("#stripe-form .two-step-field", "hidden").await);
+    let processor = || async { s.get("/api/v1/processor", &key).await.data()["type"].clone() };
+    assert_eq!(processor().await, json!("sandbox"));
+    browser.fill("#processor-two-step-code", &recovery[3]).await;
+    hub.connect_stripe(&sk, &pk, &whsec).await;
+    hub.wait_toast("Stripe connected").await;
+    assert_eq!(processor().await, json!("stripe"));
+    browser.screenshot("hub-two-step-guards").await;
+    browser.close().await;
+}

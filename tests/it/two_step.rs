@@ -629,7 +629,17 @@ async fn the_hub_needs_a_code_for_every_change_that_mints_a_credential_or_redire
     let other_id = other.data()["id"].as_str().unwrap().to_owned();
     let (_, recovery) = enrol(&s, &key).await;
 
-    let keys_before = s.get("/api/v1/keys", &key).await.data()["items"].clone();
+    // Which keys exist and whether they work (`last_used_at` moves with every request).
+    let keys_now = || async {
+        let items = s.get("/api/v1/keys", &key).await.data()["items"].clone();
+        items
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| (k["id"].clone(), k["status"].clone()))
+            .collect::<Vec<_>>()
+    };
+    let keys_before = keys_now().await;
     let guarded = [
         (
             Method::POST,
@@ -679,10 +689,7 @@ async fn the_hub_needs_a_code_for_every_change_that_mints_a_credential_or_redire
         res.expect_code(403, "two_step_required");
     }
     // Nothing changed: no key minted, rotated or revoked; the endpoint as it was.
-    assert_eq!(
-        s.get("/api/v1/keys", &key).await.data()["items"],
-        keys_before
-    );
+    assert_eq!(keys_now().await, keys_before);
     let endpoint = s
         .get(&format!("/api/v1/webhook-endpoints/{ep}"), &key)
         .await;

@@ -211,12 +211,15 @@ async function refreshTwoStep() {
 const wantsCode = (err) => err instanceof ApiError && (err.code === "two_step_required" || err.code === "two_step_code_invalid");
 
 /**
- * The authenticator-code field of a dialog that changes a webhook endpoint: shown when
- * two-step verification is on, or once the API asks for a code.
+ * The authenticator-code field of a form or dialog whose change needs the second step (a
+ * credential minted or shown, events or money sent elsewhere): shown when two-step
+ * verification is on, or once the API asks for a code.
  */
-function twoStepField() {
+function twoStepField(id = "two-step-code", { disabled = false, title } = {}) {
   const input = h("input", {
-    id: "two-step-code",
+    id,
+    disabled,
+    title,
     name: "otp",
     inputmode: "numeric",
     autocomplete: "one-time-code",
@@ -227,7 +230,7 @@ function twoStepField() {
   const wrap = h(
     "div",
     { class: "field two-step-field", hidden: session.twoStep !== "on" },
-    h("label", { for: "two-step-code" }, "Authenticator code"),
+    h("label", { for: id }, "Authenticator code"),
     input,
     h("p", { class: "muted small" }, "Two-step verification is on: enter the 6-digit code your authenticator app shows now, or a recovery code."),
   );
@@ -315,7 +318,7 @@ async function confirmDialog(title, text, confirmLabel, danger = true) {
 }
 
 /**
- * Asks to confirm a webhook-endpoint change and makes it with `action(otp)` from inside the
+ * Asks to confirm a change the second step guards and makes it with `action(otp)` from inside the
  * dialog: with the authenticator-code field when two-step verification is on, and the API's
  * refusal shown in the dialog. Answers whether the change was made.
  */
@@ -840,6 +843,8 @@ function renderKeys(panel) {
   const grid = permissionGrid();
   scope.addEventListener("change", () => (grid.fieldset.hidden = scope.value !== "restricted"));
   const submit = writeButton("keys", "Generate key", { type: "submit", id: "generate-key" });
+  // A new key is a credential: with two-step verification on, it takes a current code.
+  const keyCode = twoStepField("key-two-step-code");
   const form = h(
     "form",
     { class: "key-form", novalidate: true },
@@ -851,6 +856,7 @@ function renderKeys(panel) {
       submit,
     ),
     grid.fieldset,
+    keyCode.wrap,
   );
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -861,7 +867,7 @@ function renderKeys(panel) {
         const body = { label: label.value.trim(), scope: scope.value };
         if (scope.value === "restricted") body.permissions = grid.value();
         if (session.kind === "admin") body.merchant_id = session.merchant.id;
-        const key = await api("POST", "keys", { body });
+        const key = await api("POST", "keys", { body, otp: keyCode.code() });
         form.reset();
         grid.reset();
         grid.fieldset.hidden = true;
@@ -869,6 +875,7 @@ function renderKeys(panel) {
         await showNewKey(key, "Your new API key");
       } catch (err) {
         grid.mark(err);
+        keyCode.ask(err);
         alert.show(err);
       }
     });
@@ -893,54 +900,45 @@ function renderKeys(panel) {
           k.status === "revoked"
             ? h("span", { class: "muted" }, `revoked ${k.revoked_at ? dateFormat.format(new Date(k.revoked_at)) : ""}`)
             : [
-                writeButton("keys", "Regenerate", { class: "secondary", onclick: (e) => regenerate(k, e.target) }),
-                writeButton("keys", "Revoke", { class: "danger", onclick: (e) => revoke(k, e.target) }),
+                writeButton("keys", "Regenerate", { class: "secondary", onclick: () => regenerate(k) }),
+                writeButton("keys", "Revoke", { class: "danger", onclick: () => revoke(k) }),
               ],
       },
     ],
   });
 
-  async function revoke(key, button) {
-    const ok = await confirmDialog(
+  async function revoke(key) {
+    const ok = await guardedConfirm(
       "Revoke this key?",
       `“${key.label}” (${key.prefix}) stops working at once: every request with it gets 401. This cannot be undone.`,
       "Revoke key",
+      (otp) => api("DELETE", `keys/${encodeURIComponent(key.id)}`, { otp }),
     );
     if (!ok) return;
-    await busy(button, async () => {
-      try {
-        await api("DELETE", `keys/${encodeURIComponent(key.id)}`);
-        toast(`Key “${key.label}” revoked.`);
-        if (key.id === session.keyId) return signOut("You revoked the key you were signed in with.");
-        list.reload();
-      } catch (err) {
-        alert.show(err);
-      }
-    });
+    toast(`Key “${key.label}” revoked.`);
+    if (key.id === session.keyId) return signOut("You revoked the key you were signed in with.");
+    list.reload();
   }
 
-  async function regenerate(key, button) {
-    const ok = await confirmDialog(
+  async function regenerate(key) {
+    let fresh;
+    const ok = await guardedConfirm(
       "Regenerate this key?",
       `A new key replaces “${key.label}” with the same scope and permissions, and ${key.prefix} is revoked at once. Update your servers with the new key.`,
       "Regenerate key",
+      async (otp) => {
+        fresh = await api("POST", `keys/${encodeURIComponent(key.id)}/rotate`, { otp });
+      },
     );
     if (!ok) return;
-    await busy(button, async () => {
-      try {
-        const fresh = await api("POST", `keys/${encodeURIComponent(key.id)}/rotate`);
-        if (key.id === session.keyId) {
-          // The Hub keeps working with the key that replaced the one it was signed in with.
-          session.credential = fresh.key;
-          session.keyId = fresh.id;
-          sessionStorage.setItem(STORE.credential, fresh.key);
-        }
-        list.reload();
-        await showNewKey(fresh, "Your regenerated API key");
-      } catch (err) {
-        alert.show(err);
-      }
-    });
+    if (key.id === session.keyId) {
+      // The Hub keeps working with the key that replaced the one it was signed in with.
+      session.credential = fresh.key;
+      session.keyId = fresh.id;
+      sessionStorage.setItem(STORE.credential, fresh.key);
+    }
+    list.reload();
+    await showNewKey(fresh, "Your regenerated API key");
   }
 
   panel.append(
@@ -1113,10 +1111,28 @@ function renderWebhooks(panel) {
 
   async function showSecret(ep, button) {
     let secret;
-    try {
-      secret = await busy(button, () => api("GET", `webhook-endpoints/${encodeURIComponent(ep.id)}/secret`));
-    } catch (err) {
-      return alert.show(err);
+    const reveal = (otp) => api("GET", `webhook-endpoints/${encodeURIComponent(ep.id)}/secret`, { otp });
+    // A signing secret is a credential: with two-step verification on, it takes a current code.
+    const withCode = () =>
+      guardedConfirm(
+        "Reveal the signing secret?",
+        "Anyone with this secret can sign webhooks your receiver will trust.",
+        "Reveal secret",
+        async (otp) => {
+          secret = await reveal(otp);
+        },
+        false,
+      );
+    if (session.twoStep === "on") {
+      if (!(await withCode())) return;
+    } else {
+      try {
+        secret = await busy(button, () => reveal());
+      } catch (err) {
+        if (!wantsCode(err)) return alert.show(err);
+        session.twoStep = "on";
+        if (!(await withCode())) return;
+      }
     }
     const input = h("input", { id: "secret-value", readonly: true, value: secret.secret, spellcheck: "false" });
     const token = h("input", { id: "token-value", readonly: true, value: secret.token, spellcheck: "false" });
@@ -1394,13 +1410,19 @@ function processorSection() {
     return { ...f, input, error };
   });
   const connect = writeButton("processor", "Connect Stripe", { type: "submit", id: "connect-stripe", class: "primary" });
+  // Where the money goes: with two-step verification on, a change takes a current code.
+  const processorCode = twoStepField("processor-two-step-code", {
+    disabled: !can("processor"),
+    title: can("processor") ? undefined : lacks("processor"),
+  });
   const form = h(
     "form",
     { id: "stripe-form", novalidate: true },
     inputs.map((f) => h("div", { class: "field" }, h("label", { for: f.id }, f.label), f.input, f.error)),
+    processorCode.wrap,
     h("div", { class: "row-actions form-actions" }, connect),
   );
-  const useSandbox = writeButton("processor", "Use the sandbox", { id: "use-sandbox", class: "danger", onclick: (e) => toSandbox(e.target) });
+  const useSandbox = writeButton("processor", "Use the sandbox", { id: "use-sandbox", class: "danger", onclick: () => toSandbox() });
 
   /** Clears the field messages; with `err`, puts each field's message next to its field. */
   function fieldErrors(err = null) {
@@ -1476,6 +1498,7 @@ function processorSection() {
       try {
         // The secrets go from the form into this one request and are never kept or shown again.
         const data = await api("PUT", "processor", {
+          otp: processorCode.code(),
           body: {
             type: "stripe",
             secret_key: inputs[0].input.value.trim(),
@@ -1488,6 +1511,7 @@ function processorSection() {
         current.scrollIntoView({ block: "nearest" });
         toast(data.livemode ? "Stripe connected in live mode: payments now collect real money." : "Stripe connected in test mode.");
       } catch (err) {
+        processorCode.ask(err);
         fieldErrors(err);
         const shown = new Set(inputs.filter((f) => err?.fields?.[f.field]).map((f) => f.field));
         const rest = Object.fromEntries(Object.entries(err?.fields ?? {}).filter(([field]) => !shown.has(field)));
@@ -1502,28 +1526,26 @@ function processorSection() {
     });
   });
 
-  async function toSandbox(button) {
+  async function toSandbox() {
     const onStripe = state?.type === "stripe";
-    const ok = await confirmDialog(
+    alert.clear();
+    formAlert.clear();
+    fieldErrors();
+    let data;
+    const ok = await guardedConfirm(
       "Use the sandbox?",
       onStripe
         ? "Payments stop going through Stripe at once: no card is charged and no money is collected until Stripe is connected again, with its keys entered again."
         : "Payments will be decided by the sandbox: no card is charged and no money is collected.",
       "Use the sandbox",
+      async (otp) => {
+        data = await api("PUT", "processor", { body: { type: "sandbox" }, otp });
+      },
     );
-    if (!ok) return;
-    alert.clear();
-    formAlert.clear();
-    fieldErrors();
-    await busy(button, async () => {
-      try {
-        show(await api("PUT", "processor", { body: { type: "sandbox" } }));
-        toast("Payments now go to the sandbox.");
-      } catch (err) {
-        alert.show(err);
-      }
-    });
-    if (state) show(state);
+    if (ok) {
+      show(data);
+      toast("Payments now go to the sandbox.");
+    } else if (state) show(state);
   }
 
   const webhookUrl = stripeWebhookUrl();
