@@ -130,6 +130,47 @@ async fn a_receiver_down_longer_than_the_retries_gets_everything_with_recover() 
     );
 }
 
+/// Five recoveries at once queue each failed event once: one runs, the others are told one is
+/// running.
+#[tokio::test]
+async fn concurrent_recoveries_queue_each_failed_event_once() {
+    let s = TestStack::start_with_webhooks(&[("PAYRAIL_RETRY_SCHEDULE", "0")]).await;
+    let (_, key) = s.merchant_with_key().await;
+    let receiver = Receiver::start().await;
+    receiver.otherwise(503, Duration::ZERO);
+    let ep = s.endpoint(&key, created_only(&receiver.url)).await.id;
+    let since = Timestamp::from_unix(Timestamp::now().unix() - 60).to_rfc3339();
+    for order in ["once-1", "once-2", "once-3"] {
+        s.post("/api/v1/payment-requests", &key, payment(order))
+            .await
+            .expect(201);
+    }
+    settled(&s, &key, &ep, 3, "failed").await;
+    let failed_count = receiver.deliveries().len();
+    receiver.otherwise(200, Duration::ZERO);
+
+    let path = format!("/api/v1/webhook-endpoints/{ep}/recover");
+    let answers = futures_util::future::join_all(
+        (0..5).map(|_| s.post(&path, &key, json!({"since": since}))),
+    )
+    .await;
+    let queued: u64 = answers
+        .iter()
+        .filter(|a| a.status == 200)
+        .map(|a| a.data()["queued"].as_u64().unwrap())
+        .sum();
+    for a in answers.iter().filter(|a| a.status != 200) {
+        a.expect_code(409, "concurrent_change");
+    }
+    assert_eq!(queued, 3, "each failed event queued once");
+    receiver
+        .wait_for(failed_count + 3, Duration::from_secs(30))
+        .await;
+    settled(&s, &key, &ep, 3, "succeeded").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(receiver.deliveries().len(), failed_count + 3);
+}
+
 #[tokio::test]
 async fn the_operator_redrives_the_dead_letter_queue() {
     let s = TestStack::start_with_webhooks(&[]).await;

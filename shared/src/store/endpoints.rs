@@ -2,7 +2,7 @@
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
-use super::dynamo::s;
+use super::dynamo::{n, s};
 use super::listing::{ListPage, NewestFirst};
 use super::{StoreError, classify, get_item, put_item, to_item};
 use crate::App;
@@ -46,6 +46,54 @@ pub async fn replace(app: &App, endpoint: &WebhookEndpoint) -> Result<WebhookEnd
     }
     put.send().await.map_err(classify)?;
     Ok(next)
+}
+
+/// Takes the endpoint's recovery lease until `until`: `false` when another recovery holds it
+/// (or the endpoint is gone), so one recovery per endpoint runs at a time.
+pub async fn begin_recovery(
+    app: &App,
+    id: &EndpointId,
+    now: Timestamp,
+    until: Timestamp,
+) -> Result<bool, StoreError> {
+    let taken = app
+        .dynamodb
+        .update_item()
+        .table_name(&app.settings.endpoints_table)
+        .key("id", s(id.to_string()))
+        .update_expression("SET recovering_until = :until")
+        .condition_expression(
+            "attribute_exists(id) AND (attribute_not_exists(recovering_until) OR recovering_until < :now)",
+        )
+        .expression_attribute_values(":until", n(until.unix()))
+        .expression_attribute_values(":now", n(now.unix()))
+        .send()
+        .await
+        .map_err(classify);
+    match taken {
+        Ok(_) => Ok(true),
+        Err(StoreError::ConditionFailed) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Gives the recovery lease taken until `until` back (a later lease is left alone).
+pub async fn end_recovery(app: &App, id: &EndpointId, until: Timestamp) -> Result<(), StoreError> {
+    let ended = app
+        .dynamodb
+        .update_item()
+        .table_name(&app.settings.endpoints_table)
+        .key("id", s(id.to_string()))
+        .update_expression("REMOVE recovering_until")
+        .condition_expression("recovering_until = :until")
+        .expression_attribute_values(":until", n(until.unix()))
+        .send()
+        .await
+        .map_err(classify);
+    match ended {
+        Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 super::owned!(WebhookEndpoint, EndpointId, "webhook endpoint", merchant_id);

@@ -53,6 +53,39 @@ pub async fn recover(
             "this endpoint is disabled: enable it, then recover its failed deliveries".into(),
         ));
     }
+    // One recovery per endpoint at a time: concurrent ones would each queue every failed event.
+    let until = now.plus(RECOVERY_LEASE);
+    if !store::endpoints::begin_recovery(app, &endpoint.id, now, until).await? {
+        return Err(ApiError::Conflict(
+            ErrorCode::ConcurrentChange,
+            "a recovery of this endpoint is running; its deliveries are being queued, so try \
+             again once it has answered"
+                .into(),
+        ));
+    }
+    let queued = queue_failed(app, &endpoint, since).await;
+    store::endpoints::end_recovery(app, &endpoint.id, until).await?;
+    let (jobs, more, next_since) = queued?;
+    Ok(json!({
+        "endpoint_id": endpoint.id,
+        "since": since,
+        "queued": jobs.len(),
+        "event_ids": jobs.iter().map(|j| j.event_id.clone()).collect::<Vec<_>>(),
+        "more": more,
+        "next_since": if more { next_since } else { None },
+    }))
+}
+
+/// How long a recovery may hold its endpoint before another may start (it answers in seconds).
+const RECOVERY_LEASE: Duration = Duration::from_secs(120);
+
+/// Queues a delivery of each event whose delivery to `endpoint` ended failed since `since`:
+/// the jobs, whether more are left, and where a follow-up call starts.
+async fn queue_failed(
+    app: &App,
+    endpoint: &WebhookEndpoint,
+    since: Timestamp,
+) -> Result<(Vec<Job>, bool, Option<Timestamp>), ApiError> {
     let (attempts, unread) =
         store::deliveries::since(app, &endpoint.id, since, RECOVER_MAX_ATTEMPTS).await?;
     // The last attempt of each event decides: oldest event first, by its first attempt here.
@@ -89,14 +122,7 @@ pub async fn recover(
         })
         .collect();
     enqueue(app, &jobs).await?;
-    Ok(json!({
-        "endpoint_id": endpoint.id,
-        "since": since,
-        "queued": jobs.len(),
-        "event_ids": jobs.iter().map(|j| j.event_id.clone()).collect::<Vec<_>>(),
-        "more": more,
-        "next_since": if more { next_since } else { None },
-    }))
+    Ok((jobs, more, next_since))
 }
 
 fn parse_since(body: &JsonObject, now: Timestamp) -> Result<Timestamp, ApiError> {
