@@ -1,7 +1,7 @@
 //! template.yaml keeps what an operator relies on: every alarm notifies the alarm topic when it
 //! fires and when it clears, the topic is encrypted with a key CloudWatch may use, the email
 //! subscription exists only when an address is given, and every table can be restored to a
-//! point in time and cannot be deleted in prod.
+//! point in time and cannot be deleted in prod, and API Gateway throttles every route.
 
 use serde_norway::Value;
 
@@ -179,4 +179,68 @@ fn the_dead_letter_queue_outlives_the_stack() {
     let dlq = &t["Resources"]["DeliveriesDeadLetterQueue"];
     assert_eq!(dlq["DeletionPolicy"].as_str(), Some("Retain"));
     assert_eq!(dlq["UpdateReplacePolicy"].as_str(), Some("Retain"));
+}
+
+/// API Gateway throttles every route before a function runs, and the public routes (no key,
+/// so no per-key limit) more tightly.
+#[test]
+fn every_route_is_throttled_and_the_public_ones_more_tightly() {
+    let t = template_yaml();
+    let api = &t["Resources"]["HttpApi"]["Properties"];
+    let default = &api["DefaultRouteSettings"];
+    assert_eq!(
+        ref_of(&default["ThrottlingRateLimit"]),
+        Some("ApiThrottleRate")
+    );
+    assert_eq!(
+        ref_of(&default["ThrottlingBurstLimit"]),
+        Some("ApiThrottleBurst")
+    );
+    let number = |name: &str| {
+        t["Parameters"][name]["Default"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("parameter {name} has a number default"))
+    };
+    assert!(number("PublicThrottleRate") < number("ApiThrottleRate"));
+    assert!(number("PublicThrottleBurst") < number("ApiThrottleBurst"));
+
+    let template = payrail_tests::payrail_local::Template::load(
+        &payrail_tests::payrail_local::default_template_path(),
+    )
+    .unwrap();
+    let public = [
+        "/checkout",
+        "/pay/",
+        "/hooks/",
+        "/payment-request-api",
+        "/ownpay/",
+    ];
+    let mut checked = 0;
+    for (route, _) in template.routes() {
+        let key = route.key();
+        let path = key.split_once(' ').unwrap().1;
+        let settings = &api["RouteSettings"][key.as_str()];
+        if public.iter().any(|p| path.starts_with(p)) {
+            assert_eq!(
+                ref_of(&settings["ThrottlingRateLimit"]),
+                Some("PublicThrottleRate"),
+                "{key} has the public routes' rate"
+            );
+            assert_eq!(
+                ref_of(&settings["ThrottlingBurstLimit"]),
+                Some("PublicThrottleBurst"),
+                "{key} has the public routes' burst"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 7, "{checked}");
+    // Every route setting names a route the API has.
+    for (key, _) in api["RouteSettings"].as_mapping().unwrap() {
+        let key = key.as_str().unwrap();
+        assert!(
+            template.routes().any(|(r, _)| r.key() == key),
+            "{key} is not a route of the API"
+        );
+    }
 }
