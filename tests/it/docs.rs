@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use payrail_tests::browser::Browser;
 use payrail_tests::payrail_local::{Template, default_template_path};
 use payrail_tests::{TestStack, no_redirects};
-use serde_json::Value;
+use serde_json::{Value, json};
 use sha2::Digest;
 
 #[test]
@@ -309,4 +309,66 @@ fn the_error_schema_lists_every_error_code() {
         .map(|c| c.as_str())
         .collect();
     assert_eq!(documented, answered);
+}
+
+/// The fields each `/api/v1` body may have are the ones its OpenAPI schema documents, and the
+/// schema refuses the others as the server does.
+#[test]
+fn the_server_knows_exactly_the_fields_each_request_schema_documents() {
+    let doc: Value = serde_json::from_str(docs::OPENAPI_JSON).unwrap();
+    fn follow<'a>(doc: &'a Value, mut v: &'a Value) -> Value {
+        while let Some(r) = v["$ref"].as_str() {
+            v = doc.pointer(r.trim_start_matches('#')).unwrap();
+        }
+        v.clone()
+    }
+    fn collect(doc: &Value, v: &Value, into: &mut BTreeSet<String>) {
+        let v = follow(doc, v);
+        for sub in v["allOf"].as_array().into_iter().flatten() {
+            collect(doc, sub, into);
+        }
+        if let Some(props) = v["properties"].as_object() {
+            into.extend(props.keys().cloned());
+        }
+    }
+    let resolve = |v: &Value| follow(&doc, v);
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if !path.starts_with("/api/v1/") {
+            continue;
+        }
+        for method in ["post", "put", "patch"] {
+            let Some(body) = item[method].get("requestBody") else {
+                continue;
+            };
+            let body = resolve(body);
+            let Some(schema) = body["content"]["application/json"].get("schema") else {
+                continue;
+            };
+            let route = format!("{} {path}", method.to_uppercase());
+            let schema_resolved = resolve(schema);
+            let closed = schema_resolved["additionalProperties"] == json!(false)
+                || schema_resolved["unevaluatedProperties"] == json!(false)
+                || schema_resolved["allOf"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|s| resolve(s)["additionalProperties"] == json!(false));
+            assert!(closed, "{route}'s schema does not refuse unknown fields");
+            let mut fields = BTreeSet::new();
+            collect(&doc, schema, &mut fields);
+            let known: BTreeSet<String> = payrail::input::fields::known(&route)
+                .unwrap_or_else(|| panic!("{route} is not in input::fields::BODY_FIELDS"))
+                .iter()
+                .map(|f| f.to_string())
+                .collect();
+            assert_eq!(known, fields, "{route}");
+            documented.insert(route);
+        }
+    }
+    let listed: BTreeSet<String> = payrail::input::fields::BODY_FIELDS
+        .iter()
+        .map(|(r, _)| r.to_string())
+        .collect();
+    assert_eq!(listed, documented);
 }

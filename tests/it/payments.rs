@@ -376,3 +376,58 @@ async fn credentials_are_checked_before_anything_is_created() {
     let listed = s.get("/api/v1/transactions", &key).await;
     assert_eq!(listed.data()["items"], json!([]));
 }
+
+/// A field a `/api/v1` route does not know is a 422 naming it, and nothing is written: a
+/// misspelt or unsupported field never changes a request silently. The compatibility route
+/// still accepts what that style of gateway sends.
+#[tokio::test]
+async fn an_unknown_field_is_refused_by_name_and_nothing_is_written() {
+    let s = TestStack::start().await;
+    let (_, key) = s.merchant_with_key().await;
+    for (field, value) in [
+        ("gateway", json!("manual")),
+        ("totl_amount", json!("5.00")),
+        ("customer", json!({"email": "a@b.io"})),
+    ] {
+        let mut body = payment("unknown-field");
+        body[field] = value;
+        let res = s.post("/api/v1/payment-requests", &key, body).await;
+        res.expect_code(422, "validation_failed");
+        assert!(res.body["errors"][field].is_array(), "{}", res.body);
+    }
+    let listed = s.get("/api/v1/transactions", &key).await;
+    assert_eq!(listed.data()["items"], json!([]));
+
+    // The same across routes: a key, an endpoint, a merchant change.
+    s.post(
+        "/api/v1/keys",
+        &key,
+        json!({"label": "x", "scope": "full", "expires": "never"}),
+    )
+    .await
+    .expect_error(422, Some("expires"));
+    s.post(
+        "/api/v1/webhook-endpoints",
+        &key,
+        json!({"url": "https://example.com/hook", "secret": "mine"}),
+    )
+    .await
+    .expect_error(422, Some("secret"));
+    let keys = s.get("/api/v1/keys", &key).await;
+    assert_eq!(keys.data()["items"].as_array().unwrap().len(), 1);
+
+    // The compatibility route accepts what its gateway's shops send.
+    let mut compat = payment("compat-extra");
+    compat["api_key"] = json!(key);
+    compat["gateway"] = json!("whatever");
+    let res = s
+        .call(
+            reqwest::Method::POST,
+            "/payment-request-api",
+            None,
+            Some(compat),
+        )
+        .await;
+    res.expect(201);
+    assert_eq!(res.body["status"], json!(true));
+}

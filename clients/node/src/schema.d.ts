@@ -746,7 +746,8 @@ export interface paths {
          *     used up) or `endpoint_disabled` at or after `since`, unless a later attempt delivered
          *     it; oldest first, at most 1,000 per call (`more` and `next_since` say where to go on).
          *     Each delivery keeps its event's `webhook-id`, so a receiver de-duplicates one it already
-         *     has; calling twice queues twice. `since` reaches back at most 30 days (attempts are kept
+         *     has. One recovery of an endpoint runs at a time: a concurrent call is 409, so each
+         *     failed event is queued once. `since` reaches back at most 30 days (attempts are kept
          *     that long). A disabled endpoint is 409: enable it first.
          */
         post: operations["recoverWebhookEndpoint"];
@@ -1255,8 +1256,10 @@ export interface components {
         PaymentStatus: "pending" | "processing" | "paid" | "declined" | "expired" | "canceled" | "refunded";
         /** @description Major units, as a JSON number or a decimal string; no more decimals than the currency has. */
         Amount: number | string;
-        /** @description Optional fields given as null count as absent; unknown fields are ignored. */
-        PaymentRequest: {
+        /** @description A field this route does not know is refused (422, naming it). */
+        PaymentRequest: components["schemas"]["PaymentFields"];
+        /** @description Optional fields given as null count as absent. */
+        PaymentFields: {
             order_uuid: string;
             total_amount: components["schemas"]["Amount"];
             /** @default USD */
@@ -1274,7 +1277,8 @@ export interface components {
                 [key: string]: string;
             } | null;
         };
-        CompatPaymentRequest: components["schemas"]["PaymentRequest"] & {
+        /** @description Fields this route does not know are ignored, as that style of gateway does. */
+        CompatPaymentRequest: components["schemas"]["PaymentFields"] & {
             api_key: string;
         };
         CompatCreated: {

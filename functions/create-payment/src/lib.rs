@@ -48,7 +48,7 @@ async fn create(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
 async fn compat(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
     let body = match ctx.content_type().as_deref() {
         Some("application/x-www-form-urlencoded") => parse_form_object(ctx.body()?),
-        _ => ctx.json_object()?,
+        _ => ctx.any_json_object()?,
     };
     let token = match body.string("api_key") {
         Ok(Some(key)) if !key.trim().is_empty() => key,

@@ -177,8 +177,19 @@ impl RequestCtx {
         Some(media.to_ascii_lowercase())
     }
 
-    /// The body as a JSON object; 400 unless the content type is JSON and the body parses.
+    /// The body as a JSON object; 400 unless the content type is JSON and the body parses, and
+    /// 422 naming each field this route does not know (see [`crate::input::fields`]).
     pub fn json_object(&self) -> Result<crate::input::JsonObject, ApiError> {
+        let object = self.any_json_object()?;
+        if let Some(known) = crate::input::fields::known(&self.route) {
+            object.only(known)?;
+        }
+        Ok(object)
+    }
+
+    /// The body as a JSON object, whatever fields it has: for the dialect routes, which accept
+    /// what their gateway accepts.
+    pub fn any_json_object(&self) -> Result<crate::input::JsonObject, ApiError> {
         let body = self.body()?;
         match self.content_type().as_deref() {
             Some("application/json") => {}

@@ -24,6 +24,20 @@ enum Field {
 }
 
 impl JsonObject {
+    /// Each field's name, in order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
+    }
+
+    /// Refuses (422, naming each) a field not among `known`.
+    pub fn only(&self, known: &[&str]) -> Result<(), ApiError> {
+        let mut errors = crate::error::FieldErrorsBuilder::default();
+        for name in self.names().filter(|n| !known.contains(n)) {
+            errors.add(name, "is not a field of this request");
+        }
+        errors.into_result()
+    }
+
     pub fn contains(&self, name: &str) -> bool {
         self.0.contains_key(name)
     }

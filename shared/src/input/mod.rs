@@ -1,6 +1,7 @@
 //! What a request brings, parsed before any operation runs: a JSON (or form) body as typed
 //! fields, the size and cursor of a list, an idempotency key.
 
+pub mod fields;
 pub mod idempotency;
 pub mod json;
 pub mod list;
