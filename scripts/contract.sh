@@ -3,6 +3,8 @@
 # `make dev` serves it) from docs/openapi.yaml, and fails on any 5xx, any response that breaks
 # the documented schema, status, content type or headers, and any authorization slip.
 # Expects the emulator's environment (scripts/emulator.sh) and a built payrail-local.
+# It presents thousands of invalid credentials from one address, which a deployment throttles
+# after a few (429): the run raises that limit to check each route's own 401 and 403.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/emulator.sh
@@ -12,6 +14,7 @@ admin=$(.venv/bin/python -c 'import secrets; print("adm_" + secrets.token_urlsaf
 log=.payrail/contract-server.log
 PAYRAIL_PORT=$port PAYRAIL_ADMIN_TOKEN=$admin PAYRAIL_STACK_PREFIX="contract$port" \
   PAYRAIL_ALLOW_PRIVATE_TARGETS=1 PAYRAIL_WEBHOOK_SCHEMES=http,https \
+  PAYRAIL_FAILED_AUTH_PER_MINUTE=1000000 \
   target/debug/payrail-local >"$log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT

@@ -73,6 +73,9 @@ pub struct Settings {
     /// The least a payment may be on the compatibility route, in major units of its currency
     /// (rounded up to a whole minor unit): below it that route answers "Invalid amount".
     pub compat_min_amount: rust_decimal::Decimal,
+    /// Refused credentials one source address may present a minute (per instance) before it is
+    /// answered 429; a key id gets half as many wrong secrets (see [`crate::auth::identify`]).
+    pub failed_auth_per_minute: u32,
 }
 
 /// Limits on one AWS SDK call, well inside the shortest function timeout (10 s), so a stalled
@@ -136,6 +139,8 @@ pub struct Schemes;
 pub struct Schedule;
 /// A plain decimal amount such as `0.50`.
 pub struct Amount;
+/// A whole number within bounds.
+pub struct Count(u32, u32);
 
 impl Kind for Text {
     type Value = String;
@@ -200,6 +205,17 @@ impl Kind for Schedule {
     fn parse(&self, raw: &str) -> Result<RetrySchedule, String> {
         RetrySchedule::parse(raw)
             .ok_or_else(|| "expected seconds, comma separated, such as 0,5,300".into())
+    }
+}
+
+impl Kind for Count {
+    type Value = u32;
+    fn parse(&self, raw: &str) -> Result<u32, String> {
+        let Self(min, max) = *self;
+        match raw.parse::<u32>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(n),
+            _ => Err(format!("expected a whole number from {min} to {max}")),
+        }
     }
 }
 
@@ -275,6 +291,8 @@ settings! {
         "most one AWS call may take, retries included";
     COMPAT_MIN_AMOUNT: Amount, "PAYRAIL_COMPAT_MIN_AMOUNT", Some("0.50"),
         "the least a payment may be on the compatibility route";
+    FAILED_AUTH_PER_MINUTE: Count(2, 1_000_000), "PAYRAIL_FAILED_AUTH_PER_MINUTE", Some("20"),
+        "refused credentials a source may present a minute before it is throttled";
 }
 
 /// Reads settings through a lookup of environment variables.
@@ -346,6 +364,7 @@ impl Settings {
             stripe_js_url: env.get(&STRIPE_JS_URL)?,
             aws_timeouts: AwsTimeouts::within(env.get(&AWS_TIMEOUT)?),
             compat_min_amount: env.get(&COMPAT_MIN_AMOUNT)?,
+            failed_auth_per_minute: env.get(&FAILED_AUTH_PER_MINUTE)?,
         })
     }
 }

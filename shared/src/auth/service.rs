@@ -70,11 +70,12 @@ pub fn check_route(route: &str, principal: &Principal) -> Result<(), ApiError> {
 }
 
 /// Refused credentials one source address may present a minute (per instance) before it is
-/// answered 429 without any AWS call.
+/// answered 429 without any AWS call, by default (`PAYRAIL_FAILED_AUTH_PER_MINUTE`).
 pub const FAILURES_PER_SOURCE: u32 = 20;
-/// Refused secrets for one key id a minute (per instance) before further attempts with it are
-/// checked by a read, never a write, and a wrong one is answered 429.
-pub const FAILURES_PER_KEY: u32 = 10;
+/// Refused secrets for one key id a minute (per instance), by default, before further attempts
+/// with it are checked by a read, never a write, and a wrong one is answered 429: half the
+/// source's limit.
+pub const FAILURES_PER_KEY: u32 = FAILURES_PER_SOURCE / 2;
 
 fn throttled(now: Timestamp) -> ApiError {
     ApiError::RateLimited {
@@ -89,14 +90,15 @@ fn throttled(now: Timestamp) -> ApiError {
 /// fails on the very next request from any instance.
 ///
 /// Refused credentials are counted in memory per source and per key id, so guessing costs no
-/// write once it is throttled: a source over [`FAILURES_PER_SOURCE`] is answered 429 at once; a
-/// key id over [`FAILURES_PER_KEY`] is checked by a read first, so its right secret still gets
+/// write once it is throttled: a source over its limit (`PAYRAIL_FAILED_AUTH_PER_MINUTE`) is
+/// answered 429 at once; a key id over half of it is checked by a read first, so its right secret still gets
 /// in while wrong ones are answered 429.
 pub async fn identify(app: &App, token: &str, source: Option<&str>) -> Result<Identity, ApiError> {
     let now = Timestamp::now();
     let failures = &app.failed_auth;
+    let per_source = app.settings.failed_auth_per_minute;
     if let Some(source) = source
-        && failures.by_source.current(&source.to_owned(), now.unix()) >= FAILURES_PER_SOURCE
+        && failures.by_source.current(&source.to_owned(), now.unix()) >= per_source
     {
         return Err(throttled(now));
     }
@@ -125,7 +127,7 @@ pub async fn identify(app: &App, token: &str, source: Option<&str>) -> Result<Id
         ));
     };
     let hash = api_key::hash(secret);
-    if failures.by_key.current(&key_id, now.unix()) >= FAILURES_PER_KEY {
+    if failures.by_key.current(&key_id, now.unix()) >= per_source / 2 {
         let known = store::keys::get(app, &key_id).await?;
         if !known.is_some_and(|k| api_key::hashes_match(&hash, &k.secret_hash)) {
             return Err(refused(Some(&key_id), throttled(now)));
