@@ -445,3 +445,80 @@ async fn a_link_starts_at_most_the_merchants_rate_limit_of_payments_a_minute() {
     let (status, _, _) = visit(&s, id, &[("email", "nope")]).await;
     assert_eq!(status, 422);
 }
+
+/// A link's quantity limit holds however visits and payments interleave: a unit is taken when a
+/// payment starts and given back when it ends unpaid, so paid payments never pass the limit.
+#[tokio::test]
+async fn the_quantity_limit_is_never_exceeded_by_visits_that_pay_later() {
+    let s = TestStack::start().await;
+    let (_, key) = s.merchant_with_key().await;
+
+    // Limit 1, five visits first: one payment starts, the others are told it is sold out.
+    let mut body = link_body();
+    body["quantity_limit"] = json!(1);
+    let one = create(&s, &key, body).await;
+    let one = one["id"].as_str().unwrap();
+    let mut started = Vec::new();
+    for i in 0..5 {
+        let (status, location, _) =
+            visit(&s, one, &[("email", &format!("c{i}@example.com"))]).await;
+        match status {
+            303 => started.push(location.rsplit('/').next().unwrap().to_owned()),
+            410 => {}
+            other => panic!("visit answered {other}"),
+        }
+    }
+    assert_eq!(started.len(), 1, "one unit, one payment started");
+    let (status, html) = page(&s, one).await;
+    assert_eq!(status, 410);
+    assert!(html.contains("reached its limit"), "{html}");
+    assert_eq!(s.pay(&started[0], PAID_CARD).await, 303);
+
+    // Limit 2, ten visits at once, then every started payment paid: two paid, no more.
+    let mut body = link_body();
+    body["quantity_limit"] = json!(2);
+    let two = create(&s, &key, body).await;
+    let two = two["id"].as_str().unwrap().to_owned();
+    let visits = futures_util::future::join_all((0..10).map(|i| {
+        let email = format!("d{i}@example.com");
+        let s = &s;
+        let two = two.clone();
+        async move { visit(s, &two, &[("email", &email)]).await }
+    }))
+    .await;
+    let started: Vec<String> = visits
+        .iter()
+        .filter(|(status, ..)| *status == 303)
+        .map(|(_, location, _)| location.rsplit('/').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        started.len(),
+        2,
+        "{:?}",
+        visits.iter().map(|v| v.0).collect::<Vec<_>>()
+    );
+    for txn in &started {
+        assert_eq!(s.pay(txn, PAID_CARD).await, 303);
+    }
+    let link = s.get(&format!("/api/v1/payment-links/{two}"), &key).await;
+    assert_eq!(link.data()["paid_count"], 2);
+
+    // A payment that ends unpaid gives its unit back: canceled, the next customer may start.
+    let mut body = link_body();
+    body["quantity_limit"] = json!(1);
+    let back = create(&s, &key, body).await;
+    let back = back["id"].as_str().unwrap();
+    let (status, location, _) = visit(&s, back, &[("email", "e@example.com")]).await;
+    assert_eq!(status, 303);
+    let first = location.rsplit('/').next().unwrap().to_owned();
+    assert_eq!(visit(&s, back, &[("email", "f@example.com")]).await.0, 410);
+    s.post(
+        &format!("/api/v1/transactions/{first}/cancel"),
+        &key,
+        json!({}),
+    )
+    .await
+    .expect(200);
+    let (status, _, _) = visit(&s, back, &[("email", "f@example.com")]).await;
+    assert_eq!(status, 303, "the canceled payment's unit is free again");
+}

@@ -42,6 +42,10 @@ pub struct PaymentLink {
     pub quantity_limit: Option<u32>,
     /// Payments made through the link that were paid.
     pub paid_count: u64,
+    /// Units held: payments started through the link that are paid or may still be (a unit is
+    /// taken when a customer starts a payment and given back when it expires, is declined or
+    /// canceled), so paid payments never pass the limit.
+    pub reserved: u64,
     pub active: bool,
     pub success_url: WebUrl,
     pub cancel_url: WebUrl,
@@ -58,7 +62,7 @@ pub struct PaymentLink {
 pub enum Availability {
     Open,
     Inactive,
-    /// Its quantity limit of paid payments is reached.
+    /// Its quantity limit is reached by paid payments and those still being paid.
     Exhausted,
 }
 
@@ -78,7 +82,7 @@ impl PaymentLink {
             Availability::Inactive
         } else if self
             .quantity_limit
-            .is_some_and(|limit| self.paid_count >= u64::from(limit))
+            .is_some_and(|limit| self.paid_count.max(self.reserved) >= u64::from(limit))
         {
             Availability::Exhausted
         } else {
@@ -500,6 +504,7 @@ mod tests {
             },
             quantity_limit: Some(2),
             paid_count: 1,
+            reserved: 1,
             active: true,
             success_url: WebUrl::parse("https://shop.example.com/ok").unwrap(),
             cancel_url: WebUrl::parse("https://shop.example.com/").unwrap(),
@@ -524,6 +529,7 @@ mod tests {
         assert_eq!(link.availability(), Availability::Open);
         let sold = PaymentLink {
             paid_count: 2,
+            reserved: 2,
             ..link.clone()
         };
         assert_eq!(sold.availability(), Availability::Exhausted);

@@ -32,6 +32,7 @@ pub async fn create(
         price: new.price,
         quantity_limit: new.quantity_limit,
         paid_count: 0,
+        reserved: 0,
         active: new.active,
         success_url: new.success_url,
         cancel_url: new.cancel_url,
@@ -146,6 +147,27 @@ pub async fn visit(
             retry_after: (60 - now.unix().rem_euclid(60)) as u64,
         });
     }
+    // A unit of the link's quantity is taken before the payment exists, so concurrent visits
+    // never start more payments than the limit; it is given back if the payment is not made.
+    if !store::links::reserve(app, &link.id, link.quantity_limit).await? {
+        return Ok(VisitOutcome::Unavailable(Availability::Exhausted));
+    }
+    let started = start(app, link, visit, origin).await;
+    if started.is_err()
+        && let Err(e) = store::links::release(app, &link.id).await
+    {
+        tracing::error!(link_id = %link.id, error = %e, "a reserved unit was not given back");
+    }
+    started
+}
+
+/// The payment a visit starts.
+async fn start(
+    app: &App,
+    link: &PaymentLink,
+    visit: Visit,
+    origin: Option<&str>,
+) -> Result<VisitOutcome, ApiError> {
     let order_uuid = OrderUuid::parse(&format!("{}-{}", link.id, new_ulid()))
         .map_err(|e| ApiError::internal(format!("link order id: {e}")))?;
     let new = NewPayment {

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
-use super::dynamo::s;
+use super::dynamo::{n, s};
 use super::listing::{ListPage, NewestFirst};
 use super::{StoreError, classify, from_item, get_item, put_item, to_item};
 use crate::App;
@@ -31,6 +31,8 @@ struct LinkItem {
     quantity_limit: Option<u32>,
     #[serde(default)]
     paid_count: u64,
+    #[serde(default)]
+    reserved: u64,
     active: bool,
     success_url: String,
     cancel_url: String,
@@ -57,6 +59,7 @@ impl From<&PaymentLink> for LinkItem {
             max_minor: max,
             quantity_limit: l.quantity_limit,
             paid_count: l.paid_count,
+            reserved: l.reserved,
             active: l.active,
             success_url: l.success_url.as_str().to_owned(),
             cancel_url: l.cancel_url.as_str().to_owned(),
@@ -93,6 +96,7 @@ impl TryFrom<LinkItem> for PaymentLink {
             price,
             quantity_limit: i.quantity_limit,
             paid_count: i.paid_count,
+            reserved: i.reserved,
             active: i.active,
             metadata: Metadata::from_map(i.metadata),
             url: i.url,
@@ -230,6 +234,68 @@ pub(crate) fn count_paid_in_transaction(
         .key("id", s(id.to_string()))
         .update_expression("ADD paid_count :one")
         .expression_attribute_values(":one", AttributeValue::N("1".into()))
+        .build()
+        .map_err(|e| StoreError::Dynamo(e.to_string()))?;
+    Ok(TransactWriteItem::builder().update(update).build())
+}
+
+/// Takes a unit of the link's quantity for a payment about to start: `false` when `limit`
+/// units are held (paid, or being paid). One conditional write, so concurrent visits never
+/// hold more than the limit. Without a limit the unit is counted all the same, so that giving
+/// it back stays exact.
+pub async fn reserve(
+    app: &App,
+    id: &PaymentLinkId,
+    limit: Option<u32>,
+) -> Result<bool, StoreError> {
+    let mut req = app
+        .dynamodb
+        .update_item()
+        .table_name(&app.settings.payment_links_table)
+        .key("id", s(id.to_string()))
+        .update_expression("ADD reserved :one")
+        .expression_attribute_values(":one", n(1));
+    req = match limit {
+        Some(limit) => req
+            .condition_expression(
+                "attribute_exists(id) AND (attribute_not_exists(reserved) OR reserved < :limit)",
+            )
+            .expression_attribute_values(":limit", n(limit)),
+        None => req.condition_expression("attribute_exists(id)"),
+    };
+    match req.send().await.map_err(classify) {
+        Ok(_) => Ok(true),
+        Err(StoreError::ConditionFailed) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Gives back a unit taken for a payment that was not started.
+pub async fn release(app: &App, id: &PaymentLinkId) -> Result<(), StoreError> {
+    app.dynamodb
+        .update_item()
+        .table_name(&app.settings.payment_links_table)
+        .key("id", s(id.to_string()))
+        .update_expression("ADD reserved :minus")
+        .condition_expression("attribute_exists(id)")
+        .expression_attribute_values(":minus", n(-1))
+        .send()
+        .await
+        .map_err(classify)?;
+    Ok(())
+}
+
+/// Gives back the unit of a payment that ended unpaid (expired, declined, canceled), for the
+/// transaction that records it. No condition: nothing about the link may stop that write.
+pub(crate) fn release_in_transaction(
+    app: &App,
+    id: &PaymentLinkId,
+) -> Result<TransactWriteItem, StoreError> {
+    let update = Update::builder()
+        .table_name(&app.settings.payment_links_table)
+        .key("id", s(id.to_string()))
+        .update_expression("ADD reserved :minus")
+        .expression_attribute_values(":minus", n(-1))
         .build()
         .map_err(|e| StoreError::Dynamo(e.to_string()))?;
     Ok(TransactWriteItem::builder().update(update).build())

@@ -714,6 +714,20 @@ pub async fn finish(
     {
         items.push(super::links::count_paid_in_transaction(app, link)?);
     }
+    // A payment that ends unpaid gives its unit of the link's quantity back.
+    let ends_unpaid = matches!(
+        after.status,
+        PaymentStatus::Declined | PaymentStatus::Expired | PaymentStatus::Canceled
+    );
+    if let Some(link) = &after.payment_link_id
+        && ends_unpaid
+        && matches!(
+            before.status,
+            PaymentStatus::Pending | PaymentStatus::Processing
+        )
+    {
+        items.push(super::links::release_in_transaction(app, link)?);
+    }
     match transact(app, items).await? {
         Transacted::Written => Ok(()),
         Transacted::Cancelled(_) => Err(StoreError::ConditionFailed),
