@@ -406,8 +406,9 @@ export interface paths {
          *     goes on to the hosted checkout of a new transaction: its own `order_uuid`
          *     (`<link id>-<unique suffix>`), the link's title, metadata and return pages, and
          *     `payment_link_id`. Its events are those of any payment. `quantity_limit` caps the paid
-         *     payments: once reached, the page takes no new customers (customers already at checkout
-         *     may still pay).
+         *     payments: a customer who starts a payment holds a unit until it is paid or ends unpaid,
+         *     and once every unit is held the page takes no new customers, so paid payments never
+         *     pass the limit.
          */
         post: operations["createPaymentLink"];
         delete?: never;
