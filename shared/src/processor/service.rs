@@ -47,6 +47,12 @@ fn parse(body: &JsonObject, allow_sandbox: bool) -> Result<Requested, ApiError> 
     match kind.as_deref() {
         None => {}
         Some("sandbox") if allow_sandbox => {
+            // Stripe's fields do not apply, but are still held to their documented type.
+            for field in ["secret_key", "publishable_key", "webhook_secret"] {
+                if let Err(e) = body.string(field) {
+                    errors.add(field, e);
+                }
+            }
             errors.into_result()?;
             return Ok(Requested::Sandbox);
         }
@@ -179,6 +185,13 @@ mod tests {
             .unwrap();
         assert!(err.field_errors().unwrap().contains_key("type"));
         assert!(parse(&body(json!({"type": "paypal"})), true).is_err());
+        let typed = parse(
+            &body(json!({"type": "sandbox", "webhook_secret": ["x"]})),
+            true,
+        )
+        .err()
+        .unwrap();
+        assert!(typed.field_errors().unwrap().contains_key("webhook_secret"));
         assert!(parse(&body(json!({})), true).is_err());
     }
 }
