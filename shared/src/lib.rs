@@ -3,8 +3,11 @@
 //! Every Lambda in `functions/` is a thin adapter: it turns an API Gateway request into a
 //! [`http::RequestCtx`], calls one operation from this crate, and renders the answer. Domain
 //! types in [`domain`] can only hold valid values, so operations never re-validate; storage in
-//! [`store`] is the only code that knows the DynamoDB item layout; [`error::ApiError`] is the
-//! only place errors become HTTP statuses.
+//! [`store`] is the only code that knows DynamoDB items, secret names and queue messages;
+//! [`error::ApiError`] is the only place errors become HTTP statuses.
+//!
+//! Modules sit in layers (primitives, models, store, adapters, services, edge) and import only
+//! their own layer or lower ones; `tests/layers.rs` holds the table and checks every import.
 
 pub mod access_log;
 pub mod app;
