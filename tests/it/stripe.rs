@@ -415,9 +415,23 @@ async fn three_d_secure_is_handed_to_the_page_then_settled_with_stripes_answer()
 
 /// A Stripe event about `pi` for transaction `id`, signed with `secret` at `at`.
 fn stripe_event(kind: &str, pi: &str, id: &str, secret: &str, at: i64) -> (String, String) {
+    // `payment()`'s 25.00 USD, in Stripe's units.
+    stripe_event_for(kind, pi, id, secret, at, 2500, "usd")
+}
+
+fn stripe_event_for(
+    kind: &str,
+    pi: &str,
+    id: &str,
+    secret: &str,
+    at: i64,
+    amount: i64,
+    currency: &str,
+) -> (String, String) {
     let body = json!({
         "id": "evt_test", "object": "event", "type": kind,
         "data": {"object": {"id": pi, "object": "payment_intent", "metadata": {"transaction_id": id},
+            "amount": amount, "currency": currency,
             "last_payment_error": {"code": "card_declined", "decline_code": "stolen_card"}}},
     })
     .to_string();
@@ -657,4 +671,71 @@ async fn a_signature_time_at_the_edges_of_an_integer_is_refused_not_a_crash() {
             .expect_error(400, None);
     }
     assert_eq!(txn(&s, &key, &paid).await["status"], "pending");
+}
+
+/// A signed event settles a transaction only when its payment is for the transaction's amount
+/// and currency: a PaymentIntent made by hand with the transaction's id in its metadata does
+/// not pay it.
+#[tokio::test]
+async fn an_event_for_another_amount_or_currency_settles_nothing() {
+    let s = TestStack::start().await;
+    let (merchant, key, _, _, whsec) = stripe_merchant(&s).await;
+    let paid = s.payment_id(&key, payment("hook-amount")).await;
+    let now = payrail::domain::Timestamp::now().unix();
+    for (amount, currency) in [(100, "usd"), (2500, "eur"), (250_000, "usd")] {
+        let (body, header) = stripe_event_for(
+            "payment_intent.succeeded",
+            "pi_other",
+            &paid,
+            &whsec,
+            now,
+            amount,
+            currency,
+        );
+        let res = post_hook(&s, &merchant, &body, &header).await;
+        res.expect(200);
+        assert_eq!(res.data()["result"], "ignored");
+    }
+    assert_eq!(txn(&s, &key, &paid).await["status"], "pending");
+    let (body, header) = stripe_event("payment_intent.succeeded", "pi_right", &paid, &whsec, now);
+    let res = post_hook(&s, &merchant, &body, &header).await;
+    assert_eq!(res.data()["result"], "settled");
+    assert_eq!(txn(&s, &key, &paid).await["status"], "paid");
+}
+
+/// ISK has no minor unit in ISO 4217 but two at Stripe: 5000 krónur is charged as Stripe's
+/// 500000, not as 50 krónur, and refunded in the same units.
+#[tokio::test]
+async fn isk_is_charged_and_refunded_in_stripes_units() {
+    let s = TestStack::start().await;
+    let (_, key, sk, _, _) = stripe_merchant(&s).await;
+    let mut body = payment("stripe-isk");
+    body["total_amount"] = json!("5000");
+    body["currency"] = json!("ISK");
+    let id = s.payment_id(&key, body).await;
+    let pm = payment_method(&sk, "4242424242424242").await;
+    let (status, _, _) = submit(&s, &id, &[("payment_method", &pm)]).await;
+    assert_eq!(status, 303);
+    let t = txn(&s, &key, &id).await;
+    assert_eq!(
+        (t["status"].clone(), t["total_amount"].clone()),
+        (json!("paid"), json!("5000"))
+    );
+    let pi_id = t["processor_payment_id"].as_str().unwrap().to_owned();
+    let pi = stripe_get(&sk, &format!("/v1/payment_intents/{pi_id}")).await;
+    assert_eq!(
+        (pi["amount"].clone(), pi["currency"].clone()),
+        (json!(500_000), json!("isk"))
+    );
+
+    let r = s
+        .post(
+            &format!("/api/v1/transactions/{id}/refunds"),
+            &key,
+            json!({"amount": "1000"}),
+        )
+        .await;
+    r.expect(201);
+    let refunds = stripe_get(&sk, &format!("/v1/refunds?payment_intent={pi_id}")).await;
+    assert_eq!(refunds["data"][0]["amount"], 100_000, "{refunds}");
 }

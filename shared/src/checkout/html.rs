@@ -180,16 +180,19 @@ fn build(
         .map(|u| u.origin().ascii_serialization())
         .collect::<Vec<_>>()
         .join(" ");
-    // With Stripe, exactly Stripe.js's origins: its script and frames, and its API.
+    // With Stripe, exactly the origins Stripe documents for Stripe.js: its script (served from
+    // js.stripe.com and its subdomains) and frames, 3-D Secure's page, and its API.
     let stripe_sources = if stripe_key.is_some() {
         let js = settings.stripe_js_url.origin().ascii_serialization();
         let api = settings.stripe_api_base.origin().ascii_serialization();
-        let frames = if js == "https://js.stripe.com" {
-            format!("{js} https://hooks.stripe.com")
+        let (scripts, frames) = if js == "https://js.stripe.com" {
+            let scripts = format!("{js} https://*.js.stripe.com");
+            let frames = format!("{scripts} https://hooks.stripe.com");
+            (scripts, frames)
         } else {
-            js.clone()
+            (js.clone(), js.clone())
         };
-        format!("script-src 'self' {js}; frame-src {frames}; connect-src {api}; ")
+        format!("script-src 'self' {scripts}; frame-src {frames}; connect-src {api}; ")
     } else {
         String::new()
     };

@@ -70,6 +70,7 @@ pub async fn receive(
         transaction_id,
         payment_id,
         outcome,
+        charged,
     } = report
     else {
         return Ok(Received::Ignored);
@@ -80,6 +81,15 @@ pub async fn receive(
     else {
         return Ok(Received::Ignored);
     };
+    // A payment for another amount or currency (made by hand with this transaction's id in its
+    // metadata, say) never settles the transaction.
+    if charged != Some(txn.amount) {
+        tracing::warn!(
+            transaction_id = %txn.id, payment_id,
+            "a processor's report for another amount than the transaction's was ignored"
+        );
+        return Ok(Received::Ignored);
+    }
     settle(app, kind, txn, outcome, &payment_id).await
 }
 

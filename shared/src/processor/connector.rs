@@ -6,7 +6,7 @@ use std::future::Future;
 
 use lambda_http::http::HeaderMap;
 
-use crate::domain::Timestamp;
+use crate::domain::{Money, Timestamp};
 use crate::error::FieldErrors;
 use crate::ids::TransactionId;
 use crate::input::JsonObject;
@@ -90,6 +90,9 @@ pub enum Report {
         transaction_id: TransactionId,
         payment_id: String,
         outcome: ChargeOutcome,
+        /// The amount the processor's payment is for, when it says: a report settles a
+        /// transaction only when it is the transaction's amount.
+        charged: Option<Money>,
     },
     /// Nothing Payrail acts on: another type of event, or a payment Payrail did not start.
     Ignored,

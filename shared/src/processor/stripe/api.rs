@@ -8,8 +8,40 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
+use crate::domain::{Currency, Money};
 use crate::payments::transaction::Transaction;
 use crate::refunds::Refund;
+
+/// The Stripe API version every call is made against, so an upgrade of the account's default
+/// version never changes what Payrail sends or reads.
+pub const STRIPE_VERSION: &str = "2024-06-20";
+
+/// Currencies Stripe takes in two-decimal units although ISO 4217 gives them none: an amount
+/// is sent times 100 (Stripe's "special cases"). Sent as ISO minor units, ISK 5000 would be
+/// charged as 50.
+const TWO_DECIMALS_AT_STRIPE: [&str; 2] = ["ISK", "UGX"];
+
+/// `money` in the units Stripe's `amount` counts.
+pub fn stripe_amount(money: &Money) -> i64 {
+    let code = money.currency().code();
+    if TWO_DECIMALS_AT_STRIPE.contains(&code) {
+        money.minor().saturating_mul(100)
+    } else {
+        money.minor()
+    }
+}
+
+/// An `amount` in Stripe's units of `currency` (its lower-case code) as Payrail's money;
+/// `None` for a currency Payrail does not know or an amount that is not a whole minor unit.
+pub fn money_from_stripe(amount: i64, currency: &str) -> Option<Money> {
+    let currency = Currency::parse(currency).ok()?;
+    let minor = if TWO_DECIMALS_AT_STRIPE.contains(&currency.code()) {
+        (amount % 100 == 0).then_some(amount / 100)?
+    } else {
+        amount
+    };
+    Money::from_minor(minor, currency).ok()
+}
 
 /// `POST /v1/payment_intents`: the transaction's amount, to be confirmed with the payment
 /// method Stripe.js made, its card expanded in the answer.
@@ -22,7 +54,7 @@ impl CreatePaymentIntent<'_> {
     pub fn form(&self) -> Vec<(&'static str, String)> {
         let txn = self.txn;
         vec![
-            ("amount", txn.amount.minor().to_string()),
+            ("amount", stripe_amount(&txn.amount).to_string()),
             (
                 "currency",
                 txn.amount.currency().code().to_ascii_lowercase(),
@@ -48,7 +80,7 @@ impl CreateRefund<'_> {
     pub fn form(&self) -> Vec<(&'static str, String)> {
         vec![
             ("payment_intent", self.payment_intent.to_owned()),
-            ("amount", self.refund.amount.minor().to_string()),
+            ("amount", stripe_amount(&self.refund.amount).to_string()),
             ("metadata[refund_id]", self.refund.id.to_string()),
             ("metadata[transaction_id]", self.payment.id.to_string()),
         ]
@@ -70,9 +102,20 @@ pub struct PaymentIntent {
     pub last_payment_error: Option<ErrorObject>,
     #[serde(default)]
     pub metadata: HashMap<String, String>,
+    /// In Stripe's units of `currency` (see [`stripe_amount`]).
+    #[serde(default)]
+    pub amount: Option<i64>,
+    #[serde(default)]
+    pub currency: Option<String>,
 }
 
 impl PaymentIntent {
+    /// What it charges, as Payrail's money; `None` when Stripe did not say or it is not money
+    /// Payrail can hold.
+    pub fn money(&self) -> Option<Money> {
+        money_from_stripe(self.amount?, self.currency.as_deref()?)
+    }
+
     /// The Payrail transaction it was created for.
     pub fn transaction_id(&self) -> Option<&str> {
         self.metadata.get("transaction_id").map(String::as_str)
@@ -166,3 +209,25 @@ pub struct EventData {
 /// `GET /v1/balance`: read only to check a key, so nothing of it is kept.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Balance {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn money(minor: i64, code: &str) -> Money {
+        Money::from_minor(minor, Currency::parse(code).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn stripe_counts_isk_and_ugx_in_hundredths_and_others_in_iso_minor_units() {
+        assert_eq!(stripe_amount(&money(5000, "ISK")), 500_000);
+        assert_eq!(stripe_amount(&money(3000, "UGX")), 300_000);
+        assert_eq!(stripe_amount(&money(2500, "USD")), 2500);
+        assert_eq!(stripe_amount(&money(1000, "JPY")), 1000);
+        assert_eq!(stripe_amount(&money(1234, "KWD")), 1234);
+        assert_eq!(money_from_stripe(500_000, "isk"), Some(money(5000, "ISK")));
+        assert_eq!(money_from_stripe(500_050, "isk"), None);
+        assert_eq!(money_from_stripe(2500, "usd"), Some(money(2500, "USD")));
+        assert_eq!(money_from_stripe(2500, "zzz"), None);
+    }
+}

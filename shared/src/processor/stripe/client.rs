@@ -156,7 +156,8 @@ mod transport {
                 .header("content-type", "application/x-www-form-urlencoded")
                 .body(form.to_owned()),
         }
-        .bearer_auth(secret_key);
+        .bearer_auth(secret_key)
+        .header("stripe-version", super::super::api::STRIPE_VERSION);
         if let Some(key) = idempotency_key {
             req = req.header("idempotency-key", key);
         }

@@ -161,7 +161,7 @@ impl Processor for Stripe {
             Answer::Object(pi) => pi,
             Answer::CardError(e) => return Err(ProcessorError::Rejected(decline_reason(&e))),
         };
-        if pi.transaction_id() != Some(txn.id.as_str()) {
+        if pi.transaction_id() != Some(txn.id.as_str()) || pi.money() != Some(txn.amount) {
             return Err(ProcessorError::Rejected(format!(
                 "PaymentIntent {payment_id} is not this transaction's"
             )));

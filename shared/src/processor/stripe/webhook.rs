@@ -50,6 +50,7 @@ pub fn read(
     };
     Ok(Report::Payment {
         transaction_id,
+        charged: pi.money(),
         payment_id: pi.id,
         outcome,
     })
@@ -75,6 +76,7 @@ mod tests {
         let txn = TransactionId::generate();
         let event = json!({"id": "evt_1", "type": "payment_intent.payment_failed",
             "data": {"object": {"id": "pi_1", "status": "requires_payment_method",
+                "amount": 500_000, "currency": "isk",
                 "metadata": {"transaction_id": txn.as_str()},
                 "last_payment_error": {"code": "card_declined", "decline_code": "do_not_honor"}}}});
         let (header, body) = signed(&event, now);
@@ -83,6 +85,13 @@ mod tests {
             report,
             Report::Payment {
                 transaction_id: txn.clone(),
+                charged: Some(
+                    crate::domain::Money::from_minor(
+                        5000,
+                        crate::domain::Currency::parse("ISK").unwrap()
+                    )
+                    .unwrap()
+                ),
                 payment_id: "pi_1".into(),
                 outcome: ChargeOutcome::Declined {
                     reason: "do_not_honor".into(),
