@@ -100,6 +100,8 @@ pub enum ErrorCode {
     ConcurrentChange,
     /// The merchant has no payment processor connected.
     ProcessorNotConnected,
+    /// The payment was taken by a processor (or mode) the merchant no longer has connected.
+    ProcessorChanged,
     /// The API key's rate limit is spent; `Retry-After` says when to try again.
     RateLimited,
     /// The body is over the size limit.
@@ -113,7 +115,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 27] = [
+    pub const ALL: [ErrorCode; 28] = [
         Self::BadRequest,
         Self::InvalidJson,
         Self::UnsupportedContentType,
@@ -136,6 +138,7 @@ impl ErrorCode {
         Self::InvalidState,
         Self::ConcurrentChange,
         Self::ProcessorNotConnected,
+        Self::ProcessorChanged,
         Self::RateLimited,
         Self::PayloadTooLarge,
         Self::ValidationFailed,
@@ -167,6 +170,7 @@ impl ErrorCode {
             Self::InvalidState => "invalid_state",
             Self::ConcurrentChange => "concurrent_change",
             Self::ProcessorNotConnected => "processor_not_connected",
+            Self::ProcessorChanged => "processor_changed",
             Self::RateLimited => "rate_limited",
             Self::PayloadTooLarge => "payload_too_large",
             Self::ValidationFailed => "validation_failed",

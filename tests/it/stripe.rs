@@ -739,3 +739,63 @@ async fn isk_is_charged_and_refunded_in_stripes_units() {
     let refunds = stripe_get(&sk, &format!("/v1/refunds?payment_intent={pi_id}")).await;
     assert_eq!(refunds["data"][0]["amount"], 100_000, "{refunds}");
 }
+
+/// A refund goes through the processor that took the payment, whatever the merchant uses today:
+/// a sandbox payment is refunded by the sandbox after Stripe is connected, and a Stripe
+/// payment is not "refunded" by the sandbox after the merchant switched back (409, nothing
+/// recorded).
+#[tokio::test]
+async fn a_refund_goes_through_the_processor_that_took_the_payment() {
+    let s = TestStack::start().await;
+    let (_, key) = s.merchant_with_key().await;
+    let by_sandbox = s.payment_id(&key, payment("switch-sandbox")).await;
+    assert_eq!(s.pay(&by_sandbox, "4242424242424242").await, 303);
+
+    let (sk, pk, whsec) = keys();
+    s.call(
+        reqwest::Method::PUT,
+        "/api/v1/processor",
+        Some(&key),
+        Some(json!({"type": "stripe", "secret_key": sk, "publishable_key": pk, "webhook_secret": whsec})),
+    )
+    .await
+    .expect(200);
+    let refund = s
+        .post(
+            &format!("/api/v1/transactions/{by_sandbox}/refunds"),
+            &key,
+            json!({}),
+        )
+        .await;
+    refund.expect(201);
+    assert_eq!(refund.data()["status"], "succeeded");
+
+    let by_stripe = s.payment_id(&key, payment("switch-stripe")).await;
+    let pm = payment_method(&sk, "4242424242424242").await;
+    assert_eq!(
+        submit(&s, &by_stripe, &[("payment_method", &pm)]).await.0,
+        303
+    );
+    s.call(
+        reqwest::Method::PUT,
+        "/api/v1/processor",
+        Some(&key),
+        Some(json!({"type": "sandbox"})),
+    )
+    .await
+    .expect(200);
+    let refused = s
+        .post(
+            &format!("/api/v1/transactions/{by_stripe}/refunds"),
+            &key,
+            json!({}),
+        )
+        .await;
+    refused.expect_code(409, "processor_changed");
+    assert!(refused.body["message"].as_str().unwrap().contains("stripe"));
+    let listed = s
+        .get(&format!("/api/v1/transactions/{by_stripe}/refunds"), &key)
+        .await;
+    assert_eq!(listed.data()["items"], json!([]));
+    assert_eq!(txn(&s, &key, &by_stripe).await["status"], "paid");
+}

@@ -1095,7 +1095,7 @@ export interface components {
              * @description Stable and machine-readable: branch on this, never on `message`. A new kind of failure gets a new code; a code is never renamed.
              * @enum {string}
              */
-            code: "bad_request" | "invalid_json" | "unsupported_content_type" | "invalid_query" | "invalid_idempotency_key" | "credential_missing" | "credential_invalid" | "api_key_revoked" | "admin_only" | "merchant_key_required" | "permission_denied" | "merchant_inactive" | "two_step_required" | "two_step_code_invalid" | "two_step_rate_limited" | "two_step_state" | "not_found" | "idempotency_key_reused" | "order_uuid_reused" | "invalid_state" | "concurrent_change" | "processor_not_connected" | "rate_limited" | "payload_too_large" | "validation_failed" | "service_unavailable" | "internal_error";
+            code: "bad_request" | "invalid_json" | "unsupported_content_type" | "invalid_query" | "invalid_idempotency_key" | "credential_missing" | "credential_invalid" | "api_key_revoked" | "admin_only" | "merchant_key_required" | "permission_denied" | "merchant_inactive" | "two_step_required" | "two_step_code_invalid" | "two_step_rate_limited" | "two_step_state" | "not_found" | "idempotency_key_reused" | "order_uuid_reused" | "invalid_state" | "concurrent_change" | "processor_not_connected" | "processor_changed" | "rate_limited" | "payload_too_large" | "validation_failed" | "service_unavailable" | "internal_error";
             errors?: {
                 [key: string]: string[];
             };

@@ -14,7 +14,7 @@ use crate::ids::RefundId;
 use crate::input::IdempotencyKey;
 use crate::input::JsonObject;
 use crate::payments::transaction::{PaymentStatus, Transaction};
-use crate::processor::{Processor, RefundOutcome};
+use crate::processor::{Processor, ProcessorKind, RefundOutcome, Sandbox};
 use crate::store::refunds::{self as store, Hold, Settle};
 use crate::store::transactions;
 use crate::tenant::find;
@@ -28,7 +28,48 @@ pub struct Refunded {
     pub replayed: bool,
 }
 
-/// Refunds `amount` (default: all that is left) of one of the caller's paid transactions.
+/// Which processor refunds a payment: the one that took it, whatever the merchant uses today.
+enum Through {
+    /// The merchant's connected processor took it.
+    Connected,
+    /// The sandbox took it (no money moved), though the merchant now uses another processor.
+    Sandbox,
+    /// A processor, account mode or key the merchant no longer has took it: nothing can return
+    /// the money from here.
+    Refused(String),
+}
+
+fn through(connected: &impl Processor, txn: &Transaction) -> Through {
+    let took = txn.processor.unwrap_or(connected.kind());
+    if took == ProcessorKind::Sandbox && connected.kind() != ProcessorKind::Sandbox {
+        return Through::Sandbox;
+    }
+    if took != connected.kind() {
+        return Through::Refused(format!(
+            "this payment was taken through {}, which this merchant no longer has connected: \
+             connect it again to refund the payment",
+            took.as_str()
+        ));
+    }
+    if txn
+        .livemode
+        .is_some_and(|live| live != connected.livemode())
+    {
+        let mode = |live: bool| if live { "live" } else { "test" };
+        return Through::Refused(format!(
+            "this payment was taken in {} mode and {} is now connected in {} mode: connect the \
+             {} keys again to refund it",
+            mode(!connected.livemode()),
+            took.as_str(),
+            mode(connected.livemode()),
+            mode(!connected.livemode()),
+        ));
+    }
+    Through::Connected
+}
+
+/// Refunds `amount` (default: all that is left) of one of the caller's paid transactions,
+/// through the processor that took it.
 pub async fn create(
     app: &App,
     caller: &MerchantCaller,
@@ -39,6 +80,11 @@ pub async fn create(
 ) -> Result<Refunded, ApiError> {
     let new = NewRefund::parse(body)?;
     let mut txn: Transaction = find(app, caller, raw_id).await?;
+    let by_sandbox = match through(processor, &txn) {
+        Through::Connected => false,
+        Through::Sandbox => true,
+        Through::Refused(why) => return Err(ApiError::Conflict(ErrorCode::ProcessorChanged, why)),
+    };
     let fingerprint = new.fingerprint(&txn.id);
     let key = idempotency_key.map(IdempotencyKey::as_str);
     if let Some(key) = key
@@ -63,7 +109,11 @@ pub async fn create(
         };
         match store::hold(app, &txn, &refund, key, now).await? {
             Hold::Held => {
-                let refund = settle(app, processor, &txn, refund).await?;
+                let refund = if by_sandbox {
+                    settle(app, &Sandbox, &txn, refund).await?
+                } else {
+                    settle(app, processor, &txn, refund).await?
+                };
                 return Ok(Refunded {
                     refund,
                     replayed: false,
