@@ -223,20 +223,31 @@ pub async fn update(
     decode(out.attributes.unwrap_or_default())
 }
 
-/// The increment of a link's paid payments, for the transaction that marks one paid. No
-/// condition: nothing about the link may stop a payment that was made from being recorded.
-pub(crate) fn count_paid_in_transaction(
+/// Adds `delta` to the link's counter `attribute`, as one item of the caller's transaction.
+/// No condition: nothing about the link may stop the payment's own change from being recorded.
+fn add_in_transaction(
     app: &App,
     id: &PaymentLinkId,
+    attribute: &str,
+    delta: i64,
 ) -> Result<TransactWriteItem, StoreError> {
     let update = Update::builder()
         .table_name(&app.settings.payment_links_table)
         .key("id", s(id.to_string()))
-        .update_expression("ADD paid_count :one")
-        .expression_attribute_values(":one", AttributeValue::N("1".into()))
+        .update_expression("ADD #counter :delta")
+        .expression_attribute_names("#counter", attribute)
+        .expression_attribute_values(":delta", n(delta))
         .build()
         .map_err(|e| StoreError::Dynamo(e.to_string()))?;
     Ok(TransactWriteItem::builder().update(update).build())
+}
+
+/// The increment of a link's paid payments, for the transaction that marks one paid.
+pub(crate) fn count_paid_in_transaction(
+    app: &App,
+    id: &PaymentLinkId,
+) -> Result<TransactWriteItem, StoreError> {
+    add_in_transaction(app, id, "paid_count", 1)
 }
 
 /// Takes a unit of the link's quantity for a payment about to start: `false` when `limit`
@@ -286,19 +297,12 @@ pub async fn release(app: &App, id: &PaymentLinkId) -> Result<(), StoreError> {
 }
 
 /// Gives back the unit of a payment that ended unpaid (expired, declined, canceled), for the
-/// transaction that records it. No condition: nothing about the link may stop that write.
+/// transaction that records it.
 pub(crate) fn release_in_transaction(
     app: &App,
     id: &PaymentLinkId,
 ) -> Result<TransactWriteItem, StoreError> {
-    let update = Update::builder()
-        .table_name(&app.settings.payment_links_table)
-        .key("id", s(id.to_string()))
-        .update_expression("ADD reserved :minus")
-        .expression_attribute_values(":minus", n(-1))
-        .build()
-        .map_err(|e| StoreError::Dynamo(e.to_string()))?;
-    Ok(TransactWriteItem::builder().update(update).build())
+    add_in_transaction(app, id, "reserved", -1)
 }
 
 /// Counts a visit that starts a payment in the link's current minute; `false` when `limit`
