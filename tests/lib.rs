@@ -9,7 +9,8 @@
 //! - `endpoints`: webhook endpoints made through the API, and their delivery logs;
 //! - `receiver`: a webhook receiver that records what it is sent;
 //! - `browser`: headless Chromium, and the Developer Hub as a page object;
-//! - `authenticator`: two-step codes, computed as an authenticator app does.
+//! - `authenticator`: two-step codes, computed as an authenticator app does;
+//! - `stripe`: merchants connected to the Stripe stand-in, and the stand-in's controls.
 
 mod support;
 
@@ -18,4 +19,4 @@ pub use support::calls::{Answer, ensure_minute_has, no_redirects, payment};
 pub use support::endpoints::{Endpoint, NewEndpoint};
 pub use support::receiver::{Delivery, Receiver};
 pub use support::stack::{TestStack, template};
-pub use support::{authenticator, browser};
+pub use support::{authenticator, browser, stripe};

@@ -748,6 +748,9 @@ pub fn markdown(
         );
     }
 
+    // Stripe: counted at the stand-in and from the code, not by this run.
+    let _ = writeln!(md, "\n{}", STRIPE_SECTION.trim_end());
+
     // Webhooks.
     let wh = &r["webhooks"];
     let _ = writeln!(md, "\n## Webhook delivery\n");
@@ -1094,6 +1097,11 @@ fn ordinal(n: u64) -> String {
     };
     format!("{n}{suffix}")
 }
+
+/// What a payment asks of Stripe, and what the reconciliation sweep costs: counted at the
+/// Stripe stand-in by the integration tests and priced by hand, since the benchmark runs
+/// against the sandbox.
+const STRIPE_SECTION: &str = include_str!("stripe_calls.md");
 
 #[cfg(test)]
 mod tests {

@@ -56,6 +56,8 @@ pub struct Settings {
     /// How old an event still in the outbox must be before the reconciler dispatches it: the
     /// stream normally gets to it within seconds.
     pub dispatch_grace: Duration,
+    /// How long a charge or refund may stay unknown or pending before the sweep asks again.
+    pub reconcile_after: Duration,
     /// Origin of the hosted checkout (`https://pay.example.com`). When unset, the origin the
     /// request arrived on is used, which is the API's own domain behind API Gateway.
     pub public_base_url: Option<Url>,
@@ -277,8 +279,10 @@ settings! {
         "delivery attempts as delays in seconds";
     WEBHOOK_TIMEOUT: Seconds(1, 60), "PAYRAIL_WEBHOOK_TIMEOUT_SECONDS", Some("15"),
         "how long a receiver has to answer";
-    CHECKOUT_TTL: Seconds(1, u64::MAX), "PAYRAIL_CHECKOUT_TTL_SECONDS", Some("1800"),
-        "how long a payment request can be paid";
+    CHECKOUT_TTL: Seconds(1, 82_800), "PAYRAIL_CHECKOUT_TTL_SECONDS", Some("1800"),
+        "how long a payment request can be paid (at most 23 hours, inside Stripe's idempotency window)";
+    RECONCILE_AFTER: Seconds(0, 86_400), "PAYRAIL_RECONCILE_AFTER_SECONDS", Some("60"),
+        "how long a charge or refund may stay unknown or pending before the sweep asks the processor";
     DISPATCH_GRACE: Seconds(0, 3600), "PAYRAIL_DISPATCH_GRACE_SECONDS", Some("120"),
         "how old an undispatched event must be before the reconciler dispatches it";
     PUBLIC_BASE_URL: HttpUrl, "PAYRAIL_PUBLIC_BASE_URL", None, "origin of the hosted checkout links";
@@ -357,6 +361,7 @@ impl Settings {
             admin_token_secret: env.get(&ADMIN_TOKEN_SECRET)?,
             checkout_ttl: env.get(&CHECKOUT_TTL)?,
             dispatch_grace: env.get(&DISPATCH_GRACE)?,
+            reconcile_after: env.get(&RECONCILE_AFTER)?,
             public_base_url: env.optional(&PUBLIC_BASE_URL)?,
             processor_secret_prefix: env.get(&PROCESSOR_SECRET_PREFIX)?,
             allow_sandbox: env.get(&ALLOW_SANDBOX)?,
@@ -441,10 +446,13 @@ mod tests {
     }
 
     #[test]
-    fn zero_ttl_is_rejected() {
-        let mut pairs = BASE.to_vec();
-        pairs.push(("PAYRAIL_CHECKOUT_TTL_SECONDS", "0"));
-        assert!(Settings::from_lookup(env(&pairs)).is_err());
+    fn a_ttl_of_zero_or_of_a_day_is_rejected() {
+        // A day reaches past Stripe's 24-hour idempotency window.
+        for bad in ["0", "82801", "86400"] {
+            let mut pairs = BASE.to_vec();
+            pairs.push(("PAYRAIL_CHECKOUT_TTL_SECONDS", bad));
+            assert!(Settings::from_lookup(env(&pairs)).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -25,6 +25,12 @@ pub enum EventType {
     PaymentCanceled,
     #[serde(rename = "payment.refunded")]
     PaymentRefunded,
+    /// The customer disputes the payment (a chargeback was opened).
+    #[serde(rename = "payment.disputed")]
+    PaymentDisputed,
+    /// The dispute was decided: `dispute.status` is `won` or `lost`.
+    #[serde(rename = "payment.dispute_closed")]
+    PaymentDisputeClosed,
     #[serde(rename = "refund.succeeded")]
     RefundSucceeded,
     #[serde(rename = "refund.failed")]
@@ -34,13 +40,15 @@ pub enum EventType {
 }
 
 impl EventType {
-    pub const ALL: [EventType; 9] = [
+    pub const ALL: [EventType; 11] = [
         Self::PaymentCreated,
         Self::PaymentSucceeded,
         Self::PaymentDeclined,
         Self::PaymentExpired,
         Self::PaymentCanceled,
         Self::PaymentRefunded,
+        Self::PaymentDisputed,
+        Self::PaymentDisputeClosed,
         Self::RefundSucceeded,
         Self::RefundFailed,
         Self::WebhookTest,
@@ -54,6 +62,8 @@ impl EventType {
             Self::PaymentExpired => "payment.expired",
             Self::PaymentCanceled => "payment.canceled",
             Self::PaymentRefunded => "payment.refunded",
+            Self::PaymentDisputed => "payment.disputed",
+            Self::PaymentDisputeClosed => "payment.dispute_closed",
             Self::RefundSucceeded => "refund.succeeded",
             Self::RefundFailed => "refund.failed",
             Self::WebhookTest => "webhook.test",

@@ -10,14 +10,6 @@ async fn status(s: &TestStack, key: &str, id: &str) -> Value {
     res.data()["status"].clone()
 }
 
-async fn count_events(s: &TestStack, key: &str, kind: &str) -> usize {
-    let res = s
-        .get(&format!("/api/v1/events?type={kind}&limit=100"), key)
-        .await;
-    res.expect(200);
-    res.data()["items"].as_array().unwrap().len()
-}
-
 #[tokio::test]
 async fn a_canceled_payment_emits_its_event_and_its_page_takes_no_payment() {
     let s = TestStack::start().await;
@@ -39,12 +31,12 @@ async fn a_canceled_payment_emits_its_event_and_its_page_takes_no_payment() {
     res.expect(200);
     assert_eq!(res.data()["status"], "canceled");
     assert_eq!(status(&s, &key, &id).await, "canceled");
-    assert_eq!(count_events(&s, &key, "payment.canceled").await, 1);
+    assert_eq!(s.count_events(&key, "payment.canceled").await, 1);
     assert_eq!(s.pay(&id, "4242424242424242").await, 409);
     assert_eq!(status(&s, &key, &id).await, "canceled");
     // Canceling again answers the same, and emits nothing more.
     s.post(&cancel, &key, json!({})).await.expect(200);
-    assert_eq!(count_events(&s, &key, "payment.canceled").await, 1);
+    assert_eq!(s.count_events(&key, "payment.canceled").await, 1);
 
     let paid = s.payment_id(&key, payment("cancel-paid")).await;
     assert_eq!(s.pay(&paid, "4242424242424242").await, 303);
@@ -82,8 +74,8 @@ async fn a_cancel_racing_a_payment_ends_in_exactly_one_of_them() {
             other => panic!("trial {trial} ended {other}"),
         }
     }
-    let canceled = count_events(&s, &key, "payment.canceled").await;
-    let succeeded = count_events(&s, &key, "payment.succeeded").await;
+    let canceled = s.count_events(&key, "payment.canceled").await;
+    let succeeded = s.count_events(&key, "payment.succeeded").await;
     assert_eq!(canceled + succeeded, 8);
 }
 

@@ -14,7 +14,7 @@ use payrail::processor::{
     ChargeOutcome, Instrument, Processor, ProcessorError, ProcessorKind, RefundOutcome, Sandbox,
 };
 use payrail::store::StoreError;
-use payrail::store::transactions::{self, FromState};
+use payrail::store::transactions::{self, FromState, Holder};
 use payrail_tests::{TestStack, payment};
 use serde_json::Value;
 
@@ -94,12 +94,6 @@ async fn status_of(s: &TestStack, key: &str, id: &str) -> Value {
     res.data()["status"].clone()
 }
 
-async fn events_of(s: &TestStack, key: &str, kind: &str) -> usize {
-    let res = s.get(&format!("/api/v1/events?type={kind}"), key).await;
-    res.expect(200);
-    res.data()["items"].as_array().unwrap().len()
-}
-
 #[tokio::test]
 async fn twenty_concurrent_submissions_charge_the_card_once() {
     let s = TestStack::start().await;
@@ -128,7 +122,7 @@ async fn twenty_concurrent_submissions_charge_the_card_once() {
         "charged more than once"
     );
     assert_eq!(status_of(&s, &key, &id).await, "paid");
-    assert_eq!(events_of(&s, &key, "payment.succeeded").await, 1);
+    assert_eq!(s.count_events(&key, "payment.succeeded").await, 1);
 }
 
 #[tokio::test]
@@ -151,8 +145,8 @@ async fn a_processor_failure_leaves_the_payment_pending_and_payable() {
     .unwrap();
     assert!(matches!(outcome, PayOutcome::ProcessorFailed(_)));
     assert_eq!(status_of(&s, &key, &id).await, "pending");
-    assert_eq!(events_of(&s, &key, "payment.succeeded").await, 0);
-    assert_eq!(events_of(&s, &key, "payment.declined").await, 0);
+    assert_eq!(s.count_events(&key, "payment.succeeded").await, 0);
+    assert_eq!(s.count_events(&key, "payment.declined").await, 0);
 
     // The customer tries again once the processor is back.
     let up = Counting::default();
@@ -195,7 +189,7 @@ async fn a_lapsed_claim_can_be_taken_over_and_only_the_holder_settles() {
     );
     let stale = transactions::finish(
         app,
-        FromState::Claimed(&first_claim),
+        FromState::Held(Holder::Claim(&first_claim)),
         &first,
         &paid,
         &event,
@@ -205,7 +199,7 @@ async fn a_lapsed_claim_can_be_taken_over_and_only_the_holder_settles() {
     assert!(matches!(stale, Err(StoreError::ConditionFailed)));
     transactions::finish(
         app,
-        FromState::Claimed(&second_claim),
+        FromState::Held(Holder::Claim(&second_claim)),
         &second,
         &paid,
         &event,

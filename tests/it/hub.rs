@@ -448,17 +448,6 @@ async fn the_operator_picks_a_merchant_and_changes_its_rate_limit() {
     browser.close().await;
 }
 
-/// Fresh Stripe test keys (secret, publishable, webhook secret), as copied from Stripe's
-/// dashboard; the local Stripe stand-in takes any of this shape.
-fn stripe_keys() -> (String, String, String) {
-    let tag = payrail_tests::payrail_local::random_token("").replace(['-', '_'], "");
-    (
-        format!("sk_test_{}", &tag[..16]),
-        format!("pk_test_{}", &tag[..16]),
-        format!("whsec_{}", &tag[..24]),
-    )
-}
-
 /// Everything on the page a secret could show up in: its text and every field's value.
 const PAGE_TEXT: &str = "return document.body.innerText + \
      [...document.querySelectorAll('input')].map(i => i.value).join(' ')";
@@ -470,7 +459,7 @@ async fn a_merchant_connects_stripe_in_the_hub_settings() {
     };
     let s = TestStack::start().await;
     let (merchant, key) = s.merchant_with_key().await;
-    let (sk, pk, whsec) = stripe_keys();
+    let (sk, pk, whsec) = payrail_tests::stripe::keys();
 
     let hub = Hub::new(&browser, &s);
     hub.sign_in(&key).await;
@@ -483,7 +472,9 @@ async fn a_merchant_connects_stripe_in_the_hub_settings() {
     );
 
     // A key Stripe refuses is shown in words beside its field, and nothing changes.
-    hub.connect_stripe("rk_test_abcdefgh", &pk, &whsec).await;
+    let unknown = payrail_tests::stripe::keys().0;
+    payrail_tests::stripe::refuse_key(&unknown).await;
+    hub.connect_stripe(&unknown, &pk, &whsec).await;
     browser.wait_shown("#stripe-secret-key-error").await;
     assert!(
         browser
@@ -598,7 +589,7 @@ async fn a_read_only_key_sees_the_processor_and_changes_nothing() {
     let merchant = s.merchant("Read Only Processor Co.").await;
     let full = s.key(&merchant, "full").await;
     let read_only = s.key(&merchant, "read_only").await;
-    let (sk, pk, whsec) = stripe_keys();
+    let (sk, pk, whsec) = payrail_tests::stripe::keys();
     s.call(
         reqwest::Method::PUT,
         "/api/v1/processor",

@@ -27,6 +27,7 @@ mod page_security;
 mod payment_links;
 mod payments;
 mod permissions;
+mod processor_truth;
 mod rate_limit;
 mod recover;
 mod refunds;

@@ -6,109 +6,11 @@ use std::time::Duration;
 
 use payrail::processor::stripe::signature as stripe_signature;
 use payrail_tests::browser::Browser;
-use payrail_tests::{TestStack, no_redirects, payment};
+use payrail_tests::stripe::{
+    keys, payment_method, refuse_key, stripe_base, stripe_get, stripe_merchant, submit, txn,
+};
+use payrail_tests::{TestStack, payment};
 use serde_json::{Value, json};
-
-/// The Stripe stand-in's base URL (`make test` sets it).
-fn stripe_base() -> String {
-    std::env::var("PAYRAIL_STRIPE_API_BASE")
-        .expect("PAYRAIL_STRIPE_API_BASE names localstripe: run the tests with `make test`")
-}
-
-/// Fresh test keys: localstripe takes any `sk_…`; each test uses its own.
-fn keys() -> (String, String, String) {
-    let tag = payrail_tests::payrail_local::random_token("").replace(['-', '_'], "");
-    (
-        format!("sk_test_{}", &tag[..16]),
-        format!("pk_test_{}", &tag[..16]),
-        format!("whsec_{}", &tag[..24]),
-    )
-}
-
-/// A merchant with a full key, connected to Stripe with `keys()`; answers (merchant, key,
-/// secret key, publishable key, webhook secret).
-async fn stripe_merchant(s: &TestStack) -> (String, String, String, String, String) {
-    let (merchant, key) = s.merchant_with_key().await;
-    let (sk, pk, whsec) = keys();
-    let res = s
-        .call(
-            reqwest::Method::PUT,
-            "/api/v1/processor",
-            Some(&key),
-            Some(json!({"type": "stripe", "secret_key": sk, "publishable_key": pk, "webhook_secret": whsec})),
-        )
-        .await;
-    res.expect(200);
-    (merchant, key, sk, pk, whsec)
-}
-
-/// A PaymentMethod made at Stripe with the secret key, as Stripe.js makes one in the browser.
-async fn payment_method(sk: &str, number: &str) -> String {
-    let res: Value = reqwest::Client::new()
-        .post(format!("{}/v1/payment_methods", stripe_base()))
-        .bearer_auth(sk)
-        .form(&[
-            ("type", "card"),
-            ("card[number]", number),
-            ("card[exp_month]", "12"),
-            ("card[exp_year]", "2031"),
-            ("card[cvc]", "123"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    res["id"].as_str().expect("a payment method").to_owned()
-}
-
-async fn stripe_get(sk: &str, path: &str) -> Value {
-    reqwest::Client::new()
-        .get(format!("{}{path}", stripe_base()))
-        .bearer_auth(sk)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
-async fn checkout_token(s: &TestStack, id: &str) -> String {
-    let txn_id = payrail::ids::TransactionId::parse(id).unwrap();
-    payrail::store::transactions::get(&s.running.app, &txn_id)
-        .await
-        .unwrap()
-        .unwrap()
-        .checkout_token
-}
-
-/// Posts the page's form as its script does: the token and the payment method only.
-async fn submit(s: &TestStack, id: &str, fields: &[(&str, &str)]) -> (u16, String, String) {
-    let token = checkout_token(s, id).await;
-    let mut form = vec![("token", token.as_str())];
-    form.extend_from_slice(fields);
-    let res = no_redirects()
-        .post(s.url(&format!("/checkout/{id}")))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    let location = res
-        .headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (status, location, res.text().await.unwrap())
-}
-
-async fn txn(s: &TestStack, key: &str, id: &str) -> Value {
-    let res = s.get(&format!("/api/v1/transactions/{id}"), key).await;
-    res.expect(200);
-    res.data().clone()
-}
 
 #[tokio::test]
 async fn a_merchant_connects_stripe_and_no_secret_is_ever_answered() {
@@ -144,9 +46,11 @@ async fn a_merchant_connects_stripe_and_no_secret_is_ever_answered() {
         .await
         .expect_error(422, Some("type"));
     // A key Stripe does not know is refused with Stripe's word, and nothing is stored.
+    let unknown = keys().0;
+    refuse_key(&unknown).await;
     put(
         key.clone(),
-        json!({"type": "stripe", "secret_key": "rk_test_unknownkey", "publishable_key": pk, "webhook_secret": whsec}),
+        json!({"type": "stripe", "secret_key": unknown, "publishable_key": pk, "webhook_secret": whsec}),
     )
     .await
     .expect_error(422, Some("secret_key"));

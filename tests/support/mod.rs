@@ -6,3 +6,4 @@ pub mod calls;
 pub mod endpoints;
 pub mod receiver;
 pub mod stack;
+pub mod stripe;

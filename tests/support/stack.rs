@@ -134,6 +134,15 @@ impl TestStack {
         res.data()["transaction_id"].as_str().unwrap().to_owned()
     }
 
+    /// How many events of type `kind` the merchant of `key` has (up to 100).
+    pub async fn count_events(&self, key: &str, kind: &str) -> usize {
+        let res = self
+            .get(&format!("/api/v1/events?type={kind}&limit=100"), key)
+            .await;
+        res.expect(200);
+        res.data()["items"].as_array().unwrap().len()
+    }
+
     /// Pays transaction `id` on its hosted checkout page with test `card`, as a customer's
     /// browser would post the form; answers the page's status (303 when it settled).
     pub async fn pay(&self, id: &str, card: &str) -> u16 {

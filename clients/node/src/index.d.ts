@@ -129,7 +129,8 @@ export interface Methods {
   getTransaction(id: string, options?: RequestOptions): Promise<S['Transaction']>;
   /** No body (or no amount): everything not yet refunded. */
   createRefund(id: string, body?: S['RefundRequest'], options?: RequestOptions): Promise<S['Refund']>;
-  listRefunds(id: string, options?: RequestOptions): Promise<Page<S['Refund']>>;
+  /** Refunds made through Payrail and in the processor's dashboard, newest first. */
+  listRefunds(id: string, query?: Query<'listRefunds'>, options?: RequestOptions): Promise<Page<S['Refund']>>;
   cancelTransaction(id: string, options?: RequestOptions): Promise<S['Transaction']>;
 
   // Payment links: `url` is the page to share; each visit starts a transaction of its own.
@@ -180,6 +181,7 @@ export interface Iterators {
   iterateKeys(...args: IterateArgs<'listKeys'>): AsyncGenerator<ItemOf<'listKeys'>, void>;
   iterateLogs(...args: IterateArgs<'listLogs'>): AsyncGenerator<ItemOf<'listLogs'>, void>;
   iterateTransactions(...args: IterateArgs<'listTransactions'>): AsyncGenerator<ItemOf<'listTransactions'>, void>;
+  iterateRefunds(...args: IterateArgs<'listRefunds'>): AsyncGenerator<ItemOf<'listRefunds'>, void>;
   iteratePaymentLinks(...args: IterateArgs<'listPaymentLinks'>): AsyncGenerator<ItemOf<'listPaymentLinks'>, void>;
   iterateWebhookEndpoints(...args: IterateArgs<'listWebhookEndpoints'>): AsyncGenerator<ItemOf<'listWebhookEndpoints'>, void>;
   iterateDeliveries(...args: IterateArgs<'listDeliveries'>): AsyncGenerator<ItemOf<'listDeliveries'>, void>;

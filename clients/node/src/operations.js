@@ -33,7 +33,7 @@ export const operations = {
   listTransactions: { method: 'GET', path: '/api/v1/transactions', query: true, page: true },
   getTransaction: { method: 'GET', path: '/api/v1/transactions/{id}' },
   createRefund: { method: 'POST', path: '/api/v1/transactions/{id}/refunds', body: true },
-  listRefunds: { method: 'GET', path: '/api/v1/transactions/{id}/refunds' },
+  listRefunds: { method: 'GET', path: '/api/v1/transactions/{id}/refunds', query: true, page: true },
   cancelTransaction: { method: 'POST', path: '/api/v1/transactions/{id}/cancel' },
 
   // Payment links.

@@ -334,7 +334,10 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** A transaction's refunds, newest first */
+        /**
+         * A transaction's refunds, newest first
+         * @description Refunds made through Payrail, and those made in the processor's own dashboard (with their `processor_refund_id`), one page at a time.
+         */
         get: operations["listRefunds"];
         put?: never;
         /**
@@ -343,8 +346,12 @@ export interface paths {
          *     to more than was paid, whatever the concurrency (422 on `amount` when they would). The
          *     transaction's `amount_refunded` grows with each refund that succeeds; refunded in full,
          *     it becomes `refunded`. Emits `refund.succeeded` or `refund.failed`, and
-         *     `payment.refunded` when nothing is left. A refund whose processor gave no answer stays
-         *     `pending` with its amount held.
+         *     `payment.refunded` when nothing is left. A refund the processor refuses outright fails
+         *     at once, its amount released. One whose answer was lost, or that the processor is still
+         *     working on, stays `pending` with its amount held until the processor's events or the
+         *     reconciliation sweep (after `PAYRAIL_RECONCILE_AFTER_SECONDS`) settle it. A payment can
+         *     only be refunded through the processor that took it: 409 `processor_changed` when the
+         *     merchant no longer has it connected (in that mode).
          */
         post: operations["createRefund"];
         delete?: never;
@@ -1027,6 +1034,40 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "payment.disputed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The customer disputed a payment (a chargeback); `data.dispute` says how much and why */
+        post: operations["paymentDisputed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "payment.dispute_closed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A dispute was decided; `data.dispute.status` is `won` or `lost` */
+        post: operations["paymentDisputeClosed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "refund.succeeded": {
         parameters: {
             query?: never;
@@ -1424,6 +1465,21 @@ export interface components {
             livemode: boolean | null;
             /** @description The payment link the customer came through (null for a payment request). */
             payment_link_id: string | null;
+            /** @description The customer's dispute of the payment, as the processor reports it (null when none). */
+            dispute: components["schemas"]["Dispute"] | null;
+        };
+        Dispute: {
+            /** @description The processor's id (dp_… at Stripe). */
+            id: string;
+            /** @enum {string} */
+            status: "warning_needs_response" | "warning_under_review" | "warning_closed" | "needs_response" | "under_review" | "won" | "lost";
+            /** @description Major units disputed. */
+            amount: string;
+            amount_minor: number;
+            currency: string;
+            /** @description The processor's reason (fraudulent, product_not_received, …). */
+            reason: string | null;
+            created_at: components["schemas"]["Timestamp"];
         };
         TransactionEnvelope: components["schemas"]["Ok"] & {
             data?: components["schemas"]["Transaction"];
@@ -1492,6 +1548,8 @@ export interface components {
             status: "pending" | "succeeded" | "failed";
             reason: string | null;
             failure_reason: string | null;
+            /** @description The processor's id of a refund made outside Payrail, in its own dashboard (re_… at Stripe). */
+            processor_refund_id: string | null;
             created_at: components["schemas"]["Timestamp"];
         };
         RefundEnvelope: components["schemas"]["Ok"] & {
@@ -1521,13 +1579,13 @@ export interface components {
             cardholder_name: string;
         };
         /** @enum {string} */
-        EventType: "payment.created" | "payment.succeeded" | "payment.declined" | "payment.expired" | "payment.canceled" | "payment.refunded" | "refund.succeeded" | "refund.failed" | "webhook.test";
+        EventType: "payment.created" | "payment.succeeded" | "payment.declined" | "payment.expired" | "payment.canceled" | "payment.refunded" | "payment.disputed" | "payment.dispute_closed" | "refund.succeeded" | "refund.failed" | "webhook.test";
         EndpointCreate: {
             /** Format: uri */
             url: string;
             description?: string | null;
             /** @description Omitted means every event type. */
-            events?: ("payment.created" | "payment.succeeded" | "payment.declined" | "payment.expired" | "payment.canceled" | "payment.refunded" | "refund.succeeded" | "refund.failed")[] | null;
+            events?: ("payment.created" | "payment.succeeded" | "payment.declined" | "payment.expired" | "payment.canceled" | "payment.refunded" | "payment.disputed" | "payment.dispute_closed" | "refund.succeeded" | "refund.failed")[] | null;
             /** @default true */
             enabled?: boolean | null;
             format?: components["schemas"]["EndpointFormat"];
@@ -1641,7 +1699,7 @@ export interface components {
         };
         WebhookPayload: {
             /** @enum {string} */
-            type: "payment.created" | "payment.succeeded" | "payment.declined" | "payment.expired" | "payment.canceled" | "payment.refunded";
+            type: "payment.created" | "payment.succeeded" | "payment.declined" | "payment.expired" | "payment.canceled" | "payment.refunded" | "payment.disputed" | "payment.dispute_closed";
             /** Format: date-time */
             timestamp: string;
             data: components["schemas"]["Transaction"];
@@ -1985,7 +2043,7 @@ export interface components {
                 "application/json": components["schemas"]["RefundEnvelope"];
             };
         };
-        /** @description A transaction's refunds */
+        /** @description A page of a transaction's refunds, newest first. */
         RefundList: {
             headers: {
                 [name: string]: unknown;
@@ -2573,6 +2631,9 @@ export interface operations {
                  *     for a merchant API key. Without it the admin token gets 403.
                  */
                 merchant_id?: components["parameters"]["ActingFor"];
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
             path: {
@@ -3604,6 +3665,42 @@ export interface operations {
         };
     };
     paymentRefunded: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: components["requestBodies"]["WebhookPayload"];
+        responses: {
+            /** @description Received. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    paymentDisputed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: components["requestBodies"]["WebhookPayload"];
+        responses: {
+            /** @description Received. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    paymentDisputeClosed: {
         parameters: {
             query?: never;
             header?: never;

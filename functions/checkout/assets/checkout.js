@@ -1,8 +1,9 @@
 // Payrail hosted checkout, for merchants who collect through Stripe. The card is typed into
 // Stripe's own element and turned into a PaymentMethod by Stripe.js: only its id is posted to
 // Payrail. When the customer's bank asks them to confirm (3-D Secure), the page that Payrail
-// answers hands the PaymentIntent's client secret to Stripe.js, then posts back so Payrail asks
-// Stripe for the outcome itself.
+// answers hands the PaymentIntent's client secret to Stripe.js's `handleNextAction` (Payrail
+// already confirmed it on the server), then posts back so Payrail asks Stripe for the outcome
+// itself.
 (() => {
   "use strict";
   const bank = document.getElementById("bank-step");
@@ -10,7 +11,7 @@
     const stripe = Stripe(bank.dataset.publishableKey);
     // Whatever the browser learns, the server asks Stripe: post back either way.
     const back = () => bank.submit();
-    Promise.resolve(stripe.confirmCardPayment(bank.dataset.clientSecret)).then(back, back);
+    Promise.resolve(stripe.handleNextAction({ clientSecret: bank.dataset.clientSecret })).then(back, back);
     return;
   }
 

@@ -50,10 +50,16 @@ fn asset(ctx: &RequestCtx) -> Response<Body> {
 
 async fn show(app: &App, ctx: &RequestCtx, id: &str) -> Result<Response<Body>, ApiError> {
     let view = view(app, id).await?;
+    // Still being confirmed: 202, and the page refreshes itself until the outcome is known.
+    let status = if view.txn.status == payrail::payments::PaymentStatus::Processing {
+        StatusCode::ACCEPTED
+    } else {
+        StatusCode::OK
+    };
     Ok(html::render(
         ctx,
         &app.settings,
-        StatusCode::OK,
+        status,
         &view,
         &FieldErrors::new(),
         "",

@@ -53,12 +53,9 @@ async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
         }
         REFUNDS_ROUTE => {
             let id = ctx.path_param("id").unwrap_or_default();
-            let refunds = refunds::list(app, caller, id).await?;
-            let items: Vec<_> = refunds.iter().map(|r| r.to_json()).collect();
-            Ok(Reply::ok(
-                serde_json::json!({"items": items, "next_cursor": null}),
-                "refunds",
-            ))
+            let page = ctx.list_params()?;
+            let refunds = refunds::list(app, caller, id, &page).await?;
+            Ok(Reply::ok(refunds.to_json(|r| r.to_json()), "refunds"))
         }
         other => Err(ApiError::NotFound(format!("no route {other}"))),
     }

@@ -8,7 +8,12 @@ const API = new URL("api/v1/", document.baseURI);
 const PAGE_SIZE = 20;
 const EVENT_TYPES = [
   "payment.created", "payment.succeeded", "payment.declined", "payment.expired",
-  "payment.canceled", "payment.refunded", "refund.succeeded", "refund.failed",
+  "payment.canceled", "payment.refunded", "payment.disputed", "payment.dispute_closed",
+  "refund.succeeded", "refund.failed",
+];
+const STRIPE_EVENTS = [
+  "payment_intent.succeeded", "payment_intent.payment_failed", "refund.created", "refund.updated",
+  "refund.failed", "charge.refunded", "charge.dispute.created", "charge.dispute.closed",
 ];
 const STORE = { credential: "payrail.credential", merchant: "payrail.merchant" };
 const RESOURCES = ["payments", "refunds", "webhooks", "events", "logs", "keys", "processor"];
@@ -559,6 +564,14 @@ function renderPayments(panel) {
       ["Card", txn.card ? `${txn.card.brand} ···· ${txn.card.last4}` : "—"],
       ["Paid", txn.paid_at ? time(txn.paid_at) : "—"],
     ];
+    // A chargeback is answered in the processor's dashboard; the Hub shows where it stands.
+    if (txn.dispute) {
+      const d = txn.dispute;
+      facts.push([
+        "Dispute",
+        h("span", { id: "dispute" }, badge(d.status), ` ${d.amount} ${d.currency}`, d.reason ? ` · ${d.reason}` : "", ` · opened ${time(d.created_at)}`),
+      ]);
+    }
     detail.replaceChildren(
       h(
         "div",
@@ -1566,9 +1579,8 @@ function processorSection() {
           "li",
           {},
           "In Stripe's dashboard, add a webhook endpoint with this URL, sending ",
-          h("code", {}, "payment_intent.succeeded"),
-          " and ",
-          h("code", {}, "payment_intent.payment_failed"),
+          // Payments settling late, refunds however they were made, and disputes.
+          STRIPE_EVENTS.flatMap((name, i) => [i ? (i === STRIPE_EVENTS.length - 1 ? " and " : ", ") : "", h("code", {}, name)]),
           ":",
           urlInput
             ? h("div", { class: "copy-row" }, urlInput, copyButton(urlInput))

@@ -125,13 +125,21 @@ fn build(
         PaymentStatus::Pending => ("form", String::new()),
         PaymentStatus::Processing => (
             "processing",
-            "This payment is being processed. Refresh this page in a moment.".to_owned(),
+            "We are confirming your payment with your bank. Please do not pay again: this page \
+             refreshes itself."
+                .to_owned(),
         ),
         PaymentStatus::Paid => ("paid", "This payment is complete. Thank you!".to_owned()),
         PaymentStatus::Declined => ("declined", "This payment was declined.".to_owned()),
         PaymentStatus::Expired => ("expired", "This payment request has expired.".to_owned()),
         PaymentStatus::Canceled => ("canceled", "This payment request was canceled.".to_owned()),
         PaymentStatus::Refunded => ("paid", "This payment was refunded.".to_owned()),
+    };
+    // Back on the form after an attempt the processor says never charged.
+    let alert = if alert.is_empty() && state == PaymentStatus::Pending && txn.charge_attempt > 0 {
+        "Your last attempt did not go through and you were not charged. Please try again."
+    } else {
+        alert
     };
     let nonce = crate::crypto::random_secret();
     let page = Html {

@@ -10,7 +10,9 @@ use crate::input::JsonObject;
 use crate::payments::{PaymentStatus, Transaction};
 use crate::processor::config::ProcessorConfig;
 use crate::processor::{ChargeOutcome, Processor};
-use crate::store::transactions::{CLAIM_HOLD, FromState, await_bank, claim, finish, release};
+use crate::store::transactions::{
+    CLAIM_HOLD, FromState, Holder, await_bank, claim, finish, keep_unknown, release,
+};
 use crate::store::{self, StoreError};
 use crate::tenant::Tenant;
 
@@ -43,8 +45,8 @@ pub enum PayOutcome {
     /// Already paid, declined or expired, or another submission is paying it: show that
     /// instead (409). Nothing was charged.
     NotPayable(CheckoutView),
-    /// The processor gave no outcome; the payment is pending again and nothing is known to be
-    /// charged (503).
+    /// The processor is known to have charged nothing (unreachable, or it refused the
+    /// request); the payment is pending again (503).
     ProcessorFailed(CheckoutView),
     /// The customer's bank asks them to confirm: the page runs the processor's script with
     /// `client_secret`, then posts `payment_intent` back (200).
@@ -53,7 +55,8 @@ pub enum PayOutcome {
         client_secret: String,
         payment_id: String,
     },
-    /// Submitted; the processor has not decided yet, and will say so by its webhook (202).
+    /// Submitted; the outcome is not known yet (the processor decides later, or its answer was
+    /// lost): the page says the payment is being confirmed and refreshes itself (202).
     Processing(CheckoutView),
 }
 
@@ -134,10 +137,19 @@ pub async fn pay_with(
     };
     let charged = match processor.charge(&before, tender.instrument()).await {
         Ok(outcome) => outcome,
-        Err(e) => {
+        // Known not to have charged: the customer may try again.
+        Err(e) if e.nothing_happened() => {
             tracing::warn!(transaction_id = %before.id, error = %e, "charge failed; payment released");
-            release(app, &before.id, &claim).await?;
+            release(app, &before.id, Holder::Claim(&claim)).await?;
             return Ok(PayOutcome::ProcessorFailed(again(app, &view).await?));
+        }
+        // The charge may have gone through: never "not charged", never the form again, until
+        // the reconciliation sweep learns what happened.
+        Err(e) => {
+            tracing::warn!(transaction_id = %before.id, error = %e, "charge outcome unknown; kept for reconciliation");
+            let reconcile_at = now.plus(app.settings.reconcile_after);
+            keep_unknown(app, &before.id, &claim, now, reconcile_at).await?;
+            return Ok(PayOutcome::Processing(again(app, &view).await?));
         }
     };
     if let ChargeOutcome::RequiresAction { payment_id, .. }
@@ -146,18 +158,23 @@ pub async fn pay_with(
         await_bank(
             app,
             &before.id,
-            &claim,
+            Holder::Claim(&claim),
             payment_id,
-            now.plus(BANK_STEP_HOLD),
+            bank_step_until(&before, now),
         )
         .await?;
     }
-    settle(app, FromState::Claimed(&claim), view, before, charged, now).await
+    let from = FromState::Held(Holder::Claim(&claim));
+    settle(app, from, view, before, charged, now).await
 }
 
 /// How long a payment waiting on the customer's bank (3-D Secure) is kept from other
-/// submissions and from the sweeper.
-const BANK_STEP_HOLD: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+/// submissions and from the sweeper: a quarter of an hour, and never past the transaction's
+/// expiry, when the expiry sweep cancels the payment at the processor.
+pub(crate) fn bank_step_until(txn: &Transaction, now: Timestamp) -> Timestamp {
+    const BANK_STEP_HOLD: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+    now.plus(BANK_STEP_HOLD).min(txn.expires_at)
+}
 
 /// Back from the bank step: the processor's answer for the payment this transaction awaits.
 async fn after_bank_step(

@@ -11,8 +11,9 @@ use crate::App;
 use crate::checkout::service::settled;
 use crate::domain::Timestamp;
 use crate::error::{ApiError, ErrorCode};
-use crate::events::Event;
+use crate::events::{Event, EventType};
 use crate::ids::MerchantId;
+use crate::payments::dispute::Dispute;
 use crate::processor::{ChargeOutcome, Processor, ProcessorKind, Report, WebhookError, connect};
 use crate::store::StoreError;
 use crate::store::transactions::{self, FromState};
@@ -66,14 +67,48 @@ pub async fn receive(
         Err(WebhookError::Unsupported) => return Err(not_found()),
         Err(e) => return Err(ApiError::bad_request(ErrorCode::BadRequest, e.to_string())),
     };
-    let Report::Payment {
-        transaction_id,
-        payment_id,
-        outcome,
-        charged,
-    } = report
-    else {
-        return Ok(Received::Ignored);
+    let (transaction_id, payment_id, outcome, charged) = match report {
+        Report::Payment {
+            transaction_id,
+            payment_id,
+            outcome,
+            charged,
+        } => (transaction_id, payment_id, outcome, charged),
+        Report::Refunds { payment_id } => {
+            let Some(txn) = payment_of(app, &processor, &merchant_id, &payment_id).await? else {
+                return Ok(Received::Ignored);
+            };
+            let synced = crate::refunds::sync::sync(app, &processor, &txn, false).await?;
+            return Ok(if synced.settled + synced.recorded_outside > 0 {
+                Received::Settled
+            } else {
+                Received::AlreadySettled
+            });
+        }
+        Report::Dispute {
+            payment_id,
+            id,
+            status,
+            amount,
+            reason,
+            created_at,
+        } => {
+            let Some(txn) = payment_of(app, &processor, &merchant_id, &payment_id).await? else {
+                return Ok(Received::Ignored);
+            };
+            let Some(amount) = amount.filter(|a| a.currency() == txn.amount.currency()) else {
+                return Ok(Received::Ignored);
+            };
+            let dispute = Dispute {
+                id,
+                status,
+                amount,
+                reason,
+                created_at,
+            };
+            return record_dispute(app, txn, dispute).await;
+        }
+        Report::Ignored => return Ok(Received::Ignored),
     };
     let Some(txn) = transactions::get(app, &transaction_id)
         .await?
@@ -91,6 +126,51 @@ pub async fn receive(
         return Ok(Received::Ignored);
     }
     settle(app, kind, txn, outcome, &payment_id).await
+}
+
+/// The merchant's transaction that the processor's payment `payment_id` was made for, as the
+/// processor itself describes the payment (its amount must be the transaction's).
+async fn payment_of(
+    app: &App,
+    processor: &impl Processor,
+    merchant: &MerchantId,
+    payment_id: &str,
+) -> Result<Option<Transaction>, ApiError> {
+    let facts = processor
+        .payment(payment_id)
+        .await
+        .map_err(|e| ApiError::Unavailable(Box::new(e)))?;
+    let Some(id) = facts.transaction_id else {
+        return Ok(None);
+    };
+    Ok(transactions::get(app, &id).await?.filter(|t| {
+        &t.merchant_id == merchant
+            && t.processor_payment_id.as_deref() == Some(payment_id)
+            && facts.amount == Some(t.amount)
+    }))
+}
+
+/// Records a dispute's news on its transaction with `payment.disputed` (opened) or
+/// `payment.dispute_closed` (won or lost), each once.
+async fn record_dispute(
+    app: &App,
+    txn: Transaction,
+    dispute: Dispute,
+) -> Result<Received, ApiError> {
+    let now = Timestamp::now();
+    let kind = if dispute.status.is_closed() {
+        EventType::PaymentDisputeClosed
+    } else {
+        EventType::PaymentDisputed
+    };
+    let mut after = txn.clone();
+    after.dispute = Some(dispute.clone());
+    let event = Event::for_transaction(kind, &after, now);
+    match transactions::record_dispute(app, &txn, &dispute, &event).await {
+        Ok(()) => Ok(Received::Settled),
+        Err(StoreError::ConditionFailed) => Ok(Received::AlreadySettled),
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn settle(

@@ -33,6 +33,16 @@ pub async fn create(
     origin: Option<&str>,
 ) -> Result<Created, ApiError> {
     let base = public_base(app, origin)?;
+    // What the merchant's processor would refuse to charge is refused now, on its field. The
+    // merchant is read only for an amount some processor refuses: most payments cost nothing.
+    if crate::processor::some_processor_refuses(&new.amount) {
+        let merchant = crate::store::merchants::get(app, &caller.merchant_id).await?;
+        if let Some(kind) = merchant.and_then(|m| m.processor).map(|p| p.kind)
+            && let Some((field, why)) = crate::processor::refusal_at_creation(kind, &new.amount)
+        {
+            return Err(ApiError::validation(field, why));
+        }
+    }
     let id = TransactionId::generate();
     let now = Timestamp::now();
     let fingerprint = new.fingerprint();
@@ -63,6 +73,8 @@ pub async fn create(
         processor_payment_id: None,
         livemode: None,
         payment_link_id: new.payment_link_id,
+        charge_attempt: 0,
+        dispute: None,
     };
 
     let key = idempotency_key.map(IdempotencyKey::as_str);

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 pub use super::card::Card;
+use super::dispute::Dispute;
 use crate::domain::{Email, Metadata, Money, OrderUuid, Timestamp, WebUrl};
 use crate::ids::{MerchantId, PaymentLinkId, TransactionId};
 
@@ -105,6 +106,11 @@ pub struct Transaction {
     pub livemode: Option<bool>,
     /// The payment link a customer came through, for transactions a link created.
     pub payment_link_id: Option<PaymentLinkId>,
+    /// Charges given back as not made (the processor said nothing was charged): each new
+    /// attempt is sent under a new idempotency key, see [`Transaction::charge_key`].
+    pub charge_attempt: u32,
+    /// The customer's dispute of the payment, once the processor reports one.
+    pub dispute: Option<Dispute>,
 }
 
 impl Transaction {
@@ -120,6 +126,16 @@ impl Transaction {
     /// Minor units that can still be refunded.
     pub fn refundable_minor(&self) -> i64 {
         self.amount.minor() - self.refund_held_minor
+    }
+
+    /// The idempotency key of the current charge attempt: the transaction id, so a retry after
+    /// a lost answer never charges twice; a suffix once an earlier attempt was known to have
+    /// charged nothing, so a new card is not refused as a reuse of the key.
+    pub fn charge_key(&self) -> String {
+        match self.charge_attempt {
+            0 => self.id.to_string(),
+            n => format!("{}:{n}", self.id),
+        }
     }
 
     /// Whether a customer can still pay it at `now`.
@@ -153,6 +169,7 @@ impl Transaction {
             "processor_payment_id": self.processor_payment_id,
             "livemode": self.livemode,
             "payment_link_id": self.payment_link_id,
+            "dispute": self.dispute.as_ref().map(Dispute::to_json),
         })
     }
 }

@@ -8,9 +8,10 @@ use lambda_http::http::HeaderMap;
 
 use crate::domain::{Money, Timestamp};
 use crate::error::FieldErrors;
-use crate::ids::TransactionId;
+use crate::ids::{RefundId, TransactionId};
 use crate::input::JsonObject;
 use crate::payments::card::{Card, CardDetails};
+use crate::payments::dispute::DisputeStatus;
 use crate::payments::transaction::{ProcessorKind, Transaction};
 use crate::refunds::Refund;
 
@@ -70,16 +71,27 @@ pub enum RefundOutcome {
     Pending,
 }
 
-/// The processor could not give an outcome: nothing is known to have happened.
+/// The processor gave no outcome, and whether the request may still have taken effect.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProcessorError {
-    /// Unreachable, timed out, or failing on its side (5xx), after safe retries.
+    /// Never reached: nothing happened.
     #[error("the processor is unavailable: {0}")]
     Unavailable(String),
-    /// It refused the request itself: a bad key, an idempotency key reused with other
-    /// parameters, an instrument this processor does not take.
+    /// It refused the request itself, so nothing happened: a bad key, an unknown payment
+    /// method, an instrument this processor does not take.
     #[error("the processor refused the request: {0}")]
     Rejected(String),
+    /// The request may have taken effect, but no answer says how (a lost answer, a 5xx, a
+    /// key still in use): the outcome must be asked for again before anything is decided.
+    #[error("the processor's answer is unknown: {0}")]
+    Unknown(String),
+}
+
+impl ProcessorError {
+    /// Whether the processor is known to have done nothing.
+    pub fn nothing_happened(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
 
 /// What a processor's webhook says, once its signature was verified.
@@ -94,8 +106,40 @@ pub enum Report {
         /// transaction only when it is the transaction's amount.
         charged: Option<Money>,
     },
+    /// The refunds of the processor's payment `payment_id` changed: made through Payrail or
+    /// outside it (the processor's dashboard).
+    Refunds { payment_id: String },
+    /// A customer disputes the processor's payment `payment_id`, or the dispute changed.
+    Dispute {
+        payment_id: String,
+        id: String,
+        status: DisputeStatus,
+        amount: Option<Money>,
+        reason: Option<String>,
+        created_at: Timestamp,
+    },
     /// Nothing Payrail acts on: another type of event, or a payment Payrail did not start.
     Ignored,
+}
+
+/// What a processor says about one of its payments: which transaction it was made for, and
+/// for how much.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentFacts {
+    pub transaction_id: Option<TransactionId>,
+    pub amount: Option<Money>,
+}
+
+/// A refund as the processor holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcessorRefund {
+    /// The processor's id (`re_…`).
+    pub id: String,
+    /// The Payrail refund it was made for; `None` for one made outside Payrail.
+    pub refund_id: Option<RefundId>,
+    pub amount: Option<Money>,
+    pub outcome: RefundOutcome,
+    pub created_at: Timestamp,
 }
 
 /// Why a webhook was not read: nothing of it may be trusted (400).
@@ -161,4 +205,52 @@ pub trait Processor: Send + Sync {
         payment: &Transaction,
         refund: &Refund,
     ) -> impl Future<Output = Result<RefundOutcome, ProcessorError>> + Send;
+
+    /// What became of the charge of `txn` whose answer was lost: the outcome of the payment the
+    /// processor made for it, or `None` when it made none. By default nothing can be lost.
+    fn find_charge(
+        &self,
+        txn: &Transaction,
+    ) -> impl Future<Output = Result<Option<ChargeOutcome>, ProcessorError>> + Send {
+        let _ = txn;
+        async { Ok(None) }
+    }
+
+    /// Cancels payment `payment_id` of `txn`, which expired while it waited on the customer's
+    /// bank; the payment's outcome after that (declined `canceled`, or approved when it had
+    /// succeeded meanwhile).
+    fn cancel(
+        &self,
+        txn: &Transaction,
+        payment_id: &str,
+    ) -> impl Future<Output = Result<ChargeOutcome, ProcessorError>> + Send {
+        let _ = (txn, payment_id);
+        async {
+            Err(ProcessorError::Rejected(
+                "this processor has no payments to cancel".into(),
+            ))
+        }
+    }
+
+    /// One of the processor's payments, as it describes it.
+    fn payment(
+        &self,
+        payment_id: &str,
+    ) -> impl Future<Output = Result<PaymentFacts, ProcessorError>> + Send {
+        let _ = payment_id;
+        async {
+            Err(ProcessorError::Rejected(
+                "this processor has no payments to read".into(),
+            ))
+        }
+    }
+
+    /// Every refund the processor holds of `payment`, however it was made.
+    fn refunds_of(
+        &self,
+        payment: &Transaction,
+    ) -> impl Future<Output = Result<Vec<ProcessorRefund>, ProcessorError>> + Send {
+        let _ = payment;
+        async { Ok(Vec::new()) }
+    }
 }

@@ -14,9 +14,12 @@ pub mod service;
 pub mod stripe;
 
 pub use crate::payments::transaction::ProcessorKind;
-pub use connected::{Connected, connect, connect_merchant};
+pub use connected::{
+    Connected, Through, connect, connect_for_payment, connect_merchant, refusal_at_creation,
+    some_processor_refuses, through,
+};
 pub use connector::{
-    ChargeOutcome, Instrument, Processor, ProcessorError, RefundOutcome, Report, Tender,
-    WebhookError,
+    ChargeOutcome, Instrument, PaymentFacts, Processor, ProcessorError, ProcessorRefund,
+    RefundOutcome, Report, Tender, WebhookError,
 };
 pub use sandbox::{DECLINED_CARD, INSUFFICIENT_FUNDS_CARD, REFUND_FAILS_CARD, Sandbox};

@@ -106,14 +106,17 @@ pub async fn put(
             );
             match stripe.verify_credentials().await {
                 Ok(()) => {}
-                Err(ProcessorError::Rejected(_)) => {
+                Err(ProcessorError::Rejected(why)) => {
                     return Err(ApiError::validation(
                         "secret_key",
-                        "Stripe refused this key: check that it is a current secret key of your \
-                         account",
+                        format!(
+                            "Stripe refused this key ({why}): use a current secret key of your \
+                             account, or a restricted key with write access to PaymentIntents \
+                             and Refunds"
+                        ),
                     ));
                 }
-                Err(e @ ProcessorError::Unavailable(_)) => {
+                Err(e @ (ProcessorError::Unavailable(_) | ProcessorError::Unknown(_))) => {
                     return Err(ApiError::Unavailable(Box::new(e)));
                 }
             }

@@ -3,6 +3,7 @@
 
 pub mod refund;
 mod service;
+pub mod sync;
 
 pub use refund::{NewRefund, Refund, RefundReason, RefundStatus};
 pub use service::{Refunded, create, list};

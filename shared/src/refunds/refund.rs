@@ -46,6 +46,9 @@ pub struct Refund {
     /// Digest of the request that created it, for idempotent replays.
     pub fingerprint: String,
     pub created_at: Timestamp,
+    /// The processor's id of a refund made outside Payrail (in Stripe's Dashboard), which this
+    /// refund records.
+    pub processor_refund_id: Option<String>,
 }
 
 impl Refund {
@@ -59,6 +62,7 @@ impl Refund {
             "status": self.status.as_str(),
             "reason": self.reason,
             "failure_reason": self.failure_reason,
+            "processor_refund_id": self.processor_refund_id,
             "created_at": self.created_at,
         })
     }

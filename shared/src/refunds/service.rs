@@ -11,10 +11,11 @@ use crate::domain::Timestamp;
 use crate::error::{ApiError, ErrorCode};
 use crate::events::{Event, EventType};
 use crate::ids::RefundId;
-use crate::input::IdempotencyKey;
 use crate::input::JsonObject;
+use crate::input::{IdempotencyKey, ListParams};
 use crate::payments::transaction::{PaymentStatus, Transaction};
-use crate::processor::{Processor, ProcessorKind, RefundOutcome, Sandbox};
+use crate::processor::{Processor, ProcessorError, RefundOutcome, Sandbox, Through, through};
+use crate::store::listing::ListPage;
 use crate::store::refunds::{self as store, Hold, Settle};
 use crate::store::transactions;
 use crate::tenant::find;
@@ -26,46 +27,6 @@ const ATTEMPTS: usize = 8;
 pub struct Refunded {
     pub refund: Refund,
     pub replayed: bool,
-}
-
-/// Which processor refunds a payment: the one that took it, whatever the merchant uses today.
-enum Through {
-    /// The merchant's connected processor took it.
-    Connected,
-    /// The sandbox took it (no money moved), though the merchant now uses another processor.
-    Sandbox,
-    /// A processor, account mode or key the merchant no longer has took it: nothing can return
-    /// the money from here.
-    Refused(String),
-}
-
-fn through(connected: &impl Processor, txn: &Transaction) -> Through {
-    let took = txn.processor.unwrap_or(connected.kind());
-    if took == ProcessorKind::Sandbox && connected.kind() != ProcessorKind::Sandbox {
-        return Through::Sandbox;
-    }
-    if took != connected.kind() {
-        return Through::Refused(format!(
-            "this payment was taken through {}, which this merchant no longer has connected: \
-             connect it again to refund the payment",
-            took.as_str()
-        ));
-    }
-    if txn
-        .livemode
-        .is_some_and(|live| live != connected.livemode())
-    {
-        let mode = |live: bool| if live { "live" } else { "test" };
-        return Through::Refused(format!(
-            "this payment was taken in {} mode and {} is now connected in {} mode: connect the \
-             {} keys again to refund it",
-            mode(!connected.livemode()),
-            took.as_str(),
-            mode(connected.livemode()),
-            mode(!connected.livemode()),
-        ));
-    }
-    Through::Connected
 }
 
 /// Refunds `amount` (default: all that is left) of one of the caller's paid transactions,
@@ -106,8 +67,9 @@ pub async fn create(
             failure_reason: None,
             fingerprint: fingerprint.clone(),
             created_at: now,
+            processor_refund_id: None,
         };
-        match store::hold(app, &txn, &refund, key, now).await? {
+        match store::hold(app, &txn, &refund, key, now, app.settings.reconcile_after).await? {
             Hold::Held => {
                 let refund = if by_sandbox {
                     settle(app, &Sandbox, &txn, refund).await?
@@ -133,14 +95,15 @@ pub async fn create(
     ))
 }
 
-/// The refunds of one of the caller's transactions, newest first.
+/// One page of the refunds of one of the caller's transactions, newest first.
 pub async fn list(
     app: &App,
     caller: &MerchantCaller,
     raw_id: &str,
-) -> Result<Vec<Refund>, ApiError> {
+    page: &ListParams<RefundId>,
+) -> Result<ListPage<Refund>, ApiError> {
     let txn: Transaction = find(app, caller, raw_id).await?;
-    Ok(store::of_transaction(app, &txn.id).await?)
+    Ok(store::page(app, &txn.id, page.limit, page.after.as_ref()).await?)
 }
 
 /// Only a paid transaction can be refunded; a fully refunded one has nothing left (422 on
@@ -181,32 +144,60 @@ async fn replay(
 }
 
 /// Asks the processor for a held refund and records its answer with the events it causes.
-/// Without an answer (processor unreachable) the refund stays pending with its amount held.
+/// A definite refusal fails it at once, its amount released; without an answer (or while the
+/// processor works on it) it stays pending with its amount held, for the processor's events or
+/// the reconciliation sweep to settle.
 async fn settle(
     app: &App,
     processor: &impl Processor,
     txn: &Transaction,
     refund: Refund,
 ) -> Result<Refund, ApiError> {
-    let mut settled = refund.clone();
-    match processor.refund(txn, &refund).await {
-        Ok(RefundOutcome::Succeeded) => settled.status = RefundStatus::Succeeded,
-        Ok(RefundOutcome::Failed(reason)) => {
-            settled.status = RefundStatus::Failed;
-            settled.failure_reason = Some(reason);
-        }
-        // Decided later (the processor's webhook), or unknown: it stays pending, its amount
-        // held, so it can never be refunded twice.
+    let outcome = match processor.refund(txn, &refund).await {
         Ok(RefundOutcome::Pending) => return Ok(refund),
+        Ok(outcome) => outcome,
+        Err(ProcessorError::Rejected(why)) => {
+            tracing::warn!(refund_id = %refund.id, error = %why, "the processor refused the refund");
+            RefundOutcome::Failed(refused_reason(&why))
+        }
         Err(e) => {
             tracing::warn!(refund_id = %refund.id, error = %e, "refund outcome unknown; left pending");
             return Ok(refund);
         }
+    };
+    record(app, refund, outcome).await
+}
+
+/// A refusal's text as a refund's `failure_reason`, within the length a reason may have.
+fn refused_reason(why: &str) -> String {
+    let mut reason = format!("refused: {why}");
+    if let Some((cut, _)) = reason.char_indices().nth(500) {
+        reason.truncate(cut);
+    }
+    reason
+}
+
+/// Records a pending refund's final `outcome` with its events: succeeded counts it as
+/// refunded (and the payment as `refunded` once all of it is); failed releases its amount. A
+/// refund settled meanwhile (by another path) answers as it was settled.
+pub(crate) async fn record(
+    app: &App,
+    refund: Refund,
+    outcome: RefundOutcome,
+) -> Result<Refund, ApiError> {
+    let mut settled = refund.clone();
+    match outcome {
+        RefundOutcome::Succeeded => settled.status = RefundStatus::Succeeded,
+        RefundOutcome::Failed(reason) => {
+            settled.status = RefundStatus::Failed;
+            settled.failure_reason = Some(reason);
+        }
+        RefundOutcome::Pending => return Ok(refund),
     }
     let amount = settled.amount.minor();
     for _ in 0..ATTEMPTS {
         let now = Timestamp::now();
-        let current = transactions::get(app, &txn.id)
+        let current = transactions::get(app, &refund.transaction_id)
             .await?
             .ok_or_else(|| ApiError::internal("transaction vanished during a refund"))?;
         let mut after = current.clone();

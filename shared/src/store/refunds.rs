@@ -14,12 +14,14 @@ use serde::{Deserialize, Serialize};
 
 use super::dynamo::{Transacted, transact};
 use super::dynamo::{n, s};
+use super::listing::ListPage;
 use super::transactions::GuardItem;
 use super::{StoreError, classify, from_item, to_item};
 use crate::App;
 use crate::domain::{Currency, Money, Timestamp};
 use crate::events::Event;
 use crate::ids::{MerchantId, RefundId, TransactionId};
+use crate::input::encode_cursor;
 use crate::payments::transaction::{PaymentStatus, Transaction};
 use crate::refunds::refund::{Refund, RefundStatus};
 
@@ -40,6 +42,8 @@ struct RefundItem {
     failure_reason: Option<String>,
     fingerprint: String,
     created_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    processor_refund_id: Option<String>,
 }
 
 impl From<&Refund> for RefundItem {
@@ -55,6 +59,7 @@ impl From<&Refund> for RefundItem {
             failure_reason: r.failure_reason.clone(),
             fingerprint: r.fingerprint.clone(),
             created_at: r.created_at,
+            processor_refund_id: r.processor_refund_id.clone(),
         }
     }
 }
@@ -75,6 +80,7 @@ impl TryFrom<RefundItem> for Refund {
             failure_reason: i.failure_reason,
             fingerprint: i.fingerprint,
             created_at: i.created_at,
+            processor_refund_id: i.processor_refund_id,
         })
     }
 }
@@ -162,15 +168,19 @@ pub async fn hold(
     refund: &Refund,
     idempotency_key: Option<&str>,
     now: Timestamp,
+    reconcile_after: Duration,
 ) -> Result<Hold, StoreError> {
     let old = txn.refund_held_minor;
+    // Marked for the reconciliation sweep from the start: a refund whose answer is lost, or
+    // whose function stops before it records one, is still asked about.
+    let mark = super::transactions::reconcile_mark(&txn.id, now.plus(reconcile_after));
     let mut items = vec![counter_update(
         app,
         txn,
         "refund_held_minor",
         old,
         old + refund.amount.minor(),
-        &[],
+        &mark,
         " AND #st = :paid",
     )?];
     let put = built(
@@ -321,6 +331,42 @@ pub async fn get(
     out.item
         .map(|item| from_item::<RefundItem>(item)?.try_into())
         .transpose()
+}
+
+/// One page of a transaction's refunds, newest first, read strongly consistent so a refund
+/// just made is listed.
+pub async fn page(
+    app: &App,
+    transaction: &TransactionId,
+    limit: u32,
+    after: Option<&RefundId>,
+) -> Result<ListPage<Refund>, StoreError> {
+    let mut query = app
+        .dynamodb
+        .query()
+        .table_name(&app.settings.refunds_table)
+        .key_condition_expression("transaction_id = :t")
+        .expression_attribute_values(":t", s(transaction.to_string()))
+        .scan_index_forward(false)
+        .consistent_read(true)
+        .limit(limit as i32);
+    if let Some(after) = after {
+        query = query
+            .exclusive_start_key("transaction_id", s(transaction.to_string()))
+            .exclusive_start_key("id", s(after.to_string()));
+    }
+    let out = query.send().await.map_err(classify)?;
+    let items: Vec<Refund> = out
+        .items
+        .unwrap_or_default()
+        .into_iter()
+        .map(|item| from_item::<RefundItem>(item)?.try_into())
+        .collect::<Result<_, _>>()?;
+    let next_cursor = match (&out.last_evaluated_key, items.last()) {
+        (Some(_), Some(last)) => Some(encode_cursor(last.id.as_str())),
+        _ => None,
+    };
+    Ok(ListPage { items, next_cursor })
 }
 
 /// A transaction's refunds, newest first (a handful per transaction).

@@ -14,6 +14,7 @@ use crate::domain::{Currency, Email, Metadata, Money, OrderUuid, Timestamp, WebU
 use crate::events::{Event, EventType};
 use crate::ids::{MerchantId, PaymentLinkId, TransactionId};
 use crate::input::encode_cursor;
+use crate::payments::dispute::{Dispute, DisputeStatus};
 use crate::payments::transaction::{Card, PaymentStatus, Transaction};
 use crate::processor::ProcessorKind;
 
@@ -79,6 +80,45 @@ struct TransactionItem {
     /// spread over a few partitions so heavy traffic does not heat one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pending_shard: Option<String>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    charge_attempt: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    dispute: Option<DisputeItem>,
+    /// Present only while an outcome is unknown or a refund pending: puts the item in the
+    /// sparse `reconcile_due` index the reconciliation sweep reads (see [`due_for_reconcile`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reconcile_shard: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reconcile_at_epoch: Option<i64>,
+    /// Changes with every mark, so a sweep clears only the mark it saw.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reconcile_token: Option<String>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+#[derive(Serialize, Deserialize)]
+struct DisputeItem {
+    id: String,
+    status: DisputeStatus,
+    amount_minor: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+    created_at: Timestamp,
+}
+
+impl From<&Dispute> for DisputeItem {
+    fn from(d: &Dispute) -> Self {
+        Self {
+            id: d.id.clone(),
+            status: d.status,
+            amount_minor: d.amount.minor(),
+            reason: d.reason.clone(),
+            created_at: d.created_at,
+        }
+    }
 }
 
 /// Partitions of the `pending_by_expiry` index.
@@ -123,6 +163,11 @@ impl From<&Transaction> for TransactionItem {
             claim_id: None,
             claim_until_epoch: None,
             pending_shard: (t.status == PaymentStatus::Pending).then(|| pending_shard(&t.id)),
+            charge_attempt: t.charge_attempt,
+            dispute: t.dispute.as_ref().map(DisputeItem::from),
+            reconcile_shard: None,
+            reconcile_at_epoch: None,
+            reconcile_token: None,
         }
     }
 }
@@ -134,6 +179,17 @@ impl TryFrom<TransactionItem> for Transaction {
         let key = i.pk.to_string();
         let bad = |what: &str| StoreError::corrupt(key.clone(), what);
         let currency = Currency::parse(&i.currency).map_err(|_| bad("currency"))?;
+        let dispute = match i.dispute {
+            Some(d) => Some(Dispute {
+                amount: Money::from_minor(d.amount_minor, currency)
+                    .map_err(|_| bad("dispute amount"))?,
+                id: d.id,
+                status: d.status,
+                reason: d.reason,
+                created_at: d.created_at,
+            }),
+            None => None,
+        };
         Ok(Self {
             amount: Money::from_minor(i.amount_minor, currency).map_err(|_| bad("amount"))?,
             order_uuid: OrderUuid::parse(&i.order_uuid).map_err(|_| bad("order_uuid"))?,
@@ -161,6 +217,8 @@ impl TryFrom<TransactionItem> for Transaction {
             processor_payment_id: i.processor_payment_id,
             livemode: i.livemode,
             payment_link_id: i.payment_link_id,
+            charge_attempt: i.charge_attempt,
+            dispute,
         })
     }
 }
@@ -541,52 +599,302 @@ pub async fn claim(
     Ok((decode(out.attributes.unwrap_or_default())?, claim))
 }
 
-/// Keeps a claimed transaction processing while the customer's bank asks them to confirm (and
-/// the sweeper away from it), recording the processor's payment id that will settle it.
-pub async fn await_bank(
+/// Who may move a processing transaction on: the checkout submission holding its claim, or
+/// (once that submission could not learn the charge's outcome) the sweep that reconciles it.
+#[derive(Debug, Clone, Copy)]
+pub enum Holder<'a> {
+    Claim(&'a Claim),
+    /// The mark the sweep saw (its token), left by [`keep_unknown`].
+    Unknown(&'a str),
+}
+
+impl Holder<'_> {
+    /// The condition, and its values, that the transaction is still so held.
+    fn condition(&self, values: &mut HashMap<String, AttributeValue>) -> &'static str {
+        values.insert(":processing".into(), s("processing"));
+        match self {
+            Self::Claim(claim) => {
+                values.insert(":claim".into(), s(claim.0.clone()));
+                "#st = :processing AND claim_id = :claim"
+            }
+            Self::Unknown(token) => {
+                values.insert(":token".into(), s(*token));
+                "#st = :processing AND reconcile_token = :token"
+            }
+        }
+    }
+}
+
+/// One conditional update of a held transaction; `ConditionFailed` when it is no longer held.
+async fn update_held(
     app: &App,
     id: &TransactionId,
-    claim: &Claim,
-    payment_id: &str,
-    until: Timestamp,
+    holder: Holder<'_>,
+    expression: &str,
+    mut values: HashMap<String, AttributeValue>,
 ) -> Result<(), StoreError> {
+    let condition = holder.condition(&mut values);
     app.dynamodb
         .update_item()
         .table_name(&app.settings.transactions_table)
         .key("pk", s(id.to_string()))
-        .update_expression("SET processor_payment_id = :pid, claim_until_epoch = :until")
-        .condition_expression("#st = :processing AND claim_id = :claim")
+        .update_expression(expression)
+        .condition_expression(condition)
         .expression_attribute_names("#st", "status")
-        .expression_attribute_values(":processing", s("processing"))
-        .expression_attribute_values(":claim", s(claim.0.clone()))
-        .expression_attribute_values(":pid", s(payment_id))
-        .expression_attribute_values(":until", n(until.unix()))
+        .set_expression_attribute_values(Some(values))
         .send()
         .await
         .map_err(classify)?;
     Ok(())
 }
 
-/// Gives a claimed transaction back (pending) when the processor could not charge, so the
-/// customer can try again; a no-op if the claim was lost meanwhile.
-pub async fn release(app: &App, id: &TransactionId, claim: &Claim) -> Result<(), StoreError> {
+/// Keeps a held transaction processing while the customer's bank asks them to confirm (and
+/// the sweeper away from it), recording the processor's payment id that will settle it.
+pub async fn await_bank(
+    app: &App,
+    id: &TransactionId,
+    holder: Holder<'_>,
+    payment_id: &str,
+    until: Timestamp,
+) -> Result<(), StoreError> {
+    let values = HashMap::from([
+        (":pid".to_owned(), s(payment_id)),
+        (":until".to_owned(), n(until.unix())),
+    ]);
+    update_held(
+        app,
+        id,
+        holder,
+        "SET processor_payment_id = :pid, claim_until_epoch = :until \
+         REMOVE reconcile_shard, reconcile_at_epoch, reconcile_token",
+        values,
+    )
+    .await
+}
+
+/// Gives a held transaction back (pending) once the processor is known to have charged
+/// nothing, so the customer can try again, under a new idempotency key; a no-op if it is no
+/// longer held.
+pub async fn release(app: &App, id: &TransactionId, holder: Holder<'_>) -> Result<(), StoreError> {
+    let values = HashMap::from([
+        (":pending".to_owned(), s("pending")),
+        (":one".to_owned(), n(1)),
+    ]);
+    let result = update_held(
+        app,
+        id,
+        holder,
+        "SET #st = :pending ADD charge_attempt :one \
+         REMOVE claim_id, claim_until_epoch, reconcile_shard, reconcile_at_epoch, reconcile_token",
+        values,
+    )
+    .await;
+    match result {
+        Ok(()) | Err(StoreError::ConditionFailed) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// How long nothing but the reconciliation sweep may move a transaction whose charge has an
+/// unknown outcome: past any expiry, so neither a new submission nor the expiry sweep can.
+const UNKNOWN_HOLD: Duration = Duration::from_secs(366 * 24 * 3600);
+
+/// A charge's outcome is unknown: the transaction stays processing, kept from new submissions
+/// and from expiry, and is marked for the reconciliation sweep from `reconcile_at`.
+pub async fn keep_unknown(
+    app: &App,
+    id: &TransactionId,
+    claim: &Claim,
+    now: Timestamp,
+    reconcile_at: Timestamp,
+) -> Result<(), StoreError> {
+    let mut values = HashMap::from([(":until".to_owned(), n(now.plus(UNKNOWN_HOLD).unix()))]);
+    let mut sets = vec!["claim_until_epoch = :until".to_owned()];
+    for (name, value) in reconcile_mark(id, reconcile_at) {
+        sets.push(format!("{name} = :{name}"));
+        values.insert(format!(":{name}"), value);
+    }
+    update_held(
+        app,
+        id,
+        Holder::Claim(claim),
+        &format!("SET {}", sets.join(", ")),
+        values,
+    )
+    .await
+}
+
+/// Partitions of the `reconcile_due` index.
+const RECONCILE_SHARDS: u32 = 8;
+
+/// The attributes that put a transaction in the `reconcile_due` index from `at`, with a fresh
+/// token.
+pub(crate) fn reconcile_mark(
+    id: &TransactionId,
+    at: Timestamp,
+) -> [(&'static str, AttributeValue); 3] {
+    let last = id.as_str().bytes().last().unwrap_or(0);
+    [
+        (
+            "reconcile_shard",
+            s(format!("r{}", u32::from(last) % RECONCILE_SHARDS)),
+        ),
+        ("reconcile_at_epoch", n(at.unix())),
+        ("reconcile_token", s(crate::crypto::random_secret())),
+    ]
+}
+
+/// A transaction the reconciliation sweep is due to look at, with its mark.
+pub struct Due {
+    pub txn: Transaction,
+    /// When it became due.
+    pub at: Timestamp,
+    pub token: String,
+}
+
+/// Transactions marked for reconciliation whose time has come, oldest first per partition,
+/// from the sparse `reconcile_due` index.
+pub async fn due_for_reconcile(
+    app: &App,
+    now: Timestamp,
+    limit: usize,
+) -> Result<Vec<Due>, StoreError> {
+    let mut due = Vec::new();
+    for shard in 0..RECONCILE_SHARDS {
+        let mut start = None;
+        loop {
+            let out = app
+                .dynamodb
+                .query()
+                .table_name(&app.settings.transactions_table)
+                .index_name("reconcile_due")
+                .key_condition_expression("reconcile_shard = :r AND reconcile_at_epoch <= :now")
+                .expression_attribute_values(":r", s(format!("r{shard}")))
+                .expression_attribute_values(":now", n(now.unix()))
+                .set_exclusive_start_key(start)
+                .limit(100)
+                .send()
+                .await
+                .map_err(classify)?;
+            for item in out.items.unwrap_or_default() {
+                let at = item
+                    .get("reconcile_at_epoch")
+                    .and_then(|v| v.as_n().ok())
+                    .and_then(|v| v.parse::<i64>().ok());
+                let token = item
+                    .get("reconcile_token")
+                    .and_then(|v| v.as_s().ok())
+                    .cloned();
+                let txn = decode(item)?;
+                let (Some(at), Some(token)) = (at, token) else {
+                    return Err(StoreError::corrupt(
+                        txn.id.to_string(),
+                        "a bad reconcile mark",
+                    ));
+                };
+                due.push(Due {
+                    txn,
+                    at: Timestamp::from_unix(at),
+                    token,
+                });
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() || due.len() >= limit {
+                break;
+            }
+        }
+        if due.len() >= limit {
+            break;
+        }
+    }
+    Ok(due)
+}
+
+/// Takes a transaction out of the `reconcile_due` index once nothing about it is unknown or
+/// pending, unless it was marked again since the sweep read `token`.
+pub async fn clear_reconcile(app: &App, id: &TransactionId, token: &str) -> Result<(), StoreError> {
     let result = app
         .dynamodb
         .update_item()
         .table_name(&app.settings.transactions_table)
         .key("pk", s(id.to_string()))
-        .update_expression("SET #st = :pending REMOVE claim_id, claim_until_epoch")
-        .condition_expression("#st = :processing AND claim_id = :claim")
-        .expression_attribute_names("#st", "status")
-        .expression_attribute_values(":processing", s("processing"))
-        .expression_attribute_values(":pending", s("pending"))
-        .expression_attribute_values(":claim", s(claim.0.clone()))
+        .update_expression("REMOVE reconcile_shard, reconcile_at_epoch, reconcile_token")
+        .condition_expression("reconcile_token = :token")
+        .expression_attribute_values(":token", s(token))
         .send()
         .await
         .map_err(classify);
     match result {
         Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
         Err(e) => Err(e),
+    }
+}
+
+/// Moves the mark of a transaction the sweep could not settle to `at`, so it is asked about
+/// again then rather than at every run.
+pub async fn postpone_reconcile(
+    app: &App,
+    id: &TransactionId,
+    token: &str,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    let result = app
+        .dynamodb
+        .update_item()
+        .table_name(&app.settings.transactions_table)
+        .key("pk", s(id.to_string()))
+        .update_expression("SET reconcile_at_epoch = :at")
+        .condition_expression("reconcile_token = :token")
+        .expression_attribute_values(":token", s(token))
+        .expression_attribute_values(":at", n(at.unix()))
+        .send()
+        .await
+        .map_err(classify);
+    match result {
+        Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Records the processor's report of a dispute on the payment, with its event, once: a
+/// dispute opened is recorded if the transaction has no record of it; a dispute closed, if the
+/// record is not closed yet. `ConditionFailed` when already so recorded.
+pub async fn record_dispute(
+    app: &App,
+    txn: &Transaction,
+    dispute: &Dispute,
+    event: &Event,
+) -> Result<(), StoreError> {
+    let item = AttributeValue::M(to_item(&DisputeItem::from(dispute))?);
+    let mut update = aws_sdk_dynamodb::types::Update::builder()
+        .table_name(&app.settings.transactions_table)
+        .key("pk", s(txn.id.to_string()))
+        .update_expression("SET dispute = :d")
+        .expression_attribute_values(":d", item)
+        .expression_attribute_values(":id", s(dispute.id.clone()));
+    update = if dispute.status.is_closed() {
+        update
+            .condition_expression(
+                "attribute_not_exists(dispute) OR dispute.id <> :id \
+                 OR NOT (dispute.#dst IN (:won, :lost, :wclosed))",
+            )
+            .expression_attribute_names("#dst", "status")
+            .expression_attribute_values(":won", s(DisputeStatus::Won.as_str()))
+            .expression_attribute_values(":lost", s(DisputeStatus::Lost.as_str()))
+            .expression_attribute_values(":wclosed", s(DisputeStatus::WarningClosed.as_str()))
+    } else {
+        update.condition_expression("attribute_not_exists(dispute) OR dispute.id <> :id")
+    };
+    let update = update
+        .build()
+        .map_err(|e| StoreError::Dynamo(e.to_string()))?;
+    let items = vec![
+        TransactWriteItem::builder().update(update).build(),
+        super::events::put_in_transaction(app, event)?,
+    ];
+    match transact(app, items).await? {
+        Transacted::Written => Ok(()),
+        Transacted::Cancelled(_) => Err(StoreError::ConditionFailed),
     }
 }
 
@@ -600,8 +908,8 @@ pub enum FromState<'a> {
     /// Settling from the processor's own report (its webhook) about this payment: any state
     /// before an outcome; a success is recorded even past expiry, since the money has moved.
     Reported { payment_id: &'a str, paid: bool },
-    /// Settling a charge: only the submission holding `claim` may.
-    Claimed(&'a Claim),
+    /// Settling a charge: only its holder (the submission, or the reconciliation sweep) may.
+    Held(Holder<'a>),
     /// Expiring: pending (or held by a submission whose hold lapsed) and past `expires_at`.
     Due,
 }
@@ -653,11 +961,7 @@ pub async fn finish(
     let condition = match from {
         // A charge that succeeded is settled even if the clock passed `expires_at` meanwhile:
         // the claim kept the sweeper away, and the money has moved.
-        FromState::Claimed(claim) => {
-            values.insert(":processing".into(), s("processing"));
-            values.insert(":claim".into(), s(claim.0.clone()));
-            "#st = :processing AND claim_id = :claim"
-        }
+        FromState::Held(holder) => holder.condition(&mut values),
         FromState::AwaitingBank(payment_id) => {
             values.insert(":processing".into(), s("processing"));
             values.insert(":pid".into(), s(payment_id));
@@ -694,7 +998,8 @@ pub async fn finish(
         .table_name(&app.settings.transactions_table)
         .key("pk", s(before.id.to_string()))
         .update_expression(format!(
-            "SET {} REMOVE #shard, claim_id, claim_until_epoch",
+            "SET {} REMOVE #shard, claim_id, claim_until_epoch, reconcile_shard, \
+             reconcile_at_epoch, reconcile_token",
             sets.join(", ")
         ))
         .condition_expression(condition)
@@ -751,6 +1056,11 @@ pub async fn due_for_expiry(
                 .table_name(&app.settings.transactions_table)
                 .index_name("pending_by_expiry")
                 .key_condition_expression("pending_shard = :p AND expires_at_epoch <= :now")
+                // Not one a checkout submission, the customer's bank step or an unknown
+                // outcome still holds.
+                .filter_expression("#st = :pending OR claim_until_epoch < :now")
+                .expression_attribute_names("#st", "status")
+                .expression_attribute_values(":pending", s("pending"))
                 .expression_attribute_values(":p", s(format!("p{shard}")))
                 .expression_attribute_values(":now", n(now.unix()))
                 .set_exclusive_start_key(start)

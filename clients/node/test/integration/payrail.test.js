@@ -226,6 +226,11 @@ describe('webhooks', () => {
     assert.equal(repeat.status, 200);
     assert.equal(repeat.data.id, refund.id);
     assert.deepEqual((await client.listRefunds(txn.transaction_id)).items.map((r) => r.id), [refund.id]);
+    // A second refund, then the refunds one page at a time, newest first.
+    const rest = await client.createRefund(txn.transaction_id, { amount: '1.00' });
+    const refunds = [];
+    for await (const r of client.iterateRefunds(txn.transaction_id, { limit: 1 })) refunds.push(r.id);
+    assert.deepEqual(refunds, [rest.id, refund.id]);
 
     const eventId = delivery.headers['webhook-id'];
     const event = await client.getEvent(eventId);

@@ -65,6 +65,10 @@ impl CreatePaymentIntent<'_> {
             ("metadata[order_uuid]", txn.order_uuid.as_str().to_owned()),
             ("metadata[merchant_id]", txn.merchant_id.to_string()),
             ("expand[]", "payment_method".to_owned()),
+            // One round trip: created and confirmed at once; a bank step is left for Stripe.js's
+            // `handleNextAction` in the customer's browser.
+            ("confirm", "true".to_owned()),
+            ("use_stripe_sdk", "true".to_owned()),
         ]
     }
 }
@@ -107,6 +111,9 @@ pub struct PaymentIntent {
     pub amount: Option<i64>,
     #[serde(default)]
     pub currency: Option<String>,
+    /// When it was created (Unix seconds).
+    #[serde(default)]
+    pub created: i64,
 }
 
 impl PaymentIntent {
@@ -163,6 +170,52 @@ pub struct StripeRefund {
     pub status: RefundStatus,
     #[serde(default)]
     pub failure_reason: Option<String>,
+    #[serde(default)]
+    pub amount: Option<i64>,
+    #[serde(default)]
+    pub currency: Option<String>,
+    #[serde(default)]
+    pub payment_intent: Option<String>,
+    #[serde(default)]
+    pub metadata: HashMap<String, String>,
+    #[serde(default)]
+    pub created: i64,
+}
+
+impl StripeRefund {
+    pub fn money(&self) -> Option<Money> {
+        money_from_stripe(self.amount?, self.currency.as_deref()?)
+    }
+}
+
+/// A charge, as `charge.refunded` sends it: only which PaymentIntent it belongs to is read.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Charge {
+    pub id: String,
+    #[serde(default)]
+    pub payment_intent: Option<String>,
+}
+
+/// A dispute of a charge (`charge.dispute.*`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct StripeDispute {
+    pub id: String,
+    pub amount: i64,
+    pub currency: String,
+    #[serde(default)]
+    pub payment_intent: Option<String>,
+    #[serde(default)]
+    pub reason: Option<String>,
+    pub status: String,
+    #[serde(default)]
+    pub created: i64,
+}
+
+/// A page of a list or search: `{"data": [...]}` (Payrail asks for at most 100, more than a
+/// payment has refunds or a transaction has attempts).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ListOf<T> {
+    pub data: Vec<T>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -185,12 +238,18 @@ pub struct ErrorBody {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct ErrorObject {
+    /// `card_error`, `idempotency_error`, `invalid_request_error`, …
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
     #[serde(default)]
     pub code: Option<String>,
     #[serde(default)]
     pub decline_code: Option<String>,
     #[serde(default)]
     pub message: Option<String>,
+    /// The PaymentIntent a card error happened on, as Stripe attaches it.
+    #[serde(default)]
+    pub payment_intent: Option<Box<PaymentIntent>>,
 }
 
 /// A webhook event; `data.object` is read as the type `kind` names.
@@ -205,10 +264,6 @@ pub struct Event {
 pub struct EventData {
     pub object: serde_json::Value,
 }
-
-/// `GET /v1/balance`: read only to check a key, so nothing of it is kept.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Balance {}
 
 #[cfg(test)]
 mod tests {

@@ -1,10 +1,14 @@
 //! Calling Stripe's API: form-encoded requests with the merchant's secret key, each write with
 //! an idempotency key derived from Payrail's own id, retried with the same key when Stripe could
-//! not answer (unreachable, 429, 5xx), so a retry never charges or refunds twice.
+//! not answer (unreachable, 409, 429, 5xx), so a retry never charges or refunds twice.
+//!
+//! Every failure says whether the request may have taken effect: only a request that never
+//! reached Stripe, or that Stripe refused outright, is known to have done nothing. A 5xx may
+//! have been saved under the idempotency key and replayed, so a retry's 5xx is no new
+//! information.
 //!
 //! The HTTPS client exists only in the functions that call Stripe (the `stripe` feature);
-//! elsewhere (the webhook function reads Stripe's events, never calls it) a call is refused as
-//! unavailable.
+//! elsewhere a call is refused as unavailable.
 
 use std::time::Duration;
 
@@ -14,7 +18,7 @@ use url::Url;
 use super::api::{ErrorBody, ErrorObject};
 use crate::processor::ProcessorError;
 
-/// Attempts of one call when Stripe is unreachable or answers 5xx/429.
+/// Attempts of one call when Stripe could not answer.
 const ATTEMPTS: u32 = 3;
 
 /// Stripe's answer: the object, or the error object of a card problem (HTTP 402).
@@ -27,6 +31,20 @@ pub enum Answer<T> {
 pub enum Method {
     Get,
     Post,
+}
+
+/// What came back over the wire.
+pub struct Reply {
+    pub status: u16,
+    /// `Stripe-Should-Retry`, when Stripe says whether a retry can help.
+    pub should_retry: Option<bool>,
+    pub body: Vec<u8>,
+}
+
+/// Why no reply came back, and whether the request may have reached Stripe first.
+pub struct SendError {
+    pub message: String,
+    pub sent: bool,
 }
 
 /// A merchant's Stripe account, reached with its secret key.
@@ -64,26 +82,45 @@ impl Client {
             .extend_pairs(form.iter().map(|(k, v)| (*k, v.as_str())))
             .finish();
         let mut last = String::new();
+        // Whether an attempt so far may have taken effect at Stripe.
+        let mut maybe_done = false;
         for attempt in 1..=ATTEMPTS {
             match transport::send(method, &url, &self.secret_key, &body, idempotency_key).await {
-                Ok((status, bytes)) => match decode(status, &bytes) {
+                Ok(reply) => match decode(reply.status, &reply.body) {
                     Decoded::Done(answer) => return answer,
-                    Decoded::Retry(why) => last = why,
+                    Decoded::Retry { why, took_effect } => {
+                        last = why;
+                        maybe_done |= took_effect;
+                        if reply.should_retry == Some(false) {
+                            break;
+                        }
+                    }
                 },
-                Err(e) => last = format!("Stripe could not be reached: {e}"),
+                Err(e) => {
+                    last = format!("Stripe could not be reached: {}", e.message);
+                    maybe_done |= e.sent;
+                }
             }
             if attempt < ATTEMPTS {
                 tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
             }
         }
-        Err(ProcessorError::Unavailable(last))
+        Err(if maybe_done {
+            ProcessorError::Unknown(last)
+        } else {
+            ProcessorError::Unavailable(last)
+        })
     }
 }
 
 enum Decoded<T> {
     Done(Result<Answer<T>, ProcessorError>),
-    /// Worth another attempt with the same idempotency key.
-    Retry(String),
+    /// Worth another attempt with the same idempotency key; `took_effect` when this attempt
+    /// may have changed something at Stripe.
+    Retry {
+        why: String,
+        took_effect: bool,
+    },
 }
 
 /// What an HTTP answer of Stripe's means.
@@ -94,20 +131,37 @@ fn decode<T: DeserializeOwned>(status: u16, body: &[u8]) -> Decoded<T> {
             .unwrap_or_default()
     };
     let message = || error().message.unwrap_or_else(|| "no message".into());
+    let retry = |took_effect| Decoded::Retry {
+        why: format!("Stripe answered {status}: {}", message()),
+        took_effect,
+    };
     match status {
         200..=299 => Decoded::Done(
             serde_json::from_slice(body)
                 .map(Answer::Object)
                 .map_err(|e| {
-                    // Stripe answered, but not what it documents: nothing is known to have happened.
-                    ProcessorError::Unavailable(format!("Stripe's answer did not parse: {e}"))
+                    // Stripe answered that it did something, but not what it documents.
+                    ProcessorError::Unknown(format!("Stripe's answer did not parse: {e}"))
                 }),
         ),
         402 => Decoded::Done(Ok(Answer::CardError(error()))),
-        401 | 403 => Decoded::Done(Err(ProcessorError::Rejected(format!(
-            "Stripe refused the secret key ({status})"
+        401 => Decoded::Done(Err(ProcessorError::Rejected(
+            "Stripe does not know the key (401)".into(),
+        ))),
+        // A restricted key without the permission the call needs.
+        403 => Decoded::Done(Err(ProcessorError::Rejected(format!(
+            "the key lacks a permission Payrail uses (403): {}",
+            message()
         )))),
-        429 | 500..=599 => Decoded::Retry(format!("Stripe answered {status}: {}", message())),
+        // The key is reused with other parameters: the first request's outcome is not this.
+        400 if error().kind.as_deref() == Some("idempotency_error") => Decoded::Done(Err(
+            ProcessorError::Unknown(format!("Stripe answered 400: {}", message())),
+        )),
+        // Another request with this key is still running at Stripe.
+        409 => retry(true),
+        // Rate limited: Stripe did not run it.
+        429 => retry(false),
+        500..=599 => retry(true),
         _ => Decoded::Done(Err(ProcessorError::Rejected(format!(
             "Stripe answered {status}: {}",
             message()
@@ -122,7 +176,7 @@ mod transport {
 
     use url::Url;
 
-    use super::Method;
+    use super::{Method, Reply, SendError};
 
     const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
     /// One attempt, well inside the checkout function's timeout with its retries.
@@ -141,14 +195,14 @@ mod transport {
         })
     }
 
-    /// Sends one request; the status and body of whatever Stripe answered.
+    /// Sends one request; whatever Stripe answered.
     pub async fn send(
         method: Method,
         url: &Url,
         secret_key: &str,
         form: &str,
         idempotency_key: Option<&str>,
-    ) -> Result<(u16, Vec<u8>), String> {
+    ) -> Result<Reply, SendError> {
         let mut req = match method {
             Method::Get => http().get(url.clone()),
             Method::Post => http()
@@ -161,10 +215,24 @@ mod transport {
         if let Some(key) = idempotency_key {
             req = req.header("idempotency-key", key);
         }
-        let res = req.send().await.map_err(|e| e.to_string())?;
+        // Only a connection never made is known not to have reached Stripe.
+        let lost = |e: reqwest::Error| SendError {
+            sent: !(e.is_connect() || e.is_builder()),
+            message: e.to_string(),
+        };
+        let res = req.send().await.map_err(lost)?;
         let status = res.status().as_u16();
-        let body = res.bytes().await.map_err(|e| e.to_string())?;
-        Ok((status, body.to_vec()))
+        let should_retry = res
+            .headers()
+            .get("stripe-should-retry")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v == "true");
+        let body = res.bytes().await.map_err(lost)?;
+        Ok(Reply {
+            status,
+            should_retry,
+            body: body.to_vec(),
+        })
     }
 }
 
@@ -172,7 +240,7 @@ mod transport {
 mod transport {
     use url::Url;
 
-    use super::Method;
+    use super::{Method, Reply, SendError};
 
     pub async fn send(
         _method: Method,
@@ -180,8 +248,11 @@ mod transport {
         _secret_key: &str,
         _form: &str,
         _idempotency_key: Option<&str>,
-    ) -> Result<(u16, Vec<u8>), String> {
-        Err("this function was built without Stripe's HTTPS client".into())
+    ) -> Result<Reply, SendError> {
+        Err(SendError {
+            message: "this function was built without Stripe's HTTPS client".into(),
+            sent: false,
+        })
     }
 }
 
@@ -210,16 +281,34 @@ mod tests {
         ));
         assert!(matches!(
             decode::<PaymentIntent>(503, b""),
-            Decoded::Retry(_)
+            Decoded::Retry {
+                took_effect: true,
+                ..
+            }
+        ));
+        assert!(matches!(
+            decode::<PaymentIntent>(409, b""),
+            Decoded::Retry {
+                took_effect: true,
+                ..
+            }
         ));
         assert!(matches!(
             decode::<PaymentIntent>(429, b""),
-            Decoded::Retry(_)
+            Decoded::Retry {
+                took_effect: false,
+                ..
+            }
+        ));
+        // The key was used with other parameters: whatever the first request did is unknown.
+        assert!(matches!(
+            decode::<PaymentIntent>(400, br#"{"error":{"type":"idempotency_error"}}"#),
+            Decoded::Done(Err(ProcessorError::Unknown(_)))
         ));
         // A 200 that is not a PaymentIntent: no outcome is known.
         assert!(matches!(
             decode::<PaymentIntent>(200, b"<html>"),
-            Decoded::Done(Err(ProcessorError::Unavailable(_)))
+            Decoded::Done(Err(ProcessorError::Unknown(_)))
         ));
     }
 }

@@ -8,17 +8,21 @@
 
 use lambda_http::http::HeaderMap;
 
-use super::api::{Balance, CreatePaymentIntent, CreateRefund, PaymentIntent, StripeRefund};
+use super::api::{
+    CreatePaymentIntent, CreateRefund, ErrorObject, ListOf, PaymentIntent, PaymentIntentStatus,
+    StripeRefund,
+};
 use super::client::{Answer, Client, Method};
 use super::status::{card_of, decline_reason, outcome_of, refund_outcome};
 use crate::App;
 use crate::domain::Timestamp;
 use crate::error::FieldErrors;
+use crate::ids::{RefundId, TransactionId};
 use crate::input::JsonObject;
 use crate::payments::transaction::Transaction;
 use crate::processor::{
-    ChargeOutcome, Instrument, Processor, ProcessorError, ProcessorKind, RefundOutcome, Report,
-    Tender, WebhookError,
+    ChargeOutcome, Instrument, PaymentFacts, Processor, ProcessorError, ProcessorKind,
+    ProcessorRefund, RefundOutcome, Report, Tender, WebhookError,
 };
 use crate::refunds::Refund;
 
@@ -80,13 +84,16 @@ impl Processor for Stripe {
             })
     }
 
-    /// One harmless call (the account's balance): `Rejected` when Stripe does not know the key.
+    /// Reads (changing nothing) what Payrail writes: PaymentIntents and Refunds. `Rejected`
+    /// when Stripe does not know the key, or a restricted key (`rk_…`) lacks either.
     async fn verify_credentials(&self) -> Result<(), ProcessorError> {
-        let url = self.client.url("v1/balance", &[])?;
-        self.client
-            .call::<Balance>(Method::Get, url, &[], None)
-            .await
-            .map(|_| ())
+        for path in ["v1/payment_intents", "v1/refunds"] {
+            let url = self.client.url(path, &[("limit", "1")])?;
+            self.client
+                .call::<serde_json::Value>(Method::Get, url, &[], None)
+                .await?;
+        }
+        Ok(())
     }
 
     fn read_webhook(
@@ -101,9 +108,9 @@ impl Processor for Stripe {
         super::webhook::read(&self.webhook_secret, signature, body, now)
     }
 
-    /// Creates the PaymentIntent (keyed by the transaction id, the payment method's card
-    /// expanded), then confirms it: two calls, so the PaymentIntent's id is known whatever the
-    /// confirmation answers.
+    /// Creates and confirms the PaymentIntent in one call, keyed by the charge attempt's
+    /// idempotency key: a retry after a lost answer gets Stripe's saved answer, never a second
+    /// charge.
     async fn charge(
         &self,
         txn: &Transaction,
@@ -118,33 +125,12 @@ impl Processor for Stripe {
             txn,
             payment_method,
         };
-        let created: PaymentIntent = match self
-            .post("v1/payment_intents", &create.form(), txn.id.as_str())
+        match self
+            .post::<PaymentIntent>("v1/payment_intents", &create.form(), &txn.charge_key())
             .await?
         {
-            Answer::Object(pi) => pi,
-            Answer::CardError(error) => {
-                return Ok(ChargeOutcome::Declined {
-                    reason: decline_reason(&error),
-                    card: None,
-                    payment_id: None,
-                });
-            }
-        };
-        let card = card_of(&created);
-        if created.status != super::api::PaymentIntentStatus::RequiresConfirmation {
-            // A replay of a create that was already confirmed: its state is the outcome.
-            return outcome_of(&created, card);
-        }
-        let confirm_key = format!("{}:confirm", txn.id);
-        let path = format!("v1/payment_intents/{}/confirm", created.id);
-        match self.post::<PaymentIntent>(&path, &[], &confirm_key).await? {
-            Answer::Object(pi) => outcome_of(&pi, card),
-            Answer::CardError(error) => Ok(ChargeOutcome::Declined {
-                reason: decline_reason(&error),
-                card,
-                payment_id: Some(created.id),
-            }),
+            Answer::Object(pi) => outcome_of(&pi, None),
+            Answer::CardError(error) => Ok(declined_by(error)),
         }
     }
 
@@ -185,9 +171,133 @@ impl Processor for Stripe {
         let answer = self
             .post::<StripeRefund>("v1/refunds", &create.form(), refund.id.as_str())
             .await?;
-        Ok(match answer {
-            Answer::Object(re) => refund_outcome(&re),
-            Answer::CardError(_) => RefundOutcome::Failed("refund_failed".into()),
-        })
+        let created = match answer {
+            Answer::Object(re) => re,
+            Answer::CardError(_) => return Ok(RefundOutcome::Failed("refund_failed".into())),
+        };
+        // A replayed answer is the refund as it was created: ask how it stands now.
+        if refund_outcome(&created) != RefundOutcome::Pending {
+            return Ok(refund_outcome(&created));
+        }
+        let url = self
+            .client
+            .url(&format!("v1/refunds/{}", created.id), &[])?;
+        match self
+            .client
+            .call::<StripeRefund>(Method::Get, url, &[], None)
+            .await
+        {
+            Ok(Answer::Object(now)) => Ok(refund_outcome(&now)),
+            _ => Ok(RefundOutcome::Pending),
+        }
+    }
+
+    /// Searches Stripe's PaymentIntents by the transaction id Payrail puts in their metadata
+    /// (Stripe's search index lags by up to a minute, hence `PAYRAIL_RECONCILE_AFTER_SECONDS`).
+    async fn find_charge(
+        &self,
+        txn: &Transaction,
+    ) -> Result<Option<ChargeOutcome>, ProcessorError> {
+        let query = format!("metadata['transaction_id']:'{}'", txn.id);
+        let url = self
+            .client
+            .url("v1/payment_intents/search", &[("query", query.as_str())])?;
+        let found: ListOf<PaymentIntent> =
+            match self.client.call(Method::Get, url, &[], None).await? {
+                Answer::Object(list) => list,
+                Answer::CardError(e) => return Err(ProcessorError::Rejected(decline_reason(&e))),
+            };
+        let mine: Vec<&PaymentIntent> = found
+            .data
+            .iter()
+            .filter(|pi| {
+                pi.transaction_id() == Some(txn.id.as_str()) && pi.money() == Some(txn.amount)
+            })
+            .collect();
+        // A success wins over any other attempt; else the latest attempt says.
+        let decisive = mine
+            .iter()
+            .find(|pi| pi.status == PaymentIntentStatus::Succeeded)
+            .or_else(|| mine.iter().max_by_key(|pi| pi.created));
+        decisive
+            .map(|pi| outcome_of(pi, txn.card.clone()))
+            .transpose()
+    }
+
+    async fn cancel(
+        &self,
+        txn: &Transaction,
+        payment_id: &str,
+    ) -> Result<ChargeOutcome, ProcessorError> {
+        let path = format!("v1/payment_intents/{payment_id}/cancel");
+        let key = format!("{}:cancel", txn.charge_key());
+        match self.post::<PaymentIntent>(&path, &[], &key).await {
+            Ok(Answer::Object(pi)) if pi.status == PaymentIntentStatus::Canceled => {
+                outcome_of(&pi, txn.card.clone())
+            }
+            // It can no longer be canceled (it succeeded, or is being processed): what is it?
+            Ok(_) | Err(ProcessorError::Rejected(_)) => self.outcome(txn, payment_id).await,
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn payment(&self, payment_id: &str) -> Result<PaymentFacts, ProcessorError> {
+        let url = self
+            .client
+            .url(&format!("v1/payment_intents/{payment_id}"), &[])?;
+        match self
+            .client
+            .call::<PaymentIntent>(Method::Get, url, &[], None)
+            .await?
+        {
+            Answer::Object(pi) => Ok(PaymentFacts {
+                transaction_id: pi.transaction_id().and_then(TransactionId::parse),
+                amount: pi.money(),
+            }),
+            Answer::CardError(e) => Err(ProcessorError::Rejected(decline_reason(&e))),
+        }
+    }
+
+    async fn refunds_of(
+        &self,
+        payment: &Transaction,
+    ) -> Result<Vec<ProcessorRefund>, ProcessorError> {
+        let Some(payment_intent) = payment.processor_payment_id.as_deref() else {
+            return Ok(Vec::new());
+        };
+        let url = self.client.url(
+            "v1/refunds",
+            &[("payment_intent", payment_intent), ("limit", "100")],
+        )?;
+        let list: ListOf<StripeRefund> = match self.client.call(Method::Get, url, &[], None).await?
+        {
+            Answer::Object(list) => list,
+            Answer::CardError(e) => return Err(ProcessorError::Rejected(decline_reason(&e))),
+        };
+        Ok(list
+            .data
+            .iter()
+            .map(|re| ProcessorRefund {
+                id: re.id.clone(),
+                refund_id: re
+                    .metadata
+                    .get("refund_id")
+                    .and_then(|id| RefundId::parse(id)),
+                amount: re.money(),
+                outcome: refund_outcome(re),
+                created_at: Timestamp::from_unix(re.created),
+            })
+            .collect())
+    }
+}
+
+/// A card error's answer as a decline, with the PaymentIntent Stripe attached to it.
+fn declined_by(error: ErrorObject) -> ChargeOutcome {
+    let reason = decline_reason(&error);
+    let pi = error.payment_intent;
+    ChargeOutcome::Declined {
+        reason,
+        card: pi.as_deref().and_then(card_of),
+        payment_id: pi.map(|pi| pi.id),
     }
 }

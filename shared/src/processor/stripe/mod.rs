@@ -6,6 +6,7 @@ mod api;
 mod client;
 mod connector;
 pub mod credentials;
+pub mod limits;
 pub mod signature;
 mod status;
 mod webhook;

@@ -39,7 +39,7 @@ pub fn outcome_of(pi: &PaymentIntent, card: Option<Card>) -> Result<ChargeOutcom
         },
         PaymentIntentStatus::RequiresAction => ChargeOutcome::RequiresAction {
             client_secret: pi.client_secret.clone().ok_or_else(|| {
-                ProcessorError::Rejected("no client_secret to confirm with".into())
+                ProcessorError::Unknown("no client_secret to confirm with".into())
             })?,
             payment_id,
             card,
@@ -57,8 +57,9 @@ pub fn outcome_of(pi: &PaymentIntent, card: Option<Card>) -> Result<ChargeOutcom
         PaymentIntentStatus::Processing | PaymentIntentStatus::RequiresCapture => {
             ChargeOutcome::Pending { payment_id }
         }
+        // Created but not confirmed, or a state Stripe added later: nothing Payrail can decide.
         other => {
-            return Err(ProcessorError::Rejected(format!(
+            return Err(ProcessorError::Unknown(format!(
                 "PaymentIntent {payment_id} is {other:?}"
             )));
         }

@@ -1,12 +1,13 @@
 //! Stripe's webhooks: verified by `Stripe-Signature` over the raw body (see [`super::signature`])
 //! before anything is parsed, then read as a typed event. Payrail acts on the PaymentIntent
-//! events that decide a payment it started.
+//! events that decide a payment it started, on refunds however they were made, and on disputes.
 
-use super::api::{Event, PaymentIntent};
+use super::api::{Charge, Event, PaymentIntent, StripeDispute, StripeRefund, money_from_stripe};
 use super::signature::{self, SignatureError};
 use super::status::decline_reason;
 use crate::domain::Timestamp;
 use crate::ids::TransactionId;
+use crate::payments::dispute::DisputeStatus;
 use crate::processor::{ChargeOutcome, Report, WebhookError};
 
 /// What the event `body`, signed with `webhook_secret`, reports.
@@ -21,9 +22,44 @@ pub fn read(
     signature::verify(webhook_secret, header, body, now.unix()).map_err(bad)?;
     let event: Event =
         serde_json::from_slice(body).map_err(|e| WebhookError::Malformed(e.to_string()))?;
+    let object = |what: &str| WebhookError::Malformed(format!("data.object is no {what}"));
     let paid = match event.kind.as_str() {
         "payment_intent.succeeded" => true,
         "payment_intent.payment_failed" => false,
+        // A refund made or changed, through Payrail or in Stripe's Dashboard: the refunds of
+        // its PaymentIntent are read again, so two events about one refund make one refund.
+        "refund.created" | "refund.updated" | "refund.failed" | "charge.refund.updated" => {
+            let refund: StripeRefund =
+                serde_json::from_value(event.data.object).map_err(|_| object("refund"))?;
+            return Ok(refund
+                .payment_intent
+                .map_or(Report::Ignored, |payment_id| Report::Refunds { payment_id }));
+        }
+        "charge.refunded" => {
+            let charge: Charge =
+                serde_json::from_value(event.data.object).map_err(|_| object("charge"))?;
+            return Ok(charge
+                .payment_intent
+                .map_or(Report::Ignored, |payment_id| Report::Refunds { payment_id }));
+        }
+        "charge.dispute.created" | "charge.dispute.updated" | "charge.dispute.closed" => {
+            let dispute: StripeDispute =
+                serde_json::from_value(event.data.object).map_err(|_| object("dispute"))?;
+            let (Some(payment_id), Some(status)) = (
+                dispute.payment_intent,
+                DisputeStatus::parse(&dispute.status),
+            ) else {
+                return Ok(Report::Ignored);
+            };
+            return Ok(Report::Dispute {
+                payment_id,
+                id: dispute.id,
+                status,
+                amount: money_from_stripe(dispute.amount, &dispute.currency),
+                reason: dispute.reason,
+                created_at: Timestamp::from_unix(dispute.created),
+            });
+        }
         _ => return Ok(Report::Ignored),
     };
     let pi: PaymentIntent = serde_json::from_value(event.data.object)
