@@ -13,6 +13,7 @@ per secret key, as tests run side by side, each with its own:
   (POST /_standin/refunds/{id}), disputes (POST /_standin/disputes, GET /v1/disputes/{id}),
   signed events sent on request (POST /_standin/events).
 - The API requests a key made, in order (GET /_standin/calls?secret_key=…).
+- GET /v1/account: an account of its own for each key, the same for its `sk_` and `rk_` forms.
 - GET /v1/payment_intents/search by one metadata value; `use_stripe_sdk` accepted; a declined
   PaymentIntent's 402 carrying the PaymentIntent; Stripe.js's `handleNextAction`.
 """
@@ -267,6 +268,10 @@ async def standin_middleware(request, handler):
             text = script.text + HANDLE_NEXT_ACTION_JS
             return web.Response(text=text, content_type="application/javascript")
         key = secret_key(request)
+        if request.method == "GET" and path == "/v1/account":
+            if key is None:
+                raise UserError(401, "Unauthorized")
+            return json_response(account_of(key))
         if request.method == "GET" and (
             path == "/v1/payment_intents/search" or path.startswith("/v1/disputes/")
         ):
@@ -278,6 +283,12 @@ async def standin_middleware(request, handler):
         return await with_faults_and_idempotency(request, handler, key)
     except UserError as e:
         return e.to_response()
+
+
+def account_of(key):
+    """The account a key belongs to: one per key, the same for its `sk_` and `rk_` forms."""
+    digest = hashlib.sha256(key[3:].encode()).hexdigest()[:16]
+    return {"id": f"acct_{digest}", "object": "account", "charges_enabled": True}
 
 
 async def with_faults_and_idempotency(request, handler, key):

@@ -14,11 +14,15 @@ use payrail::processor::{
     ChargeOutcome, Instrument, Processor, ProcessorError, ProcessorKind, RefundOutcome, Sandbox,
 };
 use payrail::store::StoreError;
-use payrail::store::transactions::{self, FromState, Holder};
+use payrail::store::transactions::{self, ChargedBy, FromState, Holder};
 use payrail_tests::{TestStack, payment};
 use serde_json::Value;
 
-const SANDBOX: (ProcessorKind, bool) = (ProcessorKind::Sandbox, false);
+const SANDBOX: ChargedBy = ChargedBy {
+    kind: ProcessorKind::Sandbox,
+    livemode: false,
+    account: None,
+};
 
 /// Counts charges, answering as the sandbox does (or failing, when told to).
 #[derive(Default)]

@@ -465,3 +465,50 @@ async fn a_checkout_is_one_call_to_stripe() {
         .unwrap();
     assert_eq!(made[after_card + 1..], ["POST /v1/payment_intents"]);
 }
+
+#[tokio::test]
+async fn a_payment_is_refunded_only_through_the_stripe_account_that_took_it() {
+    let s = stack(&[]).await;
+    let (_, key, sk, _, _, _) = paid(&s, "account").await;
+    let processor = s.get("/api/v1/processor", &key).await;
+    let first = processor.data()["account_id"].as_str().unwrap().to_owned();
+    assert!(first.starts_with("acct_"), "{}", processor.data());
+
+    // The merchant connects another Stripe account, in the same mode.
+    let (other_sk, pk, whsec) = payrail_tests::stripe::keys();
+    let res = s
+        .call(
+            reqwest::Method::PUT,
+            "/api/v1/processor",
+            Some(&key),
+            Some(json!({"type": "stripe", "secret_key": other_sk, "publishable_key": pk, "webhook_secret": whsec})),
+        )
+        .await;
+    res.expect(200);
+    assert_ne!(res.data()["account_id"], first.as_str());
+    let id =
+        s.get("/api/v1/transactions?status=paid", &key).await.data()["items"][0]["transaction_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let path = format!("/api/v1/transactions/{id}/refunds");
+    let refused = s.post(&path, &key, json!({})).await;
+    refused.expect_error(409, None);
+    assert_eq!(refused.body["code"], "processor_changed");
+    assert!(refused.body["message"].as_str().unwrap().contains(&first));
+    assert!(refunds(&s, &key, &id).await.is_empty());
+
+    // Connected again with the first account's key, the refund goes through.
+    let res = s
+        .call(
+            reqwest::Method::PUT,
+            "/api/v1/processor",
+            Some(&key),
+            Some(json!({"type": "stripe", "secret_key": sk, "publishable_key": pk, "webhook_secret": whsec})),
+        )
+        .await;
+    res.expect(200);
+    let res = s.post(&path, &key, json!({})).await;
+    res.expect(201);
+    assert_eq!(res.data()["status"], "succeeded");
+}

@@ -247,6 +247,7 @@ async fn a_declined_card_declines_with_stripes_code_and_stripe_down_leaves_it_pe
         livemode: false,
         publishable_key: Some(pk),
         secret_key_last4: Some(sk2[sk2.len() - 4..].to_owned()),
+        account_id: None,
         updated_at: payrail::domain::Timestamp::now(),
     };
     // Connected while Stripe was up (as through the API), then Stripe went away.

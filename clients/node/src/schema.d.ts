@@ -1508,6 +1508,8 @@ export interface components {
             livemode: boolean;
             publishable_key: string | null;
             secret_key_last4: string | null;
+            /** @description The processor's account the keys belong to (acct_… at Stripe). A payment is refunded only through the account that took it. */
+            account_id: string | null;
             updated_at: components["schemas"]["NullableTimestamp"];
         };
         ProcessorEnvelope: components["schemas"]["Ok"] & {
@@ -2644,6 +2646,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["RefundList"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];

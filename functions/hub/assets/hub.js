@@ -1461,6 +1461,7 @@ function processorSection() {
     if (kind === "stripe") {
       rows.push(["Publishable key", h("code", { id: "processor-publishable-key", class: "url" }, data.publishable_key ?? "—")]);
       rows.push(["Secret key", h("code", { id: "processor-secret-key" }, data.secret_key_last4 ? `sk_…••••${data.secret_key_last4}` : "—")]);
+      if (data.account_id) rows.push(["Account", h("code", { id: "processor-account" }, data.account_id)]);
     }
     rows.push(["Updated", time(data.updated_at)]);
     facts.replaceChildren(...rows.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));

@@ -11,7 +11,7 @@ use crate::payments::{PaymentStatus, Transaction};
 use crate::processor::config::ProcessorConfig;
 use crate::processor::{ChargeOutcome, Processor};
 use crate::store::transactions::{
-    CLAIM_HOLD, FromState, Holder, await_bank, claim, finish, keep_unknown, release,
+    CLAIM_HOLD, ChargedBy, FromState, Holder, await_bank, claim, finish, keep_unknown, release,
 };
 use crate::store::{self, StoreError};
 use crate::tenant::Tenant;
@@ -126,7 +126,11 @@ pub async fn pay_with(
         Err(errors) => return Ok(PayOutcome::Invalid(view, errors)),
     };
 
-    let through = (processor.kind(), processor.livemode());
+    let through = ChargedBy {
+        kind: processor.kind(),
+        livemode: processor.livemode(),
+        account: processor.account(),
+    };
     let (before, claim) = match claim(app, &view.txn.id, now, CLAIM_HOLD, through).await {
         Ok(claimed) => claimed,
         // Another submission holds it, or it was paid, declined or expired meanwhile.

@@ -72,6 +72,7 @@ pub async fn create(
         processor: None,
         processor_payment_id: None,
         livemode: None,
+        processor_account: None,
         payment_link_id: new.payment_link_id,
         charge_attempt: 0,
         dispute: None,

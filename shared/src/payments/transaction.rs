@@ -104,6 +104,8 @@ pub struct Transaction {
     pub processor_payment_id: Option<String>,
     /// Whether real money moves (a live processor key).
     pub livemode: Option<bool>,
+    /// The processor's account that took the payment (`acct_…` at Stripe).
+    pub processor_account: Option<String>,
     /// The payment link a customer came through, for transactions a link created.
     pub payment_link_id: Option<PaymentLinkId>,
     /// Charges given back as not made (the processor said nothing was charged): each new

@@ -17,6 +17,10 @@ pub struct ProcessorConfig {
     pub publishable_key: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret_key_last4: Option<String>,
+    /// The processor's account the credentials belong to (`acct_…` at Stripe): a payment is
+    /// refunded and reconciled only through the account that took it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
     pub updated_at: Timestamp,
 }
 
@@ -29,6 +33,7 @@ pub fn to_json(config: Option<&ProcessorConfig>, allow_sandbox: bool) -> Value {
             "livemode": c.livemode,
             "publishable_key": c.publishable_key,
             "secret_key_last4": c.secret_key_last4,
+            "account_id": c.account_id,
             "updated_at": c.updated_at,
         }),
         None => json!({
@@ -36,6 +41,7 @@ pub fn to_json(config: Option<&ProcessorConfig>, allow_sandbox: bool) -> Value {
             "livemode": false,
             "publishable_key": null,
             "secret_key_last4": null,
+            "account_id": null,
             "updated_at": null,
         }),
     }

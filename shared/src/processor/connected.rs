@@ -43,6 +43,7 @@ pub async fn connect(app: &App, merchant: &Merchant) -> Result<Connected, ApiErr
                 secrets.secret_key,
                 secrets.webhook_secret,
                 config.livemode,
+                config.account_id.clone(),
             )))
         }
         _ if app.settings.allow_sandbox => Ok(Connected::Sandbox(Sandbox)),
@@ -88,6 +89,15 @@ pub fn through(connected: &impl Processor, txn: &Transaction) -> Through {
             took.as_str(),
             mode(connected.livemode()),
             mode(!connected.livemode()),
+        ));
+    }
+    if let (Some(paid_to), Some(current)) = (txn.processor_account.as_deref(), connected.account())
+        && paid_to != current
+    {
+        return Through::Refused(format!(
+            "this payment was taken through {} account {paid_to}, and the account connected now \
+             is {current}: connect {paid_to} again to refund it",
+            took.as_str()
         ));
     }
     Through::Connected
@@ -149,8 +159,12 @@ impl Processor for Connected {
         each!(self, p => p.read_tender(form, now))
     }
 
-    async fn verify_credentials(&self) -> Result<(), ProcessorError> {
+    async fn verify_credentials(&self) -> Result<Option<String>, ProcessorError> {
         each!(self, p => p.verify_credentials().await)
+    }
+
+    fn account(&self) -> Option<&str> {
+        each!(self, p => p.account())
     }
 
     fn read_webhook(

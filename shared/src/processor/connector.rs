@@ -166,9 +166,17 @@ pub trait Processor: Send + Sync {
     }
 
     /// Checks the credentials with the processor itself (a revoked or mistyped key is
-    /// `Rejected`), before they are stored.
-    fn verify_credentials(&self) -> impl Future<Output = Result<(), ProcessorError>> + Send {
-        async { Ok(()) }
+    /// `Rejected`), before they are stored; the account they belong to, where the processor
+    /// has accounts.
+    fn verify_credentials(
+        &self,
+    ) -> impl Future<Output = Result<Option<String>, ProcessorError>> + Send {
+        async { Ok(None) }
+    }
+
+    /// The processor's account this connection charges through, where it has accounts.
+    fn account(&self) -> Option<&str> {
+        None
     }
 
     /// Reads a webhook the processor sent, verifying its signature over the raw `body` before

@@ -91,6 +91,7 @@ pub async fn put(
             livemode: false,
             publishable_key: None,
             secret_key_last4: None,
+            account_id: None,
             updated_at: now,
         },
         Requested::Stripe(Credentials {
@@ -103,23 +104,24 @@ pub async fn put(
                 secrets.secret_key.clone(),
                 secrets.webhook_secret.clone(),
                 livemode,
+                None,
             );
-            match stripe.verify_credentials().await {
-                Ok(()) => {}
+            let account_id = match stripe.verify_credentials().await {
+                Ok(account) => account,
                 Err(ProcessorError::Rejected(why)) => {
                     return Err(ApiError::validation(
                         "secret_key",
                         format!(
                             "Stripe refused this key ({why}): use a current secret key of your \
                              account, or a restricted key with write access to PaymentIntents \
-                             and Refunds"
+                             and Refunds and read access to the account"
                         ),
                     ));
                 }
                 Err(e @ (ProcessorError::Unavailable(_) | ProcessorError::Unknown(_))) => {
                     return Err(ApiError::Unavailable(Box::new(e)));
                 }
-            }
+            };
             crate::store::processor_secrets::put(app, merchant, &secrets).await?;
             let key = &secrets.secret_key;
             ProcessorConfig {
@@ -127,6 +129,7 @@ pub async fn put(
                 livemode,
                 publishable_key: Some(publishable_key),
                 secret_key_last4: Some(key[key.len().saturating_sub(4)..].to_owned()),
+                account_id,
                 updated_at: now,
             }
         }

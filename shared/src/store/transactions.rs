@@ -70,6 +70,8 @@ struct TransactionItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     livemode: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    processor_account: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     payment_link_id: Option<PaymentLinkId>,
     /// While processing: the submission that holds the claim, and until when it holds it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -159,6 +161,7 @@ impl From<&Transaction> for TransactionItem {
             processor: t.processor,
             processor_payment_id: t.processor_payment_id.clone(),
             livemode: t.livemode,
+            processor_account: t.processor_account.clone(),
             payment_link_id: t.payment_link_id.clone(),
             claim_id: None,
             claim_until_epoch: None,
@@ -216,6 +219,7 @@ impl TryFrom<TransactionItem> for Transaction {
             processor: i.processor,
             processor_payment_id: i.processor_payment_id,
             livemode: i.livemode,
+            processor_account: i.processor_account,
             payment_link_id: i.payment_link_id,
             charge_attempt: i.charge_attempt,
             dispute,
@@ -559,6 +563,15 @@ pub const CLAIM_HOLD: Duration = Duration::from_secs(30);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claim(String);
 
+/// The processor, mode and account a charge goes through, recorded when it is claimed so that
+/// refunds and late answers go back to the same one.
+#[derive(Debug, Clone, Copy)]
+pub struct ChargedBy<'a> {
+    pub kind: ProcessorKind,
+    pub livemode: bool,
+    pub account: Option<&'a str>,
+}
+
 /// Takes the transaction for one checkout submission: pending and unexpired (or held by a
 /// submission whose hold has lapsed) becomes processing, in one conditional write. Only the
 /// winner charges; `ConditionFailed` means another submission holds it or it is no longer
@@ -568,18 +581,22 @@ pub async fn claim(
     id: &TransactionId,
     now: Timestamp,
     hold: Duration,
-    through: (ProcessorKind, bool),
+    by: ChargedBy<'_>,
 ) -> Result<(Transaction, Claim), StoreError> {
     let claim = Claim(crate::crypto::random_secret());
-    let out = app
+    let mut expression = "SET #st = :processing, claim_id = :claim, claim_until_epoch = :until, \
+                          processor = :processor, livemode = :live"
+        .to_owned();
+    expression.push_str(match by.account {
+        Some(_) => ", processor_account = :account",
+        None => " REMOVE processor_account",
+    });
+    let mut update = app
         .dynamodb
         .update_item()
         .table_name(&app.settings.transactions_table)
         .key("pk", s(id.to_string()))
-        .update_expression(
-            "SET #st = :processing, claim_id = :claim, claim_until_epoch = :until, \
-             processor = :processor, livemode = :live",
-        )
+        .update_expression(expression)
         .condition_expression(
             "expires_at_epoch > :now AND (#st = :pending \
              OR (#st = :processing AND claim_until_epoch < :now))",
@@ -590,8 +607,12 @@ pub async fn claim(
         .expression_attribute_values(":claim", s(claim.0.clone()))
         .expression_attribute_values(":until", n(now.plus(hold).unix()))
         .expression_attribute_values(":now", n(now.unix()))
-        .expression_attribute_values(":processor", s(through.0.as_str()))
-        .expression_attribute_values(":live", AttributeValue::Bool(through.1))
+        .expression_attribute_values(":processor", s(by.kind.as_str()))
+        .expression_attribute_values(":live", AttributeValue::Bool(by.livemode));
+    if let Some(account) = by.account {
+        update = update.expression_attribute_values(":account", s(account));
+    }
+    let out = update
         .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
         .send()
         .await

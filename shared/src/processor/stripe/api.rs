@@ -211,6 +211,12 @@ pub struct StripeDispute {
     pub created: i64,
 }
 
+/// `GET /v1/account`: which Stripe account a key belongs to.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Account {
+    pub id: String,
+}
+
 /// A page of a list or search: `{"data": [...]}` (Payrail asks for at most 100, more than a
 /// payment has refunds or a transaction has attempts).
 #[derive(Debug, Clone, Deserialize)]

@@ -9,8 +9,8 @@
 use lambda_http::http::HeaderMap;
 
 use super::api::{
-    CreatePaymentIntent, CreateRefund, ErrorObject, ListOf, PaymentIntent, PaymentIntentStatus,
-    StripeRefund,
+    Account, CreatePaymentIntent, CreateRefund, ErrorObject, ListOf, PaymentIntent,
+    PaymentIntentStatus, StripeRefund,
 };
 use super::client::{Answer, Client, Method};
 use super::status::{card_of, decline_reason, outcome_of, refund_outcome};
@@ -31,14 +31,23 @@ pub struct Stripe {
     client: Client,
     webhook_secret: String,
     livemode: bool,
+    /// The account the keys belong to (`acct_…`), once known.
+    account_id: Option<String>,
 }
 
 impl Stripe {
-    pub fn new(app: &App, secret_key: String, webhook_secret: String, livemode: bool) -> Self {
+    pub fn new(
+        app: &App,
+        secret_key: String,
+        webhook_secret: String,
+        livemode: bool,
+        account_id: Option<String>,
+    ) -> Self {
         Self {
             client: Client::new(app.settings.stripe_api_base.clone(), secret_key),
             webhook_secret,
             livemode,
+            account_id,
         }
     }
 
@@ -84,16 +93,29 @@ impl Processor for Stripe {
             })
     }
 
-    /// Reads (changing nothing) what Payrail writes: PaymentIntents and Refunds. `Rejected`
-    /// when Stripe does not know the key, or a restricted key (`rk_…`) lacks either.
-    async fn verify_credentials(&self) -> Result<(), ProcessorError> {
+    /// Reads (changing nothing) what Payrail writes, PaymentIntents and Refunds, and the
+    /// account the key belongs to. `Rejected` when Stripe does not know the key, or a
+    /// restricted key (`rk_…`) lacks one of them.
+    async fn verify_credentials(&self) -> Result<Option<String>, ProcessorError> {
         for path in ["v1/payment_intents", "v1/refunds"] {
             let url = self.client.url(path, &[("limit", "1")])?;
             self.client
                 .call::<serde_json::Value>(Method::Get, url, &[], None)
                 .await?;
         }
-        Ok(())
+        let url = self.client.url("v1/account", &[])?;
+        match self
+            .client
+            .call::<Account>(Method::Get, url, &[], None)
+            .await?
+        {
+            Answer::Object(account) => Ok(Some(account.id)),
+            Answer::CardError(e) => Err(ProcessorError::Rejected(decline_reason(&e))),
+        }
+    }
+
+    fn account(&self) -> Option<&str> {
+        self.account_id.as_deref()
     }
 
     fn read_webhook(
