@@ -14,7 +14,9 @@ use crate::error::{ApiError, ErrorCode};
 use crate::events::{Event, EventType};
 use crate::ids::MerchantId;
 use crate::payments::dispute::Dispute;
-use crate::processor::{ChargeOutcome, Processor, ProcessorKind, Report, WebhookError, connect};
+use crate::processor::{
+    ChargeOutcome, Processor, ProcessorError, ProcessorKind, Report, WebhookError, connect,
+};
 use crate::store::StoreError;
 use crate::store::transactions::{self, FromState};
 
@@ -136,10 +138,12 @@ async fn payment_of(
     merchant: &MerchantId,
     payment_id: &str,
 ) -> Result<Option<Transaction>, ApiError> {
-    let facts = processor
-        .payment(payment_id)
-        .await
-        .map_err(|e| ApiError::Unavailable(Box::new(e)))?;
+    let facts = match processor.payment(payment_id).await {
+        Ok(facts) => facts,
+        // Not a payment of the account connected now: nothing of this merchant's to change.
+        Err(ProcessorError::Rejected(_)) => return Ok(None),
+        Err(e) => return Err(ApiError::Unavailable(Box::new(e))),
+    };
     let Some(id) = facts.transaction_id else {
         return Ok(None);
     };
