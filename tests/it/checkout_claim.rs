@@ -242,7 +242,8 @@ async fn the_sweeper_expires_a_payment_whose_claim_lapsed_but_never_one_held() {
     .await
     .unwrap();
     // The sweep of two hours later: both are past `expires_at` (30 minutes); one is still held.
-    payrail::payments::expiry::sweep(app, now.plus(2 * hour))
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    payrail::payments::expiry::sweep(app, now.plus(2 * hour), deadline)
         .await
         .unwrap();
     assert_eq!(status_of(&s, &key, &held).await, "processing");

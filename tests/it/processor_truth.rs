@@ -512,3 +512,115 @@ async fn a_payment_is_refunded_only_through_the_stripe_account_that_took_it() {
     res.expect(201);
     assert_eq!(res.data()["status"], "succeeded");
 }
+
+#[tokio::test]
+async fn a_charge_given_back_too_soon_that_went_through_is_refunded_when_stripe_reports_it() {
+    let s = stack(&[]).await;
+    let (merchant, key, sk, _, whsec) = stripe_merchant(&s).await;
+    let id = s.payment_id(&key, payment("ghost")).await;
+    let pm = payment_method(&sk, "4242424242424242").await;
+    fault(
+        &sk,
+        "POST",
+        "/v1/payment_intents",
+        "lost_after",
+        3,
+        json!({}),
+    )
+    .await;
+    let (status, _, _) = submit(&s, &id, &[("payment_method", &pm)]).await;
+    assert_eq!(status, 202);
+    // Stripe's search index has not caught up: the sweep finds no payment and gives the
+    // payment back to the customer, who pays again with another card.
+    let lagging =
+        json!({"status": 200, "body": {"object": "search_result", "data": [], "has_more": false}});
+    fault(
+        &sk,
+        "GET",
+        "/v1/payment_intents/search",
+        "answer",
+        1,
+        lagging,
+    )
+    .await;
+    assert_eq!(sweep(&s).await["charges_released"], 1);
+    let again = payment_method(&sk, "5555555555554444").await;
+    let (status, _, _) = submit(&s, &id, &[("payment_method", &again)]).await;
+    assert_eq!(status, 303);
+    let paid_with = txn(&s, &key, &id).await["processor_payment_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let intents = intents_for(&sk, &id).await;
+    assert_eq!(intents.len(), 2);
+    let ghost = intents
+        .iter()
+        .map(|pi| pi["id"].as_str().unwrap().to_owned())
+        .find(|pi| *pi != paid_with)
+        .unwrap();
+
+    // Stripe reports the first charge's success: the customer paid twice, and the second
+    // payment is refunded in full at Stripe; the transaction stays paid once.
+    assert_eq!(
+        send_event(&s, &merchant, &whsec, "payment_intent.succeeded", &ghost).await,
+        200
+    );
+    let refunded = stripe_get(&sk, &format!("/v1/refunds?payment_intent={ghost}")).await;
+    assert_eq!(refunded["data"].as_array().unwrap().len(), 1, "{refunded}");
+    assert_eq!(refunded["data"][0]["amount"], 2500);
+    let t = txn(&s, &key, &id).await;
+    assert_eq!(t["status"], "paid");
+    assert_eq!(t["processor_payment_id"], paid_with.as_str());
+    assert!(refunds(&s, &key, &id).await.is_empty());
+    assert_eq!(s.count_events(&key, "payment.succeeded").await, 1);
+}
+
+#[tokio::test]
+async fn a_payment_whose_charging_function_stopped_is_settled_as_stripe_says_at_expiry() {
+    use payrail::store::transactions::{self, ChargedBy};
+    let s = stack(&[("PAYRAIL_CHECKOUT_TTL_SECONDS", "3")]).await;
+    let (_, key, sk, _, _) = stripe_merchant(&s).await;
+    let charged = s.payment_id(&key, payment("stopped-charged")).await;
+    let never = s.payment_id(&key, payment("stopped-never")).await;
+    let app = &s.running.app;
+    let stripe = ChargedBy {
+        kind: payrail::processor::ProcessorKind::Stripe,
+        livemode: false,
+        account: None,
+    };
+    // Both were claimed by a submission whose function then stopped; Stripe charged the first.
+    for id in [&charged, &never] {
+        let id = payrail::ids::TransactionId::parse(id).unwrap();
+        let now = payrail::domain::Timestamp::now();
+        transactions::claim(app, &id, now, Duration::ZERO, stripe)
+            .await
+            .unwrap();
+    }
+    let pm = payment_method(&sk, "4242424242424242").await;
+    let made: Value = reqwest::Client::new()
+        .post(format!("{}/v1/payment_intents", stripe_base()))
+        .bearer_auth(&sk)
+        .form(&[
+            ("amount", "2500"),
+            ("currency", "usd"),
+            ("payment_method", pm.as_str()),
+            ("confirm", "true"),
+            ("metadata[transaction_id]", charged.as_str()),
+            ("metadata[charge_key]", charged.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(made["status"], "succeeded", "{made}");
+    tokio::time::sleep(Duration::from_millis(4500)).await;
+
+    let swept = sweep(&s).await;
+    assert_eq!(swept["expired"], 1, "{swept}");
+    let t = txn(&s, &key, &charged).await;
+    assert_eq!(t["status"], "paid");
+    assert_eq!(t["processor_payment_id"], made["id"]);
+    assert_eq!(txn(&s, &key, &never).await["status"], "expired");
+}

@@ -3,21 +3,29 @@
 //! processor to cancel a payment left at the customer's bank first), then reconciles every
 //! charge and refund whose outcome is still unknown or pending with the processor.
 
+use std::time::{Duration, Instant};
+
 use payrail::App;
 use payrail::domain::Timestamp;
 use payrail::lambda::EventError;
 use payrail::payments::reconcile::Swept;
 use serde_json::{Value, json};
 
+/// When expiry stops taking new transactions, and when reconciliation does: one call to a
+/// processor may take 20 seconds, and the function has 120.
+const EXPIRY_FOR: Duration = Duration::from_secs(30);
+const BOTH_FOR: Duration = Duration::from_secs(60);
+
 /// Handles one scheduled event (its content is not needed) and reports what it did.
 pub async fn handle(app: &App, _event: Value) -> Result<Value, EventError> {
     let now = Timestamp::now();
-    let expired = payrail::payments::expiry::sweep(app, now)
-        .await
-        .map_err(|e| EventError::new("expiry sweep", &e))?;
-    let swept = payrail::payments::reconcile::sweep(app, now)
-        .await
-        .map_err(|e| EventError::new("reconciliation sweep", &e))?;
+    let started = Instant::now();
+    // Each sweep stops taking new work at its deadline, inside the function's two minutes;
+    // one that fails does not keep the other from running.
+    let expired = payrail::payments::expiry::sweep(app, now, started + EXPIRY_FOR).await;
+    let swept = payrail::payments::reconcile::sweep(app, now, started + BOTH_FOR).await;
+    let expired = expired.map_err(|e| EventError::new("expiry sweep", &e))?;
+    let swept = swept.map_err(|e| EventError::new("reconciliation sweep", &e))?;
     println!("{}", metric_line(&swept, now));
     Ok(json!({
         "expired": expired,

@@ -127,7 +127,45 @@ pub async fn receive(
         );
         return Ok(Received::Ignored);
     }
-    settle(app, kind, txn, outcome, &payment_id).await
+    let paid = matches!(outcome, ChargeOutcome::Approved { .. });
+    let received = settle(app, kind, txn, outcome, &payment_id).await?;
+    if paid && received == Received::AlreadySettled {
+        refund_if_duplicate(app, &processor, &transaction_id, &payment_id).await?;
+    }
+    Ok(received)
+}
+
+/// A payment that succeeded for a transaction already paid through another one (an attempt
+/// given back as not made, that went through after all): the customer paid twice, and this
+/// one is refunded in full at once.
+async fn refund_if_duplicate(
+    app: &App,
+    processor: &impl Processor,
+    id: &crate::ids::TransactionId,
+    payment_id: &str,
+) -> Result<(), ApiError> {
+    let Some(txn) = transactions::get(app, id).await? else {
+        return Ok(());
+    };
+    let paid_through_another = matches!(
+        txn.status,
+        super::PaymentStatus::Paid | super::PaymentStatus::Refunded
+    ) && txn
+        .processor_payment_id
+        .as_deref()
+        .is_some_and(|paid| paid != payment_id);
+    if !paid_through_another {
+        return Ok(());
+    }
+    tracing::error!(
+        transaction_id = %txn.id, payment_id,
+        "a second payment succeeded for a paid transaction: refunding it in full"
+    );
+    processor
+        .refund_duplicate(&txn, payment_id)
+        .await
+        .map_err(|e| ApiError::Unavailable(Box::new(e)))?;
+    Ok(())
 }
 
 /// The merchant's transaction that the processor's payment `payment_id` was made for, as the
@@ -141,7 +179,9 @@ async fn payment_of(
     let facts = match processor.payment(payment_id).await {
         Ok(facts) => facts,
         // Not a payment of the account connected now: nothing of this merchant's to change.
-        Err(ProcessorError::Rejected(_)) => return Ok(None),
+        // Any other refusal (a rolled key, a missing permission) is answered 503, so Stripe
+        // sends the event again once the merchant fixed it.
+        Err(ProcessorError::Missing(_)) => return Ok(None),
         Err(e) => return Err(ApiError::Unavailable(Box::new(e))),
     };
     let Some(id) = facts.transaction_id else {

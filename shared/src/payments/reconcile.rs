@@ -6,7 +6,7 @@
 //! It reads only the transactions marked in the sparse `reconcile_due` index, so a quiet
 //! deployment costs one empty query per partition and run.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::App;
 use crate::checkout::service::{bank_step_until, settled};
@@ -23,6 +23,9 @@ use crate::store::transactions::{self, Due, FromState, Holder};
 const PER_SWEEP: usize = 200;
 /// How long something may stay unresolved before the sweep's alarm counts it.
 pub const ALARM_AFTER: Duration = Duration::from_secs(3600);
+/// How long a transaction the processor could not resolve is left before it is asked again,
+/// so it never holds up the ones behind it.
+const ASK_AGAIN_AFTER: Duration = Duration::from_secs(300);
 
 /// What one run did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -37,11 +40,14 @@ pub struct Swept {
     pub unresolved_for_an_hour: usize,
 }
 
-/// Reconciles every transaction due at `now`.
-pub async fn sweep(app: &App, now: Timestamp) -> Result<Swept, ApiError> {
+/// Reconciles every transaction due at `now`, until `deadline`.
+pub async fn sweep(app: &App, now: Timestamp, deadline: Instant) -> Result<Swept, ApiError> {
     let due = transactions::due_for_reconcile(app, now, PER_SWEEP).await?;
     let mut swept = Swept::default();
     for item in due {
+        if Instant::now() >= deadline {
+            break;
+        }
         let resolved = match one(app, &item, now, &mut swept).await {
             Ok(resolved) => resolved,
             Err(e) => {
@@ -54,9 +60,9 @@ pub async fn sweep(app: &App, now: Timestamp) -> Result<Swept, ApiError> {
             continue;
         }
         swept.unresolved += 1;
-        // `at` is when it became due: `PAYRAIL_RECONCILE_AFTER_SECONDS` after it became unknown.
-        let since = item.at.unix() - app.settings.reconcile_after.as_secs() as i64;
-        if now.unix() - since >= ALARM_AFTER.as_secs() as i64 {
+        let again = now.plus(ASK_AGAIN_AFTER.max(app.settings.reconcile_after));
+        transactions::postpone_reconcile(app, &item.txn.id, &item.token, again).await?;
+        if now.unix() - item.since.unix() >= ALARM_AFTER.as_secs() as i64 {
             swept.unresolved_for_an_hour += 1;
             tracing::error!(transaction_id = %item.txn.id, "unresolved for an hour or more");
         }

@@ -215,6 +215,14 @@ impl Processor for Connected {
         each!(self, p => p.cancel(txn, payment_id).await)
     }
 
+    async fn refund_duplicate(
+        &self,
+        txn: &Transaction,
+        payment_id: &str,
+    ) -> Result<RefundOutcome, ProcessorError> {
+        each!(self, p => p.refund_duplicate(txn, payment_id).await)
+    }
+
     async fn payment(&self, payment_id: &str) -> Result<PaymentFacts, ProcessorError> {
         each!(self, p => p.payment(payment_id).await)
     }

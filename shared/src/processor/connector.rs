@@ -81,6 +81,9 @@ pub enum ProcessorError {
     /// method, an instrument this processor does not take.
     #[error("the processor refused the request: {0}")]
     Rejected(String),
+    /// It holds no such object (a payment or refund of another account): nothing happened.
+    #[error("the processor has no such object: {0}")]
+    Missing(String),
     /// The request may have taken effect, but no answer says how (a lost answer, a 5xx, a
     /// key still in use): the outcome must be asked for again before anything is decided.
     #[error("the processor's answer is unknown: {0}")]
@@ -249,6 +252,21 @@ pub trait Processor: Send + Sync {
         async {
             Err(ProcessorError::Rejected(
                 "this processor has no payments to read".into(),
+            ))
+        }
+    }
+
+    /// Refunds in full the processor's payment `payment_id`: a second charge for `txn`, which
+    /// was paid through another payment.
+    fn refund_duplicate(
+        &self,
+        txn: &Transaction,
+        payment_id: &str,
+    ) -> impl Future<Output = Result<RefundOutcome, ProcessorError>> + Send {
+        let _ = (txn, payment_id);
+        async {
+            Err(ProcessorError::Rejected(
+                "this processor has no payments to refund".into(),
             ))
         }
     }

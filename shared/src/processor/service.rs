@@ -108,7 +108,7 @@ pub async fn put(
             );
             let account_id = match stripe.verify_credentials().await {
                 Ok(account) => account,
-                Err(ProcessorError::Rejected(why)) => {
+                Err(ProcessorError::Rejected(why) | ProcessorError::Missing(why)) => {
                     return Err(ApiError::validation(
                         "secret_key",
                         format!(

@@ -156,7 +156,7 @@ async fn settle(
     let outcome = match processor.refund(txn, &refund).await {
         Ok(RefundOutcome::Pending) => return Ok(refund),
         Ok(outcome) => outcome,
-        Err(ProcessorError::Rejected(why)) => {
+        Err(ProcessorError::Rejected(why) | ProcessorError::Missing(why)) => {
             tracing::warn!(refund_id = %refund.id, error = %why, "the processor refused the refund");
             RefundOutcome::Failed(refused_reason(&why))
         }
@@ -169,7 +169,7 @@ async fn settle(
 }
 
 /// A refusal's text as a refund's `failure_reason`, within the length a reason may have.
-fn refused_reason(why: &str) -> String {
+pub(crate) fn refused_reason(why: &str) -> String {
     let mut reason = format!("refused: {why}");
     if let Some((cut, _)) = reason.char_indices().nth(500) {
         reason.truncate(cut);

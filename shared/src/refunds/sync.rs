@@ -9,7 +9,7 @@ use crate::domain::Timestamp;
 use crate::error::ApiError;
 use crate::ids::RefundId;
 use crate::payments::transaction::Transaction;
-use crate::processor::{Processor, ProcessorRefund, RefundOutcome};
+use crate::processor::{Processor, ProcessorError, ProcessorRefund, RefundOutcome};
 use crate::store::refunds::{self as store, Hold};
 use crate::store::transactions;
 
@@ -69,14 +69,18 @@ pub async fn sync(
         if held_there || !resend || refund.processor_refund_id.is_some() {
             continue;
         }
-        // Payrail asked, but the processor holds no such refund: ask again, same key.
-        match processor.refund(txn, refund).await {
-            Ok(RefundOutcome::Pending) | Err(_) => {}
-            Ok(outcome) => {
-                record(app, refund.clone(), outcome).await?;
-                synced.settled += 1;
+        // Payrail asked, but the processor holds no such refund: ask again, same key. A
+        // definite refusal fails it, its amount released.
+        let outcome = match processor.refund(txn, refund).await {
+            Ok(RefundOutcome::Pending)
+            | Err(ProcessorError::Unavailable(_) | ProcessorError::Unknown(_)) => continue,
+            Ok(outcome) => outcome,
+            Err(ProcessorError::Rejected(why) | ProcessorError::Missing(why)) => {
+                RefundOutcome::Failed(super::service::refused_reason(&why))
             }
-        }
+        };
+        record(app, refund.clone(), outcome).await?;
+        synced.settled += 1;
     }
     synced.pending = store::of_transaction(app, &txn.id)
         .await?

@@ -106,7 +106,7 @@ fn counter_update(
     let mut values = HashMap::from([(":old".to_owned(), n(old)), (":new".to_owned(), n(new))]);
     let mut sets = vec![format!("{counter} = :new")];
     for (i, (name, value)) in extra_sets.iter().enumerate() {
-        sets.push(format!("{name} = :x{i}"));
+        sets.push(super::transactions::set_clause(name, &format!(":x{i}")));
         values.insert(format!(":x{i}"), value.clone());
     }
     let unchanged = if old == 0 {
@@ -173,7 +173,7 @@ pub async fn hold(
     let old = txn.refund_held_minor;
     // Marked for the reconciliation sweep from the start: a refund whose answer is lost, or
     // whose function stops before it records one, is still asked about.
-    let mark = super::transactions::reconcile_mark(&txn.id, now.plus(reconcile_after));
+    let mark = super::transactions::reconcile_mark(&txn.id, now, now.plus(reconcile_after));
     let mut items = vec![counter_update(
         app,
         txn,

@@ -95,6 +95,9 @@ struct TransactionItem {
     /// Changes with every mark, so a sweep clears only the mark it saw.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     reconcile_token: Option<String>,
+    /// When the oldest thing still unresolved became unknown or pending, for the alarm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reconcile_since_epoch: Option<i64>,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -171,6 +174,7 @@ impl From<&Transaction> for TransactionItem {
             reconcile_shard: None,
             reconcile_at_epoch: None,
             reconcile_token: None,
+            reconcile_since_epoch: None,
         }
     }
 }
@@ -687,7 +691,7 @@ pub async fn await_bank(
         id,
         holder,
         "SET processor_payment_id = :pid, claim_until_epoch = :until \
-         REMOVE reconcile_shard, reconcile_at_epoch, reconcile_token",
+         REMOVE reconcile_shard, reconcile_at_epoch, reconcile_token, reconcile_since_epoch",
         values,
     )
     .await
@@ -706,7 +710,8 @@ pub async fn release(app: &App, id: &TransactionId, holder: Holder<'_>) -> Resul
         id,
         holder,
         "SET #st = :pending ADD charge_attempt :one \
-         REMOVE claim_id, claim_until_epoch, reconcile_shard, reconcile_at_epoch, reconcile_token",
+         REMOVE claim_id, claim_until_epoch, reconcile_shard, reconcile_at_epoch, reconcile_token, \
+         reconcile_since_epoch",
         values,
     )
     .await;
@@ -731,8 +736,8 @@ pub async fn keep_unknown(
 ) -> Result<(), StoreError> {
     let mut values = HashMap::from([(":until".to_owned(), n(now.plus(UNKNOWN_HOLD).unix()))]);
     let mut sets = vec!["claim_until_epoch = :until".to_owned()];
-    for (name, value) in reconcile_mark(id, reconcile_at) {
-        sets.push(format!("{name} = :{name}"));
+    for (name, value) in reconcile_mark(id, now, reconcile_at) {
+        sets.push(set_clause(name, &format!(":{name}")));
         values.insert(format!(":{name}"), value);
     }
     update_held(
@@ -749,11 +754,12 @@ pub async fn keep_unknown(
 const RECONCILE_SHARDS: u32 = 8;
 
 /// The attributes that put a transaction in the `reconcile_due` index from `at`, with a fresh
-/// token.
+/// token; `reconcile_since_epoch` keeps an earlier value (see [`set_clause`]).
 pub(crate) fn reconcile_mark(
     id: &TransactionId,
+    now: Timestamp,
     at: Timestamp,
-) -> [(&'static str, AttributeValue); 3] {
+) -> [(&'static str, AttributeValue); 4] {
     let last = id.as_str().bytes().last().unwrap_or(0);
     [
         (
@@ -762,7 +768,19 @@ pub(crate) fn reconcile_mark(
         ),
         ("reconcile_at_epoch", n(at.unix())),
         ("reconcile_token", s(crate::crypto::random_secret())),
+        (RECONCILE_SINCE, n(now.unix())),
     ]
+}
+
+const RECONCILE_SINCE: &str = "reconcile_since_epoch";
+
+/// `name = placeholder`, except that the time something first became unresolved is kept.
+pub(crate) fn set_clause(name: &str, placeholder: &str) -> String {
+    if name == RECONCILE_SINCE {
+        format!("{name} = if_not_exists({name}, {placeholder})")
+    } else {
+        format!("{name} = {placeholder}")
+    }
 }
 
 /// A transaction the reconciliation sweep is due to look at, with its mark.
@@ -770,6 +788,8 @@ pub struct Due {
     pub txn: Transaction,
     /// When it became due.
     pub at: Timestamp,
+    /// When the oldest thing still unresolved about it became unknown or pending.
+    pub since: Timestamp,
     pub token: String,
 }
 
@@ -806,6 +826,10 @@ pub async fn due_for_reconcile(
                     .get("reconcile_token")
                     .and_then(|v| v.as_s().ok())
                     .cloned();
+                let since = item
+                    .get(RECONCILE_SINCE)
+                    .and_then(|v| v.as_n().ok())
+                    .and_then(|v| v.parse::<i64>().ok());
                 let txn = decode(item)?;
                 let (Some(at), Some(token)) = (at, token) else {
                     return Err(StoreError::corrupt(
@@ -816,6 +840,7 @@ pub async fn due_for_reconcile(
                 due.push(Due {
                     txn,
                     at: Timestamp::from_unix(at),
+                    since: Timestamp::from_unix(since.unwrap_or(at)),
                     token,
                 });
             }
@@ -839,9 +864,39 @@ pub async fn clear_reconcile(app: &App, id: &TransactionId, token: &str) -> Resu
         .update_item()
         .table_name(&app.settings.transactions_table)
         .key("pk", s(id.to_string()))
-        .update_expression("REMOVE reconcile_shard, reconcile_at_epoch, reconcile_token")
+        .update_expression(
+            "REMOVE reconcile_shard, reconcile_at_epoch, reconcile_token, reconcile_since_epoch",
+        )
         .condition_expression("reconcile_token = :token")
         .expression_attribute_values(":token", s(token))
+        .send()
+        .await
+        .map_err(classify);
+    match result {
+        Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Keeps a lapsed processing transaction the processor could not decide yet from the expiry
+/// sweep until `until`, so it does not hold up the ones behind it.
+pub async fn postpone_expiry(
+    app: &App,
+    id: &TransactionId,
+    now: Timestamp,
+    until: Timestamp,
+) -> Result<(), StoreError> {
+    let result = app
+        .dynamodb
+        .update_item()
+        .table_name(&app.settings.transactions_table)
+        .key("pk", s(id.to_string()))
+        .update_expression("SET claim_until_epoch = :until")
+        .condition_expression("#st = :processing AND claim_until_epoch < :now")
+        .expression_attribute_names("#st", "status")
+        .expression_attribute_values(":processing", s("processing"))
+        .expression_attribute_values(":now", n(now.unix()))
+        .expression_attribute_values(":until", n(until.unix()))
         .send()
         .await
         .map_err(classify);
@@ -1020,7 +1075,7 @@ pub async fn finish(
         .key("pk", s(before.id.to_string()))
         .update_expression(format!(
             "SET {} REMOVE #shard, claim_id, claim_until_epoch, reconcile_shard, \
-             reconcile_at_epoch, reconcile_token",
+             reconcile_at_epoch, reconcile_token, reconcile_since_epoch",
             sets.join(", ")
         ))
         .condition_expression(condition)

@@ -64,6 +64,8 @@ impl CreatePaymentIntent<'_> {
             ("metadata[transaction_id]", txn.id.to_string()),
             ("metadata[order_uuid]", txn.order_uuid.as_str().to_owned()),
             ("metadata[merchant_id]", txn.merchant_id.to_string()),
+            // Which attempt: a search for the transaction's payments finds only this one's.
+            ("metadata[charge_key]", txn.charge_key()),
             ("expand[]", "payment_method".to_owned()),
             // One round trip: created and confirmed at once; a bank step is left for Stripe.js's
             // `handleNextAction` in the customer's browser.

@@ -20,6 +20,9 @@ use crate::processor::ProcessorError;
 
 /// Attempts of one call when Stripe could not answer.
 const ATTEMPTS: u32 = 3;
+/// The most one call may take, retries included: a function calling Stripe runs for 29
+/// seconds, and must still record what Stripe said (or that its answer was lost).
+const BUDGET: Duration = Duration::from_secs(20);
 
 /// Stripe's answer: the object, or the error object of a card problem (HTTP 402).
 pub enum Answer<T> {
@@ -84,7 +87,11 @@ impl Client {
         let mut last = String::new();
         // Whether an attempt so far may have taken effect at Stripe.
         let mut maybe_done = false;
+        let started = std::time::Instant::now();
         for attempt in 1..=ATTEMPTS {
+            if attempt > 1 && started.elapsed() + transport::ATTEMPT_TIMEOUT > BUDGET {
+                break;
+            }
             match transport::send(method, &url, &self.secret_key, &body, idempotency_key).await {
                 Ok(reply) => match decode(reply.status, &reply.body) {
                     Decoded::Done(answer) => return answer,
@@ -162,6 +169,8 @@ fn decode<T: DeserializeOwned>(status: u16, body: &[u8]) -> Decoded<T> {
         // Rate limited: Stripe did not run it.
         429 => retry(false),
         500..=599 => retry(true),
+        // No such object at this account: what was asked about is not this key's.
+        404 => Decoded::Done(Err(ProcessorError::Missing(message()))),
         _ => Decoded::Done(Err(ProcessorError::Rejected(format!(
             "Stripe answered {status}: {}",
             message()
@@ -180,7 +189,7 @@ mod transport {
 
     const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
     /// One attempt, well inside the checkout function's timeout with its retries.
-    const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(6);
+    pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(6);
 
     /// One HTTPS client per process: connections to Stripe are reused across invocations.
     fn http() -> &'static reqwest::Client {
@@ -242,6 +251,8 @@ mod transport {
 
     use super::{Method, Reply, SendError};
 
+    pub const ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(6);
+
     pub async fn send(
         _method: Method,
         _url: &Url,
@@ -278,6 +289,10 @@ mod tests {
         assert!(matches!(
             decode::<PaymentIntent>(400, br#"{"error":{"message":"No such payment_method"}}"#),
             Decoded::Done(Err(ProcessorError::Rejected(m))) if m.contains("No such payment_method")
+        ));
+        assert!(matches!(
+            decode::<PaymentIntent>(404, br#"{"error":{"message":"No such payment_intent"}}"#),
+            Decoded::Done(Err(ProcessorError::Missing(_)))
         ));
         assert!(matches!(
             decode::<PaymentIntent>(503, b""),

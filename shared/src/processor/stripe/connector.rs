@@ -229,14 +229,19 @@ impl Processor for Stripe {
                 Answer::Object(list) => list,
                 Answer::CardError(e) => return Err(ProcessorError::Rejected(decline_reason(&e))),
             };
+        // This attempt's only: an earlier attempt (one Stripe was known to have declined or
+        // never received) decides nothing about this one.
+        let key = txn.charge_key();
         let mine: Vec<&PaymentIntent> = found
             .data
             .iter()
             .filter(|pi| {
-                pi.transaction_id() == Some(txn.id.as_str()) && pi.money() == Some(txn.amount)
+                pi.transaction_id() == Some(txn.id.as_str())
+                    && pi.money() == Some(txn.amount)
+                    && pi.metadata.get("charge_key") == Some(&key)
             })
             .collect();
-        // A success wins over any other attempt; else the latest attempt says.
+        // A success wins over any other payment; else the latest says.
         let decisive = mine
             .iter()
             .find(|pi| pi.status == PaymentIntentStatus::Succeeded)
@@ -260,6 +265,23 @@ impl Processor for Stripe {
             // It can no longer be canceled (it succeeded, or is being processed): what is it?
             Ok(_) | Err(ProcessorError::Rejected(_)) => self.outcome(txn, payment_id).await,
             Err(e) => Err(e),
+        }
+    }
+
+    async fn refund_duplicate(
+        &self,
+        txn: &Transaction,
+        payment_id: &str,
+    ) -> Result<RefundOutcome, ProcessorError> {
+        let form = [
+            ("payment_intent", payment_id.to_owned()),
+            ("metadata[transaction_id]", txn.id.to_string()),
+            ("metadata[payrail_reason]", "duplicate_charge".to_owned()),
+        ];
+        let key = format!("duplicate:{payment_id}");
+        match self.post::<StripeRefund>("v1/refunds", &form, &key).await? {
+            Answer::Object(re) => Ok(refund_outcome(&re)),
+            Answer::CardError(_) => Ok(RefundOutcome::Failed("refund_failed".into())),
         }
     }
 
