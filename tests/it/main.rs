@@ -23,6 +23,7 @@ mod lambda_runtime;
 mod local_env;
 mod merchants;
 mod outbox;
+mod ownpay;
 mod page_security;
 mod payment_links;
 mod payments;

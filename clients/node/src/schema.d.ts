@@ -1204,12 +1204,20 @@ export interface components {
             permissions?: components["schemas"]["Permissions"];
             /** @description Required with the admin token; ignored for a merchant key. */
             merchant_id?: string | null;
+            /**
+             * @description How the key's text begins: `prl_…`, or `op_…` for OwnPay's own clients (its SDKs and plugins refuse any other). The format changes nothing of what the key may do, and a rotation keeps it.
+             * @default standard
+             * @enum {string|null}
+             */
+            format?: "standard" | "ownpay" | null;
         };
         Key: {
             id: string;
             merchant_id: string;
             label: string;
             prefix: string;
+            /** @enum {string} */
+            format: "standard" | "ownpay";
             scope: components["schemas"]["KeyScope"];
             /** @description What the key may do, every resource named (also for `full` and `read_only`). */
             permissions: components["schemas"]["Permissions"];
@@ -1597,11 +1605,11 @@ export interface components {
             } | null;
         };
         /**
-         * @description What deliveries look like. `standard`: the event body with Standard Webhooks headers. `ovgc`: the body `{webhook_secret, success, transaction_id, customer_email, payment_status}`, where `webhook_secret` is the endpoint's current secret and `payment_status` is `payment.succeeded` (success true) or `payment.declined` (success false, also for expired and canceled payments); other event types are not sent, and a test event has `payment_status` `webhook.test`, success false and null transaction_id and customer_email. `onepay`: the standard body plus `signature` (lowercase hex HMAC-SHA256 of the exact body bytes keyed with the whole `whsec_…` secret text as UTF-8) and `x-webhook-token` (the endpoint's token). Every format also carries webhook-id, webhook-timestamp and webhook-signature over the bytes sent.
+         * @description What deliveries look like. `standard`: the event body with Standard Webhooks headers. `ovgc`: the body `{webhook_secret, success, transaction_id, customer_email, payment_status}`, where `webhook_secret` is the endpoint's current secret and `payment_status` is `payment.succeeded` (success true) or `payment.declined` (success false, also for expired and canceled payments); other event types are not sent, and a test event has `payment_status` `webhook.test`, success false and null transaction_id and customer_email. `onepay`: the standard body plus `signature` (lowercase hex HMAC-SHA256 of the exact body bytes keyed with the whole `whsec_…` secret text as UTF-8) and `x-webhook-token` (the endpoint's token). `ownpay`: OwnPay's flat body `{event, transaction_id, payment_id, reference, gateway_trx_id, amount, currency, fee, gateway, gateway_type, status, customer {name, email, phone}, metadata (with reference), timestamp}` under OwnPay's event names (payment.completed, payment.failed, payment.cancelled (status `cancelled` or `expired`), payment.refunded, refund.completed, payment.disputed, webhook.test; the other event types are not sent), with `X-OwnPay-Signature` (the same HMAC as `onepay`'s `signature`), `X-OwnPay-Timestamp` (the Unix time of each attempt) and `X-OwnPay-Event`. Every format also carries webhook-id, webhook-timestamp and webhook-signature over the bytes sent.
          * @default standard
          * @enum {string}
          */
-        EndpointFormat: "standard" | "ovgc" | "onepay";
+        EndpointFormat: "standard" | "ovgc" | "onepay" | "ownpay";
         EndpointUpdate: components["schemas"]["EndpointCreate"] & unknown;
         Endpoint: {
             id: string;

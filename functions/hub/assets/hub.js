@@ -356,6 +356,7 @@ const WEBHOOK_FORMATS = [
   ["standard", "Standard Webhooks"],
   ["ovgc", "OVGC (payment outcomes only)"],
   ["onepay", "OnePay (signature and x-webhook-token headers)"],
+  ["ownpay", "OwnPay (its body, X-OwnPay-Signature and event names)"],
 ];
 
 /**
@@ -853,6 +854,13 @@ function renderKeys(panel) {
     h("option", { value: "read_only" }, "Read-only"),
     h("option", { value: "restricted" }, "Restricted"),
   );
+  // OwnPay's own SDKs and plugins refuse a key that does not start `op_`.
+  const format = h(
+    "select",
+    { id: "key-format", name: "format" },
+    h("option", { value: "standard" }, "Payrail (prl_…)"),
+    h("option", { value: "ownpay" }, "OwnPay clients (op_…)"),
+  );
   const grid = permissionGrid();
   scope.addEventListener("change", () => (grid.fieldset.hidden = scope.value !== "restricted"));
   const submit = writeButton("keys", "Generate key", { type: "submit", id: "generate-key" });
@@ -866,6 +874,7 @@ function renderKeys(panel) {
       { class: "inline-form" },
       h("div", { class: "field" }, h("label", { for: "key-label" }, "Label"), label),
       h("div", { class: "field" }, h("label", { for: "key-scope" }, "Scope"), scope),
+      h("div", { class: "field" }, h("label", { for: "key-format" }, "Format"), format),
       submit,
     ),
     grid.fieldset,
@@ -877,7 +886,7 @@ function renderKeys(panel) {
     grid.mark(null);
     await busy(submit, async () => {
       try {
-        const body = { label: label.value.trim(), scope: scope.value };
+        const body = { label: label.value.trim(), scope: scope.value, format: format.value };
         if (scope.value === "restricted") body.permissions = grid.value();
         if (session.kind === "admin") body.merchant_id = session.merchant.id;
         const key = await api("POST", "keys", { body, otp: keyCode.code() });

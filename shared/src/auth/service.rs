@@ -111,7 +111,7 @@ pub async fn identify(app: &App, token: &str, source: Option<&str>) -> Result<Id
         }
         err
     };
-    if !token.starts_with(api_key::TOKEN_PREFIX) {
+    if !api_key::looks_like_key(token) {
         return match store::admin_token::verify(app, token).await? {
             true => Ok(Identity::Admin),
             false => Err(refused(

@@ -24,7 +24,7 @@ pub const BODY_FIELDS: &[(&str, &[&str])] = &[
     ("POST /api/v1/dead-letters/redrive", &["max"]),
     (
         "POST /api/v1/keys",
-        &["label", "scope", "permissions", "merchant_id"],
+        &["label", "scope", "permissions", "merchant_id", "format"],
     ),
     ("POST /api/v1/two-step/confirm", &["code"]),
     (

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::auth::api_key;
+use crate::auth::api_key::{self, KeyFormat};
 use crate::auth::permissions::Permissions;
 use crate::domain::{BoundedText, Timestamp};
 use crate::ids::{KeyId, MerchantId};
@@ -66,6 +66,9 @@ pub struct ApiKey {
     pub last_used_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<Timestamp>,
+    /// How the key's text begins (`prl_`, or `op_` for OwnPay's clients).
+    #[serde(default, skip_serializing_if = "KeyFormat::is_default")]
+    pub format: KeyFormat,
 }
 
 impl ApiKey {
@@ -74,7 +77,8 @@ impl ApiKey {
             "id": self.id,
             "merchant_id": self.merchant_id,
             "label": self.label,
-            "prefix": api_key::prefix(&self.id),
+            "prefix": api_key::prefix(&self.id, self.format),
+            "format": self.format.as_str(),
             "scope": self.scope.name(),
             "permissions": self.scope.permissions().to_json(),
             "status": self.status,
@@ -85,8 +89,13 @@ impl ApiKey {
     }
 
     /// A new active key for `merchant`, and the whole key, which exists only in this answer.
-    pub(crate) fn issue(merchant_id: MerchantId, label: String, scope: KeyScope) -> (Self, String) {
-        let issued = api_key::issue();
+    pub(crate) fn issue(
+        merchant_id: MerchantId,
+        label: String,
+        scope: KeyScope,
+        format: KeyFormat,
+    ) -> (Self, String) {
+        let issued = api_key::issue(format);
         let key = Self {
             id: issued.id,
             merchant_id,
@@ -97,6 +106,7 @@ impl ApiKey {
             created_at: Timestamp::now(),
             last_used_at: None,
             revoked_at: None,
+            format,
         };
         (key, issued.token)
     }
@@ -135,7 +145,7 @@ mod tests {
             permissions: Permissions::default().with(Resource::Payments, Level::Write),
         };
         for scope in [KeyScope::Full, KeyScope::ReadOnly, restricted] {
-            let (key, _) = ApiKey::issue(merchant.clone(), "k".into(), scope);
+            let (key, _) = ApiKey::issue(merchant.clone(), "k".into(), scope, KeyFormat::Standard);
             let item = stored(&key);
             assert_eq!(item["scope"].as_s().unwrap(), scope.name());
             assert_eq!(
@@ -149,7 +159,12 @@ mod tests {
 
     #[test]
     fn keys_stored_before_restricted_keys_read_as_before() {
-        let (key, _) = ApiKey::issue(MerchantId::generate(), "old".into(), KeyScope::ReadOnly);
+        let (key, _) = ApiKey::issue(
+            MerchantId::generate(),
+            "old".into(),
+            KeyScope::ReadOnly,
+            KeyFormat::Standard,
+        );
         let mut item = stored(&key);
         item.insert("scope".into(), AttributeValue::S("read_only".into()));
         let back: ApiKey = serde_dynamo::from_item(item).unwrap();

@@ -2,6 +2,7 @@
 
 use super::{ApiKey, KeyLabel, KeyScope, KeyStatus};
 use crate::App;
+use crate::auth::api_key::KeyFormat;
 use crate::auth::{Permissions, Principal};
 use crate::domain::Timestamp;
 use crate::error::{ApiError, ErrorCode, FieldErrorsBuilder};
@@ -134,6 +135,16 @@ pub async fn create(
         }
     };
     let scope = parse_scope(body, &mut errors);
+    let format = match errors.check("format", body.string("format")).flatten() {
+        None => Some(KeyFormat::Standard),
+        Some(raw) => {
+            let format = KeyFormat::parse(&raw);
+            if format.is_none() {
+                errors.add("format", KeyFormat::NAMES);
+            }
+            format
+        }
+    };
     let merchant_id = errors
         .check("merchant_id", body.string("merchant_id"))
         .flatten();
@@ -144,14 +155,14 @@ pub async fn create(
         errors.add("merchant_id", "is required with the admin token");
     }
     errors.into_result()?;
-    let (Some(label), Some(scope)) = (label, scope) else {
+    let (Some(label), Some(scope), Some(format)) = (label, scope, format) else {
         return Err(ApiError::internal("validated key fields missing"));
     };
     may_manage(principal, &scope)?;
     let merchant_id = merchant_in_scope(app, principal, merchant_id.as_deref()).await?;
     let merchant = merchant_for(app, &merchant_id).await?;
     hub.pass(app, &merchant.id).await?;
-    let (key, token) = ApiKey::issue(merchant.id.clone(), label.into_string(), scope);
+    let (key, token) = ApiKey::issue(merchant.id.clone(), label.into_string(), scope, format);
     store::keys::put(app, &key, &merchant).await?;
     Ok((key, token))
 }
@@ -205,7 +216,12 @@ pub async fn rotate(
     }
     let merchant = merchant_for(app, &old.merchant_id).await?;
     hub.pass(app, &merchant.id).await?;
-    let (key, token) = ApiKey::issue(old.merchant_id.clone(), old.label.clone(), old.scope);
+    let (key, token) = ApiKey::issue(
+        old.merchant_id.clone(),
+        old.label.clone(),
+        old.scope,
+        old.format,
+    );
     match store::keys::rotate(app, &old.id, &key, &merchant, Timestamp::now()).await {
         Ok(()) => Ok((key, token)),
         Err(store::StoreError::ConditionFailed) => Err(ApiError::Conflict(

@@ -247,6 +247,20 @@ pub async fn process(
         ));
         headers.push(("x-webhook-token", secrets::token_of(&master, &endpoint)));
     }
+    // OwnPay's receivers check the timestamp of each attempt (Laravel's within five minutes):
+    // it is the time of sending, never the event's.
+    if endpoint.format == EndpointFormat::Ownpay {
+        let secret = secrets::secret_of(&master, &endpoint);
+        let (name, _) = format::ownpay_event(event.kind).unwrap_or((event.kind.as_str(), ""));
+        headers.extend([
+            (
+                "x-ownpay-signature",
+                format::onepay_signature(&secret, body.as_bytes()),
+            ),
+            ("x-ownpay-timestamp", now.unix().to_string()),
+            ("x-ownpay-event", name.to_owned()),
+        ]);
+    }
 
     let started = Instant::now();
     let result = post(deliverer, app, &endpoint.url, &headers, &body).await;

@@ -160,7 +160,7 @@ impl EndpointInput {
             Ok(None) => {}
             Ok(Some(v)) => match EndpointFormat::parse(&v) {
                 Some(f) => input.format = Some(f),
-                None => errors.add("format", "must be one of standard, ovgc, onepay"),
+                None => errors.add("format", "must be one of standard, ovgc, onepay, ownpay"),
             },
             Err(e) => errors.add("format", e),
         }

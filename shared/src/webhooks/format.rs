@@ -6,6 +6,9 @@
 //!   "payment_status"}`, only for final payment outcomes (and tests).
 //! - `onepay`: the event body, plus `signature` (lowercase hex HMAC-SHA256 of the body bytes,
 //!   keyed with the whole `whsec_…` secret text) and `x-webhook-token`.
+//! - `ownpay`: OwnPay's flat body (`event`, `transaction_id`, `amount`, `status`, `customer`,
+//!   `metadata`, …) under OwnPay's event names, with `X-OwnPay-Signature` (the same HMAC as
+//!   `onepay`'s), `X-OwnPay-Timestamp` and `X-OwnPay-Event`; only the events OwnPay has.
 //!
 //! Every format also carries the Standard Webhooks headers, so any receiver can de-duplicate
 //! by `webhook-id`.
@@ -27,16 +30,18 @@ pub enum EndpointFormat {
     Standard,
     Ovgc,
     Onepay,
+    Ownpay,
 }
 
 impl EndpointFormat {
-    pub const ALL: [EndpointFormat; 3] = [Self::Standard, Self::Ovgc, Self::Onepay];
+    pub const ALL: [EndpointFormat; 4] = [Self::Standard, Self::Ovgc, Self::Onepay, Self::Ownpay];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Standard => "standard",
             Self::Ovgc => "ovgc",
             Self::Onepay => "onepay",
+            Self::Ownpay => "ownpay",
         }
     }
 
@@ -48,6 +53,7 @@ impl EndpointFormat {
     pub fn carries(self, kind: EventType) -> bool {
         match self {
             Self::Ovgc => ovgc_status(kind).is_some() || kind == EventType::WebhookTest,
+            Self::Ownpay => ownpay_event(kind).is_some(),
             Self::Standard | Self::Onepay => true,
         }
     }
@@ -57,6 +63,7 @@ impl EndpointFormat {
     pub fn body(self, kind: EventType, body: &str, secret: &str) -> String {
         match self {
             Self::Ovgc => ovgc_body(kind, body, secret),
+            Self::Ownpay => ownpay_body(kind, body),
             Self::Standard | Self::Onepay => body.to_owned(),
         }
     }
@@ -85,6 +92,86 @@ fn ovgc_body(kind: EventType, body: &str, secret: &str) -> String {
         "transaction_id": data.get("transaction_id").cloned().unwrap_or(Value::Null),
         "customer_email": data.get("email").cloned().unwrap_or(Value::Null),
         "payment_status": status,
+    })
+    .to_string()
+}
+
+/// OwnPay's name for an event of `kind`, and the `status` it reports, for the events OwnPay
+/// has.
+pub fn ownpay_event(kind: EventType) -> Option<(&'static str, &'static str)> {
+    Some(match kind {
+        EventType::PaymentSucceeded => ("payment.completed", "completed"),
+        EventType::PaymentDeclined => ("payment.failed", "failed"),
+        EventType::PaymentCanceled => ("payment.cancelled", "cancelled"),
+        EventType::PaymentExpired => ("payment.cancelled", "expired"),
+        EventType::PaymentRefunded => ("payment.refunded", "refunded"),
+        EventType::RefundSucceeded => ("refund.completed", "completed"),
+        EventType::PaymentDisputed => ("payment.disputed", "disputed"),
+        EventType::WebhookTest => ("webhook.test", "test"),
+        EventType::PaymentCreated | EventType::PaymentDisputeClosed | EventType::RefundFailed => {
+            return None;
+        }
+    })
+}
+
+/// OwnPay's flat body for an event whose standard body is `body`. OwnPay's receivers find the
+/// order by `reference` (at the top or in `metadata`), check `amount` and `currency` against
+/// it, and act on `status`; a refund event reports the refund's amount.
+fn ownpay_body(kind: EventType, body: &str) -> String {
+    let event = serde_json::from_str::<Value>(body).unwrap_or(Value::Null);
+    let data = &event["data"];
+    let (name, status) = ownpay_event(kind).unwrap_or((kind.as_str(), "unknown"));
+    // A refund's event carries its transaction beside it.
+    let txn = data.get("transaction").unwrap_or(data);
+    let text = |v: &Value, field: &str| {
+        v.get(field)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
+    let full_name = [text(txn, "first_name"), text(txn, "last_name")]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let reference = txn.get("order_uuid").cloned().unwrap_or(Value::Null);
+    let mut metadata = txn
+        .get("metadata")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    metadata.insert("reference".into(), reference.clone());
+    let (transaction_id, amount, currency) = if kind == EventType::WebhookTest {
+        (text(data, "endpoint_id"), "0.00".to_owned(), String::new())
+    } else if txn.get("transaction_id").is_some() && data.get("transaction").is_some() {
+        (
+            text(txn, "transaction_id"),
+            text(data, "amount"),
+            text(data, "currency"),
+        )
+    } else {
+        (
+            text(txn, "transaction_id"),
+            text(txn, "total_amount"),
+            text(txn, "currency"),
+        )
+    };
+    json!({
+        "event": name,
+        "transaction_id": transaction_id,
+        "payment_id": transaction_id,
+        "reference": reference,
+        "gateway_trx_id": text(txn, "processor_payment_id"),
+        "amount": amount,
+        "currency": currency,
+        "fee": "0.00",
+        "gateway": txn.get("processor").and_then(Value::as_str).unwrap_or("payrail"),
+        "gateway_type": "api",
+        "status": status,
+        "customer": {"name": full_name, "email": text(txn, "email"), "phone": ""},
+        "metadata": metadata,
+        "timestamp": text(&event, "timestamp"),
     })
     .to_string()
 }
@@ -240,6 +327,44 @@ mod tests {
             json!({"webhook_secret": "whsec_x", "success": false, "transaction_id": "txn_1",
                    "customer_email": "a@b.io", "payment_status": "payment.declined"})
         );
+    }
+
+    #[test]
+    fn ownpay_gets_its_flat_body_under_its_event_names() {
+        let f = EndpointFormat::Ownpay;
+        assert!(f.carries(EventType::PaymentSucceeded));
+        assert!(f.carries(EventType::RefundSucceeded));
+        assert!(!f.carries(EventType::PaymentCreated));
+        assert!(!f.carries(EventType::RefundFailed));
+        let paid = json!({"type": "payment.succeeded", "timestamp": "2026-12-06T10:00:00Z",
+            "data": {"transaction_id": "txn_1", "order_uuid": "1042", "total_amount": "25.50",
+                "currency": "USD", "email": "a@b.io", "first_name": "Ann", "last_name": "Lee",
+                "metadata": {"cart": "7"}, "processor": "stripe", "processor_payment_id": "pi_1"}});
+        let sent: Value = serde_json::from_str(&f.body(
+            EventType::PaymentSucceeded,
+            &paid.to_string(),
+            "whsec_x",
+        ))
+        .unwrap();
+        assert_eq!(
+            sent,
+            json!({"event": "payment.completed", "transaction_id": "txn_1", "payment_id": "txn_1",
+                "reference": "1042", "gateway_trx_id": "pi_1", "amount": "25.50", "currency": "USD",
+                "fee": "0.00", "gateway": "stripe", "gateway_type": "api", "status": "completed",
+                "customer": {"name": "Ann Lee", "email": "a@b.io", "phone": ""},
+                "metadata": {"cart": "7", "reference": "1042"},
+                "timestamp": "2026-12-06T10:00:00Z"})
+        );
+        // A refund's event reports the refund's amount, for its transaction.
+        let refund = json!({"type": "refund.succeeded", "timestamp": "t",
+            "data": {"id": "rfd_1", "amount": "5.00", "currency": "USD",
+                "transaction": paid["data"].clone()}});
+        let sent: Value =
+            serde_json::from_str(&f.body(EventType::RefundSucceeded, &refund.to_string(), "k"))
+                .unwrap();
+        assert_eq!(sent["event"], "refund.completed");
+        assert_eq!(sent["amount"], "5.00");
+        assert_eq!(sent["transaction_id"], "txn_1");
     }
 
     #[test]

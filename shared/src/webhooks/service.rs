@@ -243,7 +243,7 @@ pub async fn reveal_secret(
 }
 
 /// A new secret and token; the old secret keeps signing `webhook-signature` beside it for 24
-/// hours (the `ovgc` and `onepay` formats use only the new ones, at once).
+/// hours (the `ovgc`, `onepay` and `ownpay` formats use only the new ones, at once).
 pub async fn rotate_secret(
     app: &App,
     caller: &MerchantCaller,

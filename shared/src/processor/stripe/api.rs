@@ -14,6 +14,7 @@ use crate::refunds::Refund;
 
 /// The Stripe API version every call is made against, so an upgrade of the account's default
 /// version never changes what Payrail sends or reads.
+#[cfg_attr(not(feature = "stripe"), allow(dead_code))]
 pub const STRIPE_VERSION: &str = "2024-06-20";
 
 /// Currencies Stripe takes in two-decimal units although ISO 4217 gives them none: an amount

@@ -1,0 +1,256 @@
+//! OwnPay's clients against Payrail: keys in OwnPay's format, which OwnPay's SDKs check before
+//! they send anything, and webhook endpoints in OwnPay's format, checked by receivers written
+//! from the checks of OwnPay's own plugins (WooCommerce, WHMCS), its Laravel package and its
+//! Node.js SDK.
+
+use std::time::Duration;
+
+use hmac::{Hmac, KeyInit, Mac};
+use payrail_tests::{Delivery, NewEndpoint, Receiver, TestStack, payment};
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+const WAIT: Duration = Duration::from_secs(15);
+
+fn hex_hmac(secret: &str, body: &[u8]) -> String {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(body);
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The WooCommerce plugin: the signature is `X-Signature`, else `X-OwnPay-Signature`, with any
+/// `sha256=` stripped, equal to the hex HMAC of the raw body; the order is found by
+/// `reference` (or `metadata.reference`); the amount must be within 0.01 of the order's total
+/// and the currency the order's; `status` `completed` or `paid` marks it paid. Answers the
+/// order's new state, or the HTTP status the plugin would answer with.
+fn woocommerce(
+    d: &Delivery,
+    secret: &str,
+    order: &str,
+    total: f64,
+    currency: &str,
+) -> Result<&'static str, u16> {
+    let header = d
+        .header("x-signature")
+        .or_else(|| d.header("x-ownpay-signature"))
+        .ok_or(401u16)?;
+    let header = header.strip_prefix("sha256=").unwrap_or(header);
+    if header != hex_hmac(secret, &d.body) {
+        return Err(403);
+    }
+    let body: Value = serde_json::from_slice(&d.body).map_err(|_| 400u16)?;
+    let data = if body["data"].is_object() {
+        &body["data"]
+    } else {
+        &body
+    };
+    let reference = data["reference"]
+        .as_str()
+        .or_else(|| data["metadata"]["reference"].as_str());
+    if reference != Some(order) {
+        return Err(404);
+    }
+    let amount: f64 = data["amount"]
+        .as_str()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(0.0);
+    if amount <= 0.0 || (amount - total).abs() > 0.01 || data["currency"] != currency {
+        return Ok("unchanged: amount or currency mismatch");
+    }
+    Ok(match data["status"].as_str() {
+        Some("completed" | "paid") => "processing",
+        Some("failed") => "failed",
+        Some("cancelled") => "cancelled",
+        _ => "unchanged",
+    })
+}
+
+/// The WHMCS module: the first of `X-OP-Signature`, `X-Signature`, `X-OwnPay-Signature`,
+/// `X-Webhook-Signature`; only events starting `payment.` are processed; only `completed`
+/// applies a payment, to the invoice named by `reference`.
+fn whmcs(d: &Delivery, secret: &str) -> Result<Option<(String, String)>, u16> {
+    let header = [
+        "x-op-signature",
+        "x-signature",
+        "x-ownpay-signature",
+        "x-webhook-signature",
+    ]
+    .iter()
+    .find_map(|h| d.header(h).filter(|v| !v.is_empty()))
+    .ok_or(401u16)?;
+    if header.strip_prefix("sha256=").unwrap_or(header) != hex_hmac(secret, &d.body) {
+        return Err(403);
+    }
+    let body = d.json();
+    let event = body["event"].as_str().unwrap_or("");
+    if !(event.is_empty() || event.starts_with("payment.")) {
+        return Ok(None);
+    }
+    let invoice = body["reference"].as_str().ok_or(400u16)?.to_owned();
+    let transaction = body["transaction_id"].as_str().unwrap_or("").to_owned();
+    Ok((body["status"] == "completed").then_some((invoice, transaction)))
+}
+
+/// The Laravel package: `X-OwnPay-Timestamp` within 300 seconds of now, checked before the
+/// signature; then the hex HMAC of the body.
+fn laravel_accepts(d: &Delivery, secret: &str) -> bool {
+    let now = payrail::domain::Timestamp::now().unix();
+    let fresh = d
+        .header("x-ownpay-timestamp")
+        .and_then(|t| t.parse::<i64>().ok())
+        .is_some_and(|t| (now - t).abs() <= 300);
+    fresh && d.header("x-ownpay-signature") == Some(hex_hmac(secret, &d.body).as_str())
+}
+
+/// The Node.js SDK's `verifyWebhookSignature`: the header exactly the hex HMAC of the payload
+/// (no prefix stripped).
+fn node_sdk_accepts(d: &Delivery, secret: &str) -> bool {
+    d.header("x-ownpay-signature") == Some(hex_hmac(secret, &d.body).as_str())
+}
+
+#[tokio::test]
+async fn a_key_in_ownpays_format_starts_op_and_works_on_every_route() {
+    let s = TestStack::start().await;
+    let (_, key) = s.merchant_with_key().await;
+    let res = s
+        .post(
+            "/api/v1/keys",
+            &key,
+            json!({"label": "WooCommerce", "format": "ownpay"}),
+        )
+        .await;
+    res.expect(201);
+    let op = res.data()["key"].as_str().unwrap().to_owned();
+    // What OwnPay's Node.js SDK checks before it sends anything.
+    assert!(op.starts_with("op_") && op.len() >= 12, "{op}");
+    assert_eq!(res.data()["format"], "ownpay");
+    assert!(
+        res.data()["prefix"]
+            .as_str()
+            .unwrap()
+            .starts_with("op_key_")
+    );
+    let id = res.data()["id"].as_str().unwrap().to_owned();
+    s.get("/api/v1/transactions", &op).await.expect(200);
+    let created = s
+        .post("/api/v1/payment-requests", &op, payment("op-key"))
+        .await;
+    created.expect(201);
+
+    // A rotation keeps the format; the old key stops at once.
+    let rotated = s
+        .post(&format!("/api/v1/keys/{id}/rotate"), &key, json!({}))
+        .await;
+    rotated.expect(201);
+    let new = rotated.data()["key"].as_str().unwrap().to_owned();
+    assert!(new.starts_with("op_"));
+    s.get("/api/v1/transactions", &op)
+        .await
+        .expect_error(401, None);
+    s.get("/api/v1/transactions", &new).await.expect(200);
+
+    // A format Payrail does not issue is refused on its field, and no key is made.
+    let before = s.get("/api/v1/keys", &key).await.data()["items"]
+        .as_array()
+        .unwrap()
+        .len();
+    s.post(
+        "/api/v1/keys",
+        &key,
+        json!({"label": "x", "format": "op_live"}),
+    )
+    .await
+    .expect_error(422, Some("format"));
+    let after = s.get("/api/v1/keys", &key).await.data()["items"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(before, after);
+    // An `op_` text that is no key of ours is refused like any unknown key.
+    s.get("/api/v1/transactions", "op_0123456789abcdef")
+        .await
+        .expect_error(401, None);
+}
+
+#[tokio::test]
+async fn ownpays_plugins_and_sdks_verify_and_act_on_an_ownpay_endpoints_deliveries() {
+    let s = TestStack::start_with_webhooks(&[]).await;
+    let (_, key) = s.merchant_with_key().await;
+    let receiver = Receiver::start().await;
+    let ep = s
+        .endpoint(&key, NewEndpoint::to(&receiver.url).format("ownpay"))
+        .await;
+    let secret = ep.secret.clone();
+
+    // A WooCommerce order 1042 of 25.00 USD, paid on the hosted checkout.
+    let mut order = payment("1042");
+    order["first_name"] = json!("Ann");
+    order["last_name"] = json!("Lee");
+    order["metadata"] = json!({"source": "woocommerce"});
+    let id = s.payment_id(&key, order).await;
+    assert_eq!(s.pay(&id, "4242424242424242").await, 303);
+    let got = receiver.wait_for(1, WAIT).await;
+    // payment.created is not an OwnPay event: the first delivery is the completion.
+    let d = &got[0];
+    let body = d.json();
+    assert_eq!(d.header("x-ownpay-event"), Some("payment.completed"));
+    assert_eq!(body["event"], "payment.completed");
+    assert_eq!(body["status"], "completed");
+    assert_eq!(body["transaction_id"], id.as_str());
+    assert_eq!(body["amount"], "25.00");
+    assert_eq!(body["currency"], "USD");
+    assert_eq!(body["reference"], "1042");
+    assert_eq!(
+        body["metadata"],
+        json!({"source": "woocommerce", "reference": "1042"})
+    );
+    assert_eq!(
+        body["customer"],
+        json!({"name": "Ann Lee", "email": "ann@example.com", "phone": ""})
+    );
+
+    assert_eq!(
+        woocommerce(d, &secret, "1042", 25.00, "USD"),
+        Ok("processing")
+    );
+    assert_eq!(whmcs(d, &secret), Ok(Some(("1042".to_owned(), id.clone()))));
+    assert!(laravel_accepts(d, &secret));
+    assert!(node_sdk_accepts(d, &secret));
+    // Another secret, or a changed body, is refused by each.
+    assert_eq!(
+        woocommerce(d, "whsec_other", "1042", 25.00, "USD"),
+        Err(403)
+    );
+    assert_eq!(whmcs(d, "whsec_other"), Err(403));
+    let mut forged = d.clone();
+    forged.body = String::from_utf8(d.body.clone())
+        .unwrap()
+        .replace("25.00", "2.50")
+        .into_bytes();
+    assert!(!node_sdk_accepts(&forged, &secret));
+    assert!(!laravel_accepts(&forged, &secret));
+    // The plugin's own guard: an order of another total is left as it was.
+    assert_eq!(
+        woocommerce(d, &secret, "1042", 30.00, "USD"),
+        Ok("unchanged: amount or currency mismatch")
+    );
+
+    // A refund reaches WHMCS as an event it acknowledges without applying a payment.
+    s.post(
+        &format!("/api/v1/transactions/{id}/refunds"),
+        &key,
+        json!({"amount": "5.00"}),
+    )
+    .await
+    .expect(201);
+    let got = receiver.wait_for(2, WAIT).await;
+    let refund = &got[1];
+    assert_eq!(refund.header("x-ownpay-event"), Some("refund.completed"));
+    assert_eq!(refund.json()["amount"], "5.00");
+    assert_eq!(whmcs(refund, &secret), Ok(None));
+    assert!(laravel_accepts(refund, &secret));
+}
