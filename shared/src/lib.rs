@@ -28,6 +28,7 @@ pub mod links;
 pub mod logging;
 pub mod merchants;
 pub mod metrics;
+pub mod ownpay;
 pub mod payments;
 pub mod processor;
 pub mod refunds;

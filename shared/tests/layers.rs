@@ -54,6 +54,7 @@ const LAYERS: &[(&str, usize)] = &[
     ("keys::key", 1),
     ("links::link", 1),
     ("merchants::merchant", 1),
+    ("ownpay::payment", 1),
     ("payments::card", 1),
     ("payments::dispute", 1),
     ("payments::request", 1),

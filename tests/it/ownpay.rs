@@ -254,3 +254,185 @@ async fn ownpays_plugins_and_sdks_verify_and_act_on_an_ownpay_endpoints_deliveri
     assert_eq!(whmcs(refund, &secret), Ok(None));
     assert!(laravel_accepts(refund, &secret));
 }
+
+/// A request as OwnPay's clients send it: JSON, `Authorization: Bearer`, `Accept: application/json`.
+async fn ownpay_call(
+    s: &TestStack,
+    method: reqwest::Method,
+    path: &str,
+    key: &str,
+    body: Option<Value>,
+) -> (u16, reqwest::header::HeaderMap, Value) {
+    let mut req = s
+        .client
+        .request(method, s.url(&format!("/ownpay/api/v1{path}")))
+        .bearer_auth(key)
+        .header("accept", "application/json");
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    (status, headers, res.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_woocommerce_plugins_calls_create_pay_and_read_a_payment() {
+    let s = TestStack::start().await;
+    let (_, key) = s.merchant_with_key().await;
+    let op = s
+        .post(
+            "/api/v1/keys",
+            &key,
+            json!({"label": "shop", "format": "ownpay"}),
+        )
+        .await
+        .data()["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // process_payment: exactly these fields, and nothing but 201 will do.
+    let order = json!({
+        "amount": "25.50", "currency": "usd",
+        "callback_url": "https://shop.example.com/?wc-api=ownpay",
+        "redirect_url": "https://shop.example.com/checkout/order-received/1042/",
+        "cancel_url": "https://shop.example.com/cart/?cancel_order=true",
+        "customer_mail": "ann@example.com", "customer_name": "Ann Lee", "customer_phone": "+1 555 0100",
+        "reference": "1042", "metadata": {"plugin_version": "1.1.0", "woocommerce_version": "9.4"}
+    });
+    let (status, headers, created) = ownpay_call(
+        &s,
+        reqwest::Method::POST,
+        "/payments",
+        &op,
+        Some(order.clone()),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["success"], true);
+    let payment_id = created["data"]["payment_id"].as_str().unwrap().to_owned();
+    let checkout_url = created["data"]["checkout_url"].as_str().unwrap().to_owned();
+    assert_eq!(created["data"]["status"], "pending");
+    assert!(
+        checkout_url.ends_with(&format!("/checkout/{payment_id}")),
+        "{checkout_url}"
+    );
+    assert!(headers.contains_key("x-ratelimit-limit"));
+    assert!(headers.contains_key("x-ratelimit-remaining"));
+    // The same order placed again is the same payment, still 201.
+    let (status, _, again) =
+        ownpay_call(&s, reqwest::Method::POST, "/payments", &op, Some(order)).await;
+    assert_eq!(status, 201);
+    assert_eq!(again["data"]["payment_id"], payment_id.as_str());
+
+    // The customer pays on the page the plugin redirected to.
+    assert_eq!(s.pay(&payment_id, "4242424242424242").await, 303);
+    // sync_payment_status on the thank-you page: 200, and the amount and currency it checks.
+    let (status, _, paid) = ownpay_call(
+        &s,
+        reqwest::Method::GET,
+        &format!("/payments/{payment_id}"),
+        &op,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{paid}");
+    let data = &paid["data"];
+    assert_eq!(data["status"], "completed");
+    assert_eq!(data["amount"], "25.50");
+    assert_eq!(data["currency"], "USD");
+    assert_eq!(data["reference"], "1042");
+    assert_eq!(data["trx_id"], payment_id.as_str());
+    assert_eq!(
+        data["customer"],
+        json!({"name": "Ann Lee", "email": "ann@example.com"})
+    );
+    // The WHMCS module's admin view reads the transaction.
+    let (status, _, trx) = ownpay_call(
+        &s,
+        reqwest::Method::GET,
+        &format!("/transactions/{payment_id}"),
+        &op,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(trx["data"]["status"], "completed");
+    assert_eq!(trx["data"]["fee"], "0.00");
+    let (status, _, health) = ownpay_call(&s, reqwest::Method::GET, "/health", &op, None).await;
+    assert_eq!(
+        (status, &health["data"]["status"]),
+        (200, &json!("healthy"))
+    );
+}
+
+#[tokio::test]
+async fn ownpays_clients_get_ownpays_errors() {
+    let s = TestStack::start().await;
+    let (_, key) = s.merchant_with_key().await;
+    let (_, other) = s.merchant_with_key().await;
+    // Every error: success false, the first error's message, its code and field, a request id.
+    let check = |body: &Value, code: &str| {
+        assert_eq!(body["success"], false, "{body}");
+        assert!(
+            body["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{body}"
+        );
+        assert_eq!(body["errors"][0]["code"], code, "{body}");
+        assert!(body["request_id"].as_str().is_some(), "{body}");
+    };
+    let (status, _, body) = ownpay_call(
+        &s,
+        reqwest::Method::POST,
+        "/payments",
+        &key,
+        Some(
+            json!({"amount": "-3", "currency": "usd", "customer_email": "ann@example.com",
+            "redirect_url": "https://shop.example.com/ok"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 422);
+    check(&body, "INVALID_AMOUNT");
+    assert_eq!(body["errors"][0]["field"], "amount");
+    let (status, _, body) = ownpay_call(
+        &s,
+        reqwest::Method::POST,
+        "/payments",
+        &key,
+        Some(
+            json!({"amount": "10.00", "currency": "ZZZ", "customer_email": "ann@example.com",
+            "redirect_url": "https://shop.example.com/ok"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 422);
+    check(&body, "INVALID_CURRENCY");
+    let (status, _, body) =
+        ownpay_call(&s, reqwest::Method::GET, "/payments/txn_nope", &key, None).await;
+    assert_eq!(status, 404);
+    check(&body, "PAYMENT_NOT_FOUND");
+    // Another merchant's payment is not found either.
+    let id = s.payment_id(&key, payment("mine")).await;
+    let (status, _, body) = ownpay_call(
+        &s,
+        reqwest::Method::GET,
+        &format!("/payments/{id}"),
+        &other,
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    check(&body, "PAYMENT_NOT_FOUND");
+    let (status, _, body) = ownpay_call(
+        &s,
+        reqwest::Method::GET,
+        "/health",
+        "op_not_a_key_at_all",
+        None,
+    )
+    .await;
+    assert_eq!(status, 401);
+    check(&body, "UNAUTHORIZED");
+}

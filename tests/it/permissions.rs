@@ -115,6 +115,7 @@ async fn every_route_needs_its_permission_and_403_names_it() {
             "{id}",
             match path {
                 p if p.starts_with("/api/v1/transactions/") => txn.as_str(),
+                p if p.starts_with("/ownpay/api/v1/") => txn.as_str(),
                 p if p.starts_with("/api/v1/webhook-endpoints/") => ep_id.as_str(),
                 p if p.starts_with("/api/v1/events/") => event_id.as_str(),
                 p if p.starts_with("/api/v1/keys/") => key_id.as_str(),

@@ -67,8 +67,8 @@ export const operations = {
   getOpenApi: { method: 'GET', path: '/api/v1/openapi.json', bare: true },
 };
 
-// Operations in docs/openapi.yaml the client leaves out: pages and assets for browsers, and
-// Stripe's inbound webhook.
+// Operations in docs/openapi.yaml the client leaves out: pages and assets for browsers,
+// Stripe's inbound webhook, and OwnPay's dialect (for OwnPay's own clients).
 export const notClientOperations = [
   'showCheckout',
   'payCheckout',
@@ -80,6 +80,11 @@ export const notClientOperations = [
   'startPaymentLink',
   'showDocs',
   'getDocsAsset',
+  // OwnPay's dialect, for OwnPay's own clients.
+  'ownpayCreatePayment',
+  'ownpayGetPayment',
+  'ownpayGetTransaction',
+  'ownpayHealth',
 ];
 
 // The name of a list operation's iterator: listTransactions → iterateTransactions.

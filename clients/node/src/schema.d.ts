@@ -271,6 +271,81 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/ownpay/api/v1/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a payment, as OwnPay's clients do
+         * @description OwnPay's fields, taken as a payment request: `amount` (decimal text or number, major units), `currency`, `customer_mail` or `customer_email`, `redirect_url` and `cancel_url` (each falling back to `callback_url`), `customer_name`, `customer_phone`, `reference` (or `order_id`: the order reference, idempotent like `order_uuid`; one is made when absent), `gateway` and `metadata` (kept as text). Answered 201 with the hosted checkout's URL, also for a repeat of the same reference and fields (OwnPay's WooCommerce and WHMCS clients take no other status). Other fields are ignored, as OwnPay's server ignores them.
+         */
+        post: operations["ownpayCreatePayment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ownpay/api/v1/payments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /** A payment, as OwnPay's clients read it */
+        get: operations["ownpayGetPayment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ownpay/api/v1/transactions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /** A transaction, in OwnPay's fields */
+        get: operations["ownpayGetTransaction"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ownpay/api/v1/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether the service answers, as OwnPay's clients ask */
+        get: operations["ownpayHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/transactions": {
         parameters: {
             query?: {
@@ -1122,6 +1197,102 @@ export interface webhooks {
 }
 export interface components {
     schemas: {
+        OwnpayPaymentRequest: {
+            amount: string | number;
+            currency?: string;
+            /** Format: uri */
+            callback_url?: string;
+            /** Format: uri */
+            redirect_url?: string;
+            /** Format: uri */
+            cancel_url?: string;
+            /** Format: email */
+            customer_mail?: string;
+            /** Format: email */
+            customer_email?: string;
+            customer_name?: string;
+            customer_phone?: string;
+            reference?: string;
+            order_id?: string;
+            gateway?: string;
+            metadata?: Record<string, never>;
+        };
+        OwnpayCreatedEnvelope: {
+            /** @constant */
+            success: true;
+            data: {
+                /** @description The Payrail transaction's id. */
+                payment_id: string;
+                token: string;
+                /** Format: uri */
+                checkout_url: string;
+                status: components["schemas"]["OwnpayStatus"];
+            };
+        };
+        /** @enum {string} */
+        OwnpayStatus: "pending" | "processing" | "completed" | "failed" | "expired" | "cancelled" | "refunded";
+        OwnpayTransaction: {
+            id: string;
+            trx_id: string;
+            gateway_trx_id: string | null;
+            /** @description Major units. */
+            amount: string;
+            currency: string;
+            fee: string;
+            net_amount: string;
+            status: components["schemas"]["OwnpayStatus"];
+            gateway: string | null;
+            /** @constant */
+            method: "api";
+            reference: string;
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        OwnpayTransactionEnvelope: {
+            /** @constant */
+            success: true;
+            data: components["schemas"]["OwnpayTransaction"];
+        };
+        OwnpayPaymentEnvelope: {
+            /** @constant */
+            success: true;
+            data: components["schemas"]["OwnpayTransaction"] & {
+                payment_id: string;
+                completed_at: components["schemas"]["NullableTimestamp"];
+                customer: {
+                    name: string;
+                    email: string;
+                };
+            };
+        };
+        OwnpayHealthEnvelope: {
+            /** @constant */
+            success: true;
+            data: {
+                /** @constant */
+                status: "healthy";
+                version: string;
+                /** @constant */
+                db: "connected";
+                time: components["schemas"]["Timestamp"];
+            };
+        };
+        OwnpayError: {
+            /** @constant */
+            success: false;
+            /** @description The first error's message. */
+            error: string;
+            message: string;
+            errors: {
+                /** @description OwnPay's codes: INVALID_AMOUNT, INVALID_CURRENCY, INVALID_<FIELD>, PAYMENT_NOT_FOUND, TRANSACTION_NOT_FOUND, UNAUTHORIZED, INSUFFICIENT_SCOPE, RATE_LIMIT_EXCEEDED, … */
+                code: string;
+                message: string;
+                field: string | null;
+            }[];
+            request_id: string;
+            /** @description Seconds to wait (429 only). */
+            retry_after?: number;
+        };
         /** Format: date-time */
         Timestamp: string;
         /** Format: date-time */
@@ -2034,6 +2205,15 @@ export interface components {
                 "application/json": components["schemas"]["StripeReceivedEnvelope"];
             };
         };
+        /** @description An error, as OwnPay's server answers it. */
+        OwnpayError: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OwnpayError"];
+            };
+        };
         /** @description A dependency could not answer; retry shortly. */
         Unavailable: {
             headers: {
@@ -2579,6 +2759,114 @@ export interface operations {
             413: components["responses"]["CompatError"];
             422: components["responses"]["CompatError"];
             429: components["responses"]["CompatError"];
+        };
+    };
+    ownpayCreatePayment: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OwnpayPaymentRequest"];
+            };
+        };
+        responses: {
+            /** @description The payment, with its checkout URL. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OwnpayCreatedEnvelope"];
+                };
+            };
+            400: components["responses"]["OwnpayError"];
+            401: components["responses"]["OwnpayError"];
+            403: components["responses"]["OwnpayError"];
+            409: components["responses"]["OwnpayError"];
+            413: components["responses"]["OwnpayError"];
+            422: components["responses"]["OwnpayError"];
+            429: components["responses"]["OwnpayError"];
+        };
+    };
+    ownpayGetPayment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The payment. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OwnpayPaymentEnvelope"];
+                };
+            };
+            401: components["responses"]["OwnpayError"];
+            403: components["responses"]["OwnpayError"];
+            404: components["responses"]["OwnpayError"];
+            429: components["responses"]["OwnpayError"];
+        };
+    };
+    ownpayGetTransaction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The transaction. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OwnpayTransactionEnvelope"];
+                };
+            };
+            401: components["responses"]["OwnpayError"];
+            403: components["responses"]["OwnpayError"];
+            404: components["responses"]["OwnpayError"];
+            429: components["responses"]["OwnpayError"];
+        };
+    };
+    ownpayHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Healthy. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OwnpayHealthEnvelope"];
+                };
+            };
+            401: components["responses"]["OwnpayError"];
+            403: components["responses"]["OwnpayError"];
+            429: components["responses"]["OwnpayError"];
         };
     };
     listTransactions: {

@@ -1,11 +1,12 @@
-//! `create-payment`: `POST /api/v1/payment-requests`, and `POST /payment-request-api` for
-//! integrations written against that older gateway style.
+//! `create-payment`: `POST /api/v1/payment-requests`, `POST /payment-request-api` for
+//! integrations written against that older gateway style, and `POST /ownpay/api/v1/payments`
+//! for OwnPay's clients.
 
 use lambda_http::{Body, Request, Response};
 use payrail::auth::{MerchantCaller, Principal};
 use payrail::domain::Timestamp;
 use payrail::error::ErrorCode;
-use payrail::http::{Reply, RequestCtx, render_compat, render_envelope};
+use payrail::http::{Reply, RequestCtx, render_compat, render_envelope, render_ownpay};
 use payrail::input::{JsonObject, parse_form_object};
 use payrail::payments::{self, Created, NewPayment};
 use payrail::{ApiError, App};
@@ -13,12 +14,14 @@ use serde_json::json;
 
 pub const CREATE_ROUTE: &str = "POST /api/v1/payment-requests";
 pub const COMPAT_ROUTE: &str = "POST /payment-request-api";
+pub const OWNPAY_ROUTE: &str = "POST /ownpay/api/v1/payments";
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     let ctx = RequestCtx::new(req);
     match ctx.route.as_str() {
         CREATE_ROUTE => render_envelope(app, &ctx, create(app, &ctx).await),
         COMPAT_ROUTE => render_compat(app, &ctx, compat(app, &ctx).await),
+        OWNPAY_ROUTE => render_ownpay(app, &ctx, ownpay(app, &ctx).await),
         other => render_envelope(
             app,
             &ctx,
@@ -81,6 +84,34 @@ async fn compat(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
     let txn = &created.transaction;
     let data = json!({"transaction_id": txn.id, "url": txn.url});
     Ok(answer(&created, data, "", ""))
+}
+
+/// OwnPay's `POST /payments`: its fields translated into a payment request, answered 201 with
+/// the checkout URL (OwnPay's WooCommerce and WHMCS clients take no other status), the
+/// original again for a repeated reference.
+async fn ownpay(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
+    let principal = ctx.authenticate(app).await?;
+    ctx.body()?;
+    let caller = principal.merchant()?;
+    let body = ctx.any_json_object()?;
+    let idempotency_key = ctx.idempotency_key()?;
+    let new = payrail::ownpay::to_new_payment(&body)?;
+    let created = payments::create(
+        app,
+        caller,
+        new,
+        idempotency_key.as_ref(),
+        ctx.origin().as_deref(),
+    )
+    .await?;
+    let txn = &created.transaction;
+    let data = json!({
+        "payment_id": txn.id,
+        "token": txn.id,
+        "checkout_url": txn.url,
+        "status": payrail::ownpay::status_word(txn.status_at(Timestamp::now())),
+    });
+    Ok(Reply::created(data, "payment created"))
 }
 
 /// What both routes do once they hold a full key and a body: the optional `Idempotency-Key`,

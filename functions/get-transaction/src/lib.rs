@@ -1,9 +1,10 @@
-//! `get-transaction`: `GET /api/v1/transactions/{id}` and `GET /api/v1/transactions`.
+//! `get-transaction`: `GET /api/v1/transactions/{id}` and `GET /api/v1/transactions`, and the
+//! reads of OwnPay's clients (`/ownpay/api/v1`: a payment, a transaction, health).
 
 use lambda_http::{Body, Request, Response};
 use payrail::auth;
 use payrail::domain::{OrderUuid, Timestamp};
-use payrail::http::{Reply, RequestCtx, render_envelope};
+use payrail::http::{Reply, RequestCtx, render_envelope, render_ownpay};
 use payrail::payments::{self, ListFilter, PaymentStatus};
 use payrail::refunds;
 use payrail::{ApiError, App};
@@ -11,11 +12,53 @@ use payrail::{ApiError, App};
 pub const GET_ROUTE: &str = "GET /api/v1/transactions/{id}";
 pub const LIST_ROUTE: &str = "GET /api/v1/transactions";
 pub const REFUNDS_ROUTE: &str = "GET /api/v1/transactions/{id}/refunds";
+pub const OWNPAY_PAYMENT_ROUTE: &str = "GET /ownpay/api/v1/payments/{id}";
+pub const OWNPAY_TRANSACTION_ROUTE: &str = "GET /ownpay/api/v1/transactions/{id}";
+pub const OWNPAY_HEALTH_ROUTE: &str = "GET /ownpay/api/v1/health";
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     let ctx = RequestCtx::new(req);
+    if ctx.route.starts_with("GET /ownpay/") {
+        let result = ownpay(app, &ctx).await;
+        return render_ownpay(app, &ctx, result);
+    }
     let result = route(app, &ctx).await;
     render_envelope(app, &ctx, result)
+}
+
+/// OwnPay's reads, in its shapes.
+async fn ownpay(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
+    let principal = ctx.authenticate(app).await?;
+    let caller = principal.merchant()?;
+    let now = Timestamp::now();
+    let id = ctx.path_param("id").unwrap_or_default();
+    match ctx.route.as_str() {
+        OWNPAY_PAYMENT_ROUTE => {
+            let txn = payments::get(app, caller, id).await?;
+            Ok(Reply::ok(
+                payrail::ownpay::payment_json(&txn, now),
+                "payment",
+            ))
+        }
+        OWNPAY_TRANSACTION_ROUTE => {
+            let txn = payments::get(app, caller, id).await?;
+            Ok(Reply::ok(
+                payrail::ownpay::transaction_json(&txn, now),
+                "transaction",
+            ))
+        }
+        // Authenticating read the key's item: the store answered.
+        OWNPAY_HEALTH_ROUTE => Ok(Reply::ok(
+            serde_json::json!({
+                "status": "healthy",
+                "version": env!("CARGO_PKG_VERSION"),
+                "db": "connected",
+                "time": now,
+            }),
+            "healthy",
+        )),
+        other => Err(ApiError::NotFound(format!("no route {other}"))),
+    }
 }
 
 async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {

@@ -82,6 +82,10 @@ use Resource::{Events, Keys, Logs, Payments, Processor, Refunds, Webhooks};
 pub const ROUTES: &[Route] = &[
     write("POST /api/v1/payment-requests", Payments),
     write("POST /payment-request-api", Payments),
+    write("POST /ownpay/api/v1/payments", Payments),
+    read("GET /ownpay/api/v1/payments/{id}", Payments),
+    read("GET /ownpay/api/v1/transactions/{id}", Payments),
+    any("GET /ownpay/api/v1/health"),
     read("GET /api/v1/transactions", Payments),
     read("GET /api/v1/transactions/{id}", Payments),
     write("POST /api/v1/transactions/{id}/cancel", Payments),

@@ -5,5 +5,7 @@
 mod reply;
 mod request;
 
-pub use reply::{Reply, base_headers, html_answer, html_headers, render_compat, render_envelope};
+pub use reply::{
+    Reply, base_headers, html_answer, html_headers, render_compat, render_envelope, render_ownpay,
+};
 pub use request::{MAX_BODY_BYTES, RequestCtx};

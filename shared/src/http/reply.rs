@@ -62,6 +62,76 @@ pub fn render_envelope(
     }
 }
 
+/// Renders a result as OwnPay's server answers: `{"success": true, "data"}`, or
+/// `{"success": false, "error", "errors": [{"code", "message", "field"}], "request_id"}` (with
+/// `message` too, which OwnPay's own middleware answers, and `retry_after` on a 429, which its
+/// Node.js SDK reads).
+pub fn render_ownpay(
+    app: &App,
+    ctx: &RequestCtx,
+    result: Result<Reply, ApiError>,
+) -> Response<Body> {
+    match result {
+        Ok(reply) => {
+            let body = json!({"success": true, "data": reply.data});
+            finish(app, ctx, reply.status, &body, None)
+        }
+        Err(err) => {
+            let message = err.summary();
+            let errors: Vec<Value> = match err.field_errors() {
+                Some(fields) if !fields.is_empty() => fields
+                    .iter()
+                    .map(|(field, messages)| {
+                        json!({
+                            "code": ownpay_field_code(field),
+                            "message": format!("{field} {}", messages.join(", ")),
+                            "field": field,
+                        })
+                    })
+                    .collect(),
+                _ => vec![json!({
+                    "code": ownpay_code(&err, &ctx.route),
+                    "message": message,
+                    "field": null,
+                })],
+            };
+            let mut body = json!({
+                "success": false,
+                "error": errors.first().and_then(|e| e["message"].as_str()).unwrap_or(&message),
+                "message": message,
+                "errors": errors,
+                "request_id": ctx.request_id,
+            });
+            if let ApiError::RateLimited { retry_after } = &err {
+                body["retry_after"] = json!(retry_after);
+            }
+            finish(app, ctx, err.status(), &body, Some(&err))
+        }
+    }
+}
+
+/// OwnPay's code for a field's error.
+fn ownpay_field_code(field: &str) -> String {
+    match field {
+        "amount" => "INVALID_AMOUNT".into(),
+        "currency" => "INVALID_CURRENCY".into(),
+        other => format!("INVALID_{}", other.to_ascii_uppercase()),
+    }
+}
+
+/// OwnPay's code for an error that names no field.
+fn ownpay_code(err: &ApiError, route: &str) -> String {
+    match err {
+        ApiError::NotFound(_) if route.contains("/payments/") => "PAYMENT_NOT_FOUND".into(),
+        ApiError::NotFound(_) if route.contains("/transactions/") => "TRANSACTION_NOT_FOUND".into(),
+        ApiError::NotFound(_) => "NOT_FOUND".into(),
+        ApiError::Unauthorized(..) => "UNAUTHORIZED".into(),
+        ApiError::Forbidden(..) => "INSUFFICIENT_SCOPE".into(),
+        ApiError::RateLimited { .. } => "RATE_LIMIT_EXCEEDED".into(),
+        other => other.code().as_str().to_ascii_uppercase(),
+    }
+}
+
 /// Renders a result in the style of hosted-payment gateways' `payment-request-api`:
 /// `{"status": true, ...data}` or `{"status": false, "error": "..."}`.
 pub fn render_compat(

@@ -1,0 +1,8 @@
+//! OwnPay's dialect (`/ownpay/api/v1`): a shop written against OwnPay's own clients (its
+//! WooCommerce plugin, WHMCS module, Laravel package, Node.js SDK) pays through Payrail with
+//! only its base URL and key changed. An OwnPay payment is a Payrail transaction; its
+//! `reference` is the transaction's order reference.
+
+pub mod payment;
+
+pub use payment::{payment_json, status_word, to_new_payment, transaction_json};
