@@ -52,8 +52,14 @@ bash scripts/contract.sh
 node_results=.payrail/node-client.log
 bash scripts/node-client.sh "$node_results"
 
-# One closing line for the whole run, cargo's and node's tests together (the contract run
-# above prints its own summary).
+# The PHP client: its webhook checks, and its calls against the running API (PAYRAIL_SKIP_PHP=1
+# skips it).
+php_results=.payrail/php-client.log
+bash scripts/php-client.sh "$php_results"
+
+# One closing line for the whole run, cargo's, node's and php's tests together (the contract
+# run above prints its own summary).
 awk '/^test result:/ { p += $4; f += $6 }
      /^ℹ pass [0-9]+$/ { p += $3 } /^ℹ fail [0-9]+$/ { f += $3 }
-     END { printf "tests: %d passed, %d failed\n", p, f }' "$results" "$node_results"
+     /^php client: [0-9]+ passed, [0-9]+ failed$/ { p += $3; f += $5 }
+     END { printf "tests: %d passed, %d failed\n", p, f }' "$results" "$node_results" "$php_results"

@@ -55,6 +55,7 @@ const LAYERS: &[(&str, usize)] = &[
     ("links::link", 1),
     ("merchants::merchant", 1),
     ("ownpay::payment", 1),
+    ("ownpay::refund", 1),
     ("payments::card", 1),
     ("payments::dispute", 1),
     ("payments::request", 1),

@@ -326,8 +326,39 @@ async fn the_woocommerce_plugins_calls_create_pay_and_read_a_payment() {
     assert_eq!(status, 201);
     assert_eq!(again["data"]["payment_id"], payment_id.as_str());
 
-    // The customer pays on the page the plugin redirected to.
-    assert_eq!(s.pay(&payment_id, "4242424242424242").await, 303);
+    // The customer pays on the page the plugin redirected to, and comes back to the shop with
+    // what OwnPay's clients read on return.
+    let token = payrail::store::transactions::get(
+        &s.running.app,
+        &payrail::ids::TransactionId::parse(&payment_id).unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap()
+    .checkout_token;
+    let paid_page = payrail_tests::no_redirects()
+        .post(&checkout_url)
+        .form(&[
+            ("token", token.as_str()),
+            ("card_number", "4242424242424242"),
+            ("exp_month", "12"),
+            ("exp_year", "2031"),
+            ("cvc", "123"),
+            ("cardholder_name", "Ann Lee"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(paid_page.status(), 303);
+    let back = paid_page.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        back.starts_with("https://shop.example.com/checkout/order-received/1042/?"),
+        "{back}"
+    );
+    let back = url::Url::parse(&back).unwrap();
+    let params: std::collections::HashMap<_, _> = back.query_pairs().into_owned().collect();
+    assert_eq!(params["payment_id"], payment_id);
+    assert_eq!(params["status"], "completed");
     // sync_payment_status on the thank-you page: 200, and the amount and currency it checks.
     let (status, _, paid) = ownpay_call(
         &s,
@@ -435,4 +466,76 @@ async fn ownpays_clients_get_ownpays_errors() {
     .await;
     assert_eq!(status, 401);
     check(&body, "UNAUTHORIZED");
+}
+
+#[tokio::test]
+async fn the_whmcs_modules_refund_is_201_with_ownpays_refund_and_reads_back() {
+    let s = TestStack::start().await;
+    let (_, key) = s.merchant_with_key().await;
+    let id = s.payment_id(&key, payment("inv-77")).await;
+    // Refused before the payment is paid: 400, in OwnPay's words.
+    let refund = json!({"trx_id": id, "amount": "5.00", "reason": "Refund requested"});
+    let (status, _, body) = ownpay_call(
+        &s,
+        reqwest::Method::POST,
+        "/refunds",
+        &key,
+        Some(refund.clone()),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["errors"][0]["code"], "INVALID_REFUND_PARAMETERS");
+    assert_eq!(s.pay(&id, "4242424242424242").await, 303);
+
+    let (status, _, made) =
+        ownpay_call(&s, reqwest::Method::POST, "/refunds", &key, Some(refund)).await;
+    assert_eq!(status, 201, "{made}");
+    let data = &made["data"];
+    assert!(data["uuid"].as_str().unwrap().starts_with("rfd_"));
+    assert_eq!(data["status"], "completed");
+    assert_eq!(data["amount"], "5.00");
+    assert_eq!(data["trx_id"], id.as_str());
+    // More than is left: 400; the refund is not made.
+    let (status, _, body) = ownpay_call(
+        &s,
+        reqwest::Method::POST,
+        "/refunds",
+        &key,
+        Some(json!({"transaction_id": id, "amount": "20.01"})),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["errors"][0]["code"], "INVALID_REFUND_PARAMETERS");
+    // The latest refund of the transaction.
+    let (status, _, latest) = ownpay_call(
+        &s,
+        reqwest::Method::GET,
+        &format!("/refunds/{id}"),
+        &key,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(latest["data"]["uuid"], data["uuid"]);
+    // No transaction, or none named.
+    let (status, _, body) = ownpay_call(
+        &s,
+        reqwest::Method::POST,
+        "/refunds",
+        &key,
+        Some(json!({"trx_id": "txn_nope"})),
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert_eq!(body["errors"][0]["code"], "TRANSACTION_NOT_FOUND");
+    let (status, _, body) = ownpay_call(
+        &s,
+        reqwest::Method::POST,
+        "/refunds",
+        &key,
+        Some(json!({"amount": "1"})),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(body["errors"][0]["field"], "transaction_id");
 }

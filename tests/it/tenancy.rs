@@ -61,6 +61,8 @@ async fn every_by_id_route_answers_404_for_another_merchants_object() {
         let (method, path) = route.split_once(' ').unwrap();
         let id = match path {
             p if p.starts_with("/api/v1/transactions/") => &txn_id,
+            // OwnPay's reads: a payment, a transaction, its refunds are the transaction's.
+            p if p.starts_with("/ownpay/api/v1/") => &txn_id,
             p if p.starts_with("/api/v1/webhook-endpoints/") => &ep_id,
             p if p.starts_with("/api/v1/events/") => &event_id,
             p if p.starts_with("/api/v1/keys/") => &key_id,
@@ -79,8 +81,8 @@ async fn every_by_id_route_answers_404_for_another_merchants_object() {
             res.body
         );
         // The admin token acting for the other merchant is held to the same rule; keys are
-        // the operator's to manage whoever owns them.
-        if !path.starts_with("/api/v1/keys/") {
+        // the operator's to manage whoever owns them. OwnPay's routes take merchants' keys only.
+        if !path.starts_with("/api/v1/keys/") && !path.starts_with("/ownpay/") {
             let admin_url = format!("{url}?merchant_id={other}");
             s.call(method, &admin_url, Some(s.admin()), body_for(route))
                 .await

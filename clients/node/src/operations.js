@@ -85,6 +85,8 @@ export const notClientOperations = [
   'ownpayGetPayment',
   'ownpayGetTransaction',
   'ownpayHealth',
+  'ownpayCreateRefund',
+  'ownpayGetRefund',
 ];
 
 // The name of a list operation's iterator: listTransactions → iterateTransactions.

@@ -282,7 +282,7 @@ export interface paths {
         put?: never;
         /**
          * Create a payment, as OwnPay's clients do
-         * @description OwnPay's fields, taken as a payment request: `amount` (decimal text or number, major units), `currency`, `customer_mail` or `customer_email`, `redirect_url` and `cancel_url` (each falling back to `callback_url`), `customer_name`, `customer_phone`, `reference` (or `order_id`: the order reference, idempotent like `order_uuid`; one is made when absent), `gateway` and `metadata` (kept as text). Answered 201 with the hosted checkout's URL, also for a repeat of the same reference and fields (OwnPay's WooCommerce and WHMCS clients take no other status). Other fields are ignored, as OwnPay's server ignores them.
+         * @description OwnPay's fields, taken as a payment request: `amount` (decimal text or number, major units), `currency`, `customer_mail` or `customer_email`, `redirect_url` and `cancel_url` (each falling back to `callback_url`), `customer_name`, `customer_phone`, `reference` (or `order_id`: the order reference, idempotent like `order_uuid`; one is made when absent), `gateway` and `metadata` (kept as text). Answered 201 with the hosted checkout's URL, also for a repeat of the same reference and fields (OwnPay's WooCommerce and WHMCS clients take no other status). The customer comes back with `payment_id` and `status` (in OwnPay's words) added to the URL, beside `transaction_id`, as OwnPay's clients read them on return. Other fields are ignored, as OwnPay's server ignores them.
          */
         post: operations["ownpayCreatePayment"];
         delete?: never;
@@ -338,6 +338,45 @@ export interface paths {
         };
         /** Whether the service answers, as OwnPay's clients ask */
         get: operations["ownpayHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ownpay/api/v1/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refund a payment, as OwnPay's clients do
+         * @description `trx_id` or `transaction_id` names the transaction (a Payrail transaction id); `amount` (omitted: what is left) and `reason`. Answered 201 with the refund, also when the processor refused it (`status` failed) and for a repeated `Idempotency-Key`; a refund the transaction cannot take (not paid, more than is left, taken through a processor no longer connected) is 400 `INVALID_REFUND_PARAMETERS`.
+         */
+        post: operations["ownpayCreateRefund"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ownpay/api/v1/refunds/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /** The latest refund of a transaction, as OwnPay answers it */
+        get: operations["ownpayGetRefund"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1265,6 +1304,24 @@ export interface components {
                 };
             };
         };
+        OwnpayRefundEnvelope: {
+            /** @constant */
+            success: true;
+            data: {
+                id: string;
+                uuid: string;
+                transaction_id: string;
+                trx_id: string;
+                gateway_trx_id: string | null;
+                amount: string;
+                currency: string;
+                reason: string | null;
+                /** @enum {string} */
+                status: "pending" | "completed" | "failed";
+                processed_at: components["schemas"]["NullableTimestamp"];
+                created_at: components["schemas"]["Timestamp"];
+            };
+        };
         OwnpayHealthEnvelope: {
             /** @constant */
             success: true;
@@ -1282,6 +1339,7 @@ export interface components {
             success: false;
             /** @description The first error's message. */
             error: string;
+            code: components["schemas"]["Error"]["code"];
             message: string;
             errors: {
                 /** @description OwnPay's codes: INVALID_AMOUNT, INVALID_CURRENCY, INVALID_<FIELD>, PAYMENT_NOT_FOUND, TRANSACTION_NOT_FOUND, UNAUTHORIZED, INSUFFICIENT_SCOPE, RATE_LIMIT_EXCEEDED, … */
@@ -2866,6 +2924,73 @@ export interface operations {
             };
             401: components["responses"]["OwnpayError"];
             403: components["responses"]["OwnpayError"];
+            429: components["responses"]["OwnpayError"];
+        };
+    };
+    ownpayCreateRefund: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    trx_id?: string;
+                    transaction_id?: string;
+                    amount?: string | number;
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The refund. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OwnpayRefundEnvelope"];
+                };
+            };
+            400: components["responses"]["OwnpayError"];
+            401: components["responses"]["OwnpayError"];
+            403: components["responses"]["OwnpayError"];
+            404: components["responses"]["OwnpayError"];
+            409: components["responses"]["OwnpayError"];
+            413: components["responses"]["OwnpayError"];
+            422: components["responses"]["OwnpayError"];
+            429: components["responses"]["OwnpayError"];
+            503: components["responses"]["OwnpayError"];
+        };
+    };
+    ownpayGetRefund: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The refund. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OwnpayRefundEnvelope"];
+                };
+            };
+            400: components["responses"]["OwnpayError"];
+            401: components["responses"]["OwnpayError"];
+            403: components["responses"]["OwnpayError"];
+            404: components["responses"]["OwnpayError"];
             429: components["responses"]["OwnpayError"];
         };
     };

@@ -15,6 +15,7 @@ pub const REFUNDS_ROUTE: &str = "GET /api/v1/transactions/{id}/refunds";
 pub const OWNPAY_PAYMENT_ROUTE: &str = "GET /ownpay/api/v1/payments/{id}";
 pub const OWNPAY_TRANSACTION_ROUTE: &str = "GET /ownpay/api/v1/transactions/{id}";
 pub const OWNPAY_HEALTH_ROUTE: &str = "GET /ownpay/api/v1/health";
+pub const OWNPAY_REFUND_ROUTE: &str = "GET /ownpay/api/v1/refunds/{id}";
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     let ctx = RequestCtx::new(req);
@@ -45,6 +46,28 @@ async fn ownpay(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
             Ok(Reply::ok(
                 payrail::ownpay::transaction_json(&txn, now),
                 "transaction",
+            ))
+        }
+        // The latest refund of a transaction, as OwnPay answers `GET /refunds/{trx_id}`.
+        OWNPAY_REFUND_ROUTE => {
+            let txn = payments::get(app, caller, id).await?;
+            let latest = refunds::list(
+                app,
+                caller,
+                id,
+                &payrail::input::ListParams {
+                    limit: 1,
+                    after: None,
+                },
+            )
+            .await?;
+            let refund = latest
+                .items
+                .first()
+                .ok_or_else(|| ApiError::NotFound("Refund not found".into()))?;
+            Ok(Reply::ok(
+                payrail::ownpay::refund_json(refund, &txn),
+                "refund",
             ))
         }
         // Authenticating read the key's item: the store answered.

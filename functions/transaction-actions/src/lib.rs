@@ -1,11 +1,13 @@
 //! `transaction-actions`: what a merchant does to a transaction after creating it: refund it
 //! (`POST /api/v1/transactions/{id}/refunds`) and cancel it (`POST …/{id}/cancel`). Reads stay
-//! in `get-transaction`, which needs no write access.
+//! in `get-transaction`, which needs no write access. OwnPay's clients refund through
+//! `POST /ownpay/api/v1/refunds`.
 
 use lambda_http::{Body, Request, Response};
 use payrail::auth;
 use payrail::domain::Timestamp;
-use payrail::http::{Reply, RequestCtx, render_envelope};
+use payrail::error::ErrorCode;
+use payrail::http::{Reply, RequestCtx, render_envelope, render_ownpay};
 use payrail::input::JsonObject;
 use payrail::payments;
 use payrail::processor::connect_merchant;
@@ -14,11 +16,49 @@ use payrail::{ApiError, App};
 
 pub const REFUND_ROUTE: &str = "POST /api/v1/transactions/{id}/refunds";
 pub const CANCEL_ROUTE: &str = "POST /api/v1/transactions/{id}/cancel";
+pub const OWNPAY_REFUND_ROUTE: &str = "POST /ownpay/api/v1/refunds";
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     let ctx = RequestCtx::new(req);
+    if ctx.route == OWNPAY_REFUND_ROUTE {
+        let result = ownpay_refund(app, &ctx).await;
+        return render_ownpay(app, &ctx, result);
+    }
     let result = route(app, &ctx).await;
     render_envelope(app, &ctx, result)
+}
+
+/// OwnPay's `POST /refunds`: 201 with the refund, also when the processor refused it
+/// (`status` failed) or for a repeated `Idempotency-Key`, as OwnPay answers; a refund the
+/// transaction cannot take is 400, in OwnPay's words.
+async fn ownpay_refund(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
+    let principal = ctx.authenticate(app).await?;
+    ctx.body()?;
+    let caller = principal.merchant()?;
+    let (id, body) = payrail::ownpay::refund_request(&ctx.any_json_object()?)?;
+    let idempotency_key = ctx.idempotency_key()?;
+    let processor = connect_merchant(app, &caller.merchant_id).await?;
+    let done = refunds::create(
+        app,
+        caller,
+        &processor,
+        &id,
+        &body,
+        idempotency_key.as_ref(),
+    )
+    .await
+    .map_err(|e| match e {
+        ApiError::Validation(_)
+        | ApiError::Conflict(ErrorCode::InvalidState | ErrorCode::ProcessorChanged, _) => {
+            ApiError::bad_request(ErrorCode::BadRequest, e.summary())
+        }
+        other => other,
+    })?;
+    let txn = payments::get(app, caller, &id).await?;
+    Ok(Reply::created(
+        payrail::ownpay::refund_json(&done.refund, &txn),
+        "refund created",
+    ))
 }
 
 async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {

@@ -86,6 +86,8 @@ pub const ROUTES: &[Route] = &[
     read("GET /ownpay/api/v1/payments/{id}", Payments),
     read("GET /ownpay/api/v1/transactions/{id}", Payments),
     any("GET /ownpay/api/v1/health"),
+    write("POST /ownpay/api/v1/refunds", Refunds),
+    read("GET /ownpay/api/v1/refunds/{id}", Refunds),
     read("GET /api/v1/transactions", Payments),
     read("GET /api/v1/transactions/{id}", Payments),
     write("POST /api/v1/transactions/{id}/cancel", Payments),

@@ -7,6 +7,7 @@ use crate::domain::Timestamp;
 use crate::error::{ApiError, FieldErrors};
 use crate::events::{Event, EventType};
 use crate::input::JsonObject;
+use crate::payments::transaction::ReturnStyle;
 use crate::payments::{PaymentStatus, Transaction};
 use crate::processor::config::ProcessorConfig;
 use crate::processor::{ChargeOutcome, Processor};
@@ -82,8 +83,14 @@ pub fn return_url(txn: &Transaction) -> String {
         _ => txn.cancel_url.as_url(),
     };
     let mut url: Url = base.clone();
-    url.query_pairs_mut()
-        .append_pair("transaction_id", txn.id.as_str());
+    let mut query = url.query_pairs_mut();
+    query.append_pair("transaction_id", txn.id.as_str());
+    if txn.return_style == ReturnStyle::Ownpay {
+        query
+            .append_pair("payment_id", txn.id.as_str())
+            .append_pair("status", crate::ownpay::status_word(txn.status));
+    }
+    drop(query);
     url.to_string()
 }
 

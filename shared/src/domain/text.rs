@@ -25,7 +25,11 @@ fn check(raw: &str, min: usize, max: usize) -> Result<(), String> {
 pub struct BoundedText<const MAX: usize>(String);
 
 impl<const MAX: usize> BoundedText<MAX> {
+    /// Trimmed, but held to `MAX` as sent too: the documented limit is on what the client sends.
     pub fn parse(raw: &str) -> Result<Self, String> {
+        if raw.chars().count() > MAX {
+            return Err(format!("must be at most {MAX} characters"));
+        }
         let trimmed = raw.trim();
         check(trimmed, 1, MAX)?;
         Ok(Self(trimmed.to_owned()))
@@ -78,10 +82,12 @@ mod tests {
     #[test]
     fn bounded_text_trims_and_limits_by_characters() {
         assert_eq!(
-            BoundedText::<5>::parse("  héllo ").unwrap().as_str(),
+            BoundedText::<8>::parse("  héllo ").unwrap().as_str(),
             "héllo"
         );
         assert!(BoundedText::<5>::parse("héllo!").is_err());
+        // The limit holds on the text as sent, spaces and newlines included.
+        assert!(BoundedText::<5>::parse("\nhéllo").is_err());
         assert!(BoundedText::<5>::parse("   ").is_err());
         assert!(BoundedText::<5>::parse("a\u{0}b").is_err());
     }

@@ -101,6 +101,8 @@ pub fn render_ownpay(
                 "message": message,
                 "errors": errors,
                 "request_id": ctx.request_id,
+                // Payrail's own code beside OwnPay's, for a client that knows both.
+                "code": err.code().as_str(),
             });
             if let ApiError::RateLimited { retry_after } = &err {
                 body["retry_after"] = json!(retry_after);
@@ -123,6 +125,10 @@ fn ownpay_field_code(field: &str) -> String {
 fn ownpay_code(err: &ApiError, route: &str) -> String {
     match err {
         ApiError::NotFound(_) if route.contains("/payments/") => "PAYMENT_NOT_FOUND".into(),
+        ApiError::NotFound(_) if route.contains("/refunds") => "TRANSACTION_NOT_FOUND".into(),
+        ApiError::Conflict(..) | ApiError::BadRequest { .. } if route.contains("/refunds") => {
+            "INVALID_REFUND_PARAMETERS".into()
+        }
         ApiError::NotFound(_) if route.contains("/transactions/") => "TRANSACTION_NOT_FOUND".into(),
         ApiError::NotFound(_) => "NOT_FOUND".into(),
         ApiError::Unauthorized(..) => "UNAUTHORIZED".into(),

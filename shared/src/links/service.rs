@@ -181,6 +181,7 @@ async fn start(
         last_name: None,
         metadata: link.metadata.clone(),
         payment_link_id: Some(link.id.clone()),
+        return_style: Default::default(),
     };
     // The link acts for its merchant; no API key takes part.
     let caller = MerchantCaller {

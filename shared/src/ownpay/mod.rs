@@ -4,5 +4,7 @@
 //! `reference` is the transaction's order reference.
 
 pub mod payment;
+pub mod refund;
 
 pub use payment::{payment_json, status_word, to_new_payment, transaction_json};
+pub use refund::{refund_json, refund_request};

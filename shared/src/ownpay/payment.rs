@@ -8,6 +8,7 @@ use crate::domain::Timestamp;
 use crate::domain::money::DecimalText;
 use crate::error::{ApiError, FieldErrors};
 use crate::input::JsonObject;
+use crate::payments::transaction::ReturnStyle;
 use crate::payments::{NewPayment, PaymentStatus, Transaction};
 
 /// Payrail's request field for each of OwnPay's, to name OwnPay's fields in errors.
@@ -94,10 +95,12 @@ pub fn to_new_payment(body: &JsonObject) -> Result<NewPayment, ApiError> {
         map.retain(|_, v| !v.is_null());
     }
     let translated = crate::input::parse_json_object(payrail.to_string().as_bytes())?;
-    NewPayment::parse(&translated).map_err(|e| match e {
+    let mut new = NewPayment::parse(&translated).map_err(|e| match e {
         ApiError::Validation(errors) => ApiError::Validation(renamed(errors)),
         other => other,
-    })
+    })?;
+    new.return_style = ReturnStyle::Ownpay;
+    Ok(new)
 }
 
 fn renamed(errors: FieldErrors) -> FieldErrors {
@@ -198,13 +201,15 @@ mod tests {
 
     #[test]
     fn errors_name_ownpays_fields() {
-        let Err(ApiError::Validation(errors)) = to_new_payment(&body(json!({
-            "amount": "-1", "currency": "ZZZ", "customer_email": "nope"
-        }))) else {
-            panic!("expected field errors");
+        let fields = |v: Value| match to_new_payment(&body(v)) {
+            Err(ApiError::Validation(errors)) => errors,
+            other => panic!("expected field errors, got {other:?}"),
         };
-        for field in ["amount", "currency", "customer_email", "redirect_url"] {
+        let errors = fields(json!({"amount": "-1", "currency": "USD", "customer_email": "nope"}));
+        for field in ["amount", "customer_email", "redirect_url", "cancel_url"] {
             assert!(errors.contains_key(field), "{field}: {errors:?}");
         }
+        let errors = fields(json!({"amount": "1", "currency": "ZZZ"}));
+        assert!(errors.contains_key("currency"), "{errors:?}");
     }
 }

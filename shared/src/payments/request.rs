@@ -7,6 +7,7 @@ use crate::domain::{BoundedText, Currency, Email, Metadata, Money, OrderUuid, We
 use crate::error::{ApiError, FieldErrorsBuilder};
 use crate::ids::PaymentLinkId;
 use crate::input::JsonObject;
+use crate::payments::transaction::ReturnStyle;
 
 pub type ShortText = BoundedText<200>;
 
@@ -23,6 +24,7 @@ pub struct NewPayment {
     pub metadata: Metadata,
     /// Set only when a customer starts the payment from a payment link.
     pub payment_link_id: Option<PaymentLinkId>,
+    pub return_style: ReturnStyle,
 }
 
 impl NewPayment {
@@ -96,6 +98,7 @@ impl NewPayment {
             last_name,
             metadata,
             payment_link_id: None,
+            return_style: ReturnStyle::Standard,
         })
     }
 

@@ -76,6 +76,7 @@ pub async fn create(
         payment_link_id: new.payment_link_id,
         charge_attempt: 0,
         dispute: None,
+        return_style: new.return_style,
     };
 
     let key = idempotency_key.map(IdempotencyKey::as_str);

@@ -8,6 +8,23 @@ use super::dispute::Dispute;
 use crate::domain::{Email, Metadata, Money, OrderUuid, Timestamp, WebUrl};
 use crate::ids::{MerchantId, PaymentLinkId, TransactionId};
 
+/// What the customer's way back to the merchant carries: the transaction id, or also OwnPay's
+/// `payment_id` and `status` for a payment made through OwnPay's API (OwnPay's WHMCS module
+/// reads them on return).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReturnStyle {
+    #[default]
+    Standard,
+    Ownpay,
+}
+
+impl ReturnStyle {
+    pub fn is_default(&self) -> bool {
+        *self == Self::Standard
+    }
+}
+
 /// Which processor took (or takes) a payment: refunds and late answers go back to that one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -113,6 +130,7 @@ pub struct Transaction {
     pub charge_attempt: u32,
     /// The customer's dispute of the payment, once the processor reports one.
     pub dispute: Option<Dispute>,
+    pub return_style: ReturnStyle,
 }
 
 impl Transaction {

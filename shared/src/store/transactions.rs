@@ -15,7 +15,7 @@ use crate::events::{Event, EventType};
 use crate::ids::{MerchantId, PaymentLinkId, TransactionId};
 use crate::input::encode_cursor;
 use crate::payments::dispute::{Dispute, DisputeStatus};
-use crate::payments::transaction::{Card, PaymentStatus, Transaction};
+use crate::payments::transaction::{Card, PaymentStatus, ReturnStyle, Transaction};
 use crate::processor::ProcessorKind;
 
 /// How long an `Idempotency-Key` is remembered.
@@ -86,6 +86,8 @@ struct TransactionItem {
     charge_attempt: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     dispute: Option<DisputeItem>,
+    #[serde(default, skip_serializing_if = "ReturnStyle::is_default")]
+    return_style: ReturnStyle,
     /// Present only while an outcome is unknown or a refund pending: puts the item in the
     /// sparse `reconcile_due` index the reconciliation sweep reads (see [`due_for_reconcile`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -171,6 +173,7 @@ impl From<&Transaction> for TransactionItem {
             pending_shard: (t.status == PaymentStatus::Pending).then(|| pending_shard(&t.id)),
             charge_attempt: t.charge_attempt,
             dispute: t.dispute.as_ref().map(DisputeItem::from),
+            return_style: t.return_style,
             reconcile_shard: None,
             reconcile_at_epoch: None,
             reconcile_token: None,
@@ -227,6 +230,7 @@ impl TryFrom<TransactionItem> for Transaction {
             payment_link_id: i.payment_link_id,
             charge_attempt: i.charge_attempt,
             dispute,
+            return_style: i.return_style,
         })
     }
 }
