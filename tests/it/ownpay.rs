@@ -539,3 +539,58 @@ async fn the_whmcs_modules_refund_is_201_with_ownpays_refund_and_reads_back() {
     assert_eq!(status, 422);
     assert_eq!(body["errors"][0]["field"], "transaction_id");
 }
+
+#[tokio::test]
+async fn a_payment_intent_as_ownpays_api_reference_documents_it() {
+    let s = TestStack::start().await;
+    let (_, key) = s.merchant_with_key().await;
+    let intent = json!({
+        "gateway": "card", "amount": 19.99, "currency": "EUR", "order_id": "A-100",
+        "customer_name": "Ann Lee", "customer_email": "ann@example.com",
+        "customer_phone": "+1 555", "description": "Blue mug",
+        "return_url": "https://shop.example.com/done", "cancel_url": "https://shop.example.com/cart",
+        "metadata": {"cart": 7}
+    });
+    let (status, _, body) = ownpay_call(
+        &s,
+        reqwest::Method::POST,
+        "/payment-intents",
+        &key,
+        Some(intent),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["success"], true);
+    assert_eq!(body["status"], "pending");
+    assert!(body["expires_at"].as_str().is_some());
+    let id = body["transaction_id"].as_str().unwrap();
+    assert!(
+        body["payment_url"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/checkout/{id}"))
+    );
+    let txn = s.get(&format!("/api/v1/transactions/{id}"), &key).await;
+    assert_eq!(txn.data()["order_uuid"], "A-100");
+    assert_eq!(txn.data()["total_amount"], "19.99");
+    assert_eq!(txn.data()["product_title"], "Blue mug");
+    assert_eq!(txn.data()["success_url"], "https://shop.example.com/done");
+    assert_eq!(txn.data()["metadata"]["cart"], "7");
+    // Its own field names in errors.
+    let (status, _, body) = ownpay_call(
+        &s,
+        reqwest::Method::POST,
+        "/payment-intents",
+        &key,
+        Some(json!({"amount": "5.00", "currency": "EUR", "customer_email": "ann@example.com"})),
+    )
+    .await;
+    assert_eq!(status, 422);
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["field"].as_str())
+        .collect();
+    assert!(fields.contains(&"return_url"), "{body}");
+}

@@ -82,6 +82,7 @@ export const notClientOperations = [
   'getDocsAsset',
   // OwnPay's dialect, for OwnPay's own clients.
   'ownpayCreatePayment',
+  'ownpayCreatePaymentIntent',
   'ownpayGetPayment',
   'ownpayGetTransaction',
   'ownpayHealth',

@@ -291,6 +291,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/ownpay/api/v1/payment-intents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a payment intent, as OwnPay's API reference documents it
+         * @description The same as `POST /payments` with OwnPay's reference names: `order_id` (the order reference), `return_url` (where the customer returns), `description` (the product title), beside `gateway`, `amount`, `currency`, `customer_name`, `customer_email`, `customer_phone`, `cancel_url` and `metadata`. Answered 201 with the fields beside `success`.
+         */
+        post: operations["ownpayCreatePaymentIntent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/ownpay/api/v1/payments/{id}": {
         parameters: {
             query?: never;
@@ -2841,6 +2861,62 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OwnpayCreatedEnvelope"];
+                };
+            };
+            400: components["responses"]["OwnpayError"];
+            401: components["responses"]["OwnpayError"];
+            403: components["responses"]["OwnpayError"];
+            409: components["responses"]["OwnpayError"];
+            413: components["responses"]["OwnpayError"];
+            422: components["responses"]["OwnpayError"];
+            429: components["responses"]["OwnpayError"];
+        };
+    };
+    ownpayCreatePaymentIntent: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    gateway?: string;
+                    amount: string | number;
+                    currency?: string;
+                    order_id?: string;
+                    customer_name?: string;
+                    /** Format: email */
+                    customer_email?: string;
+                    customer_phone?: string;
+                    description?: string;
+                    /** Format: uri */
+                    return_url?: string;
+                    /** Format: uri */
+                    cancel_url?: string;
+                    metadata?: Record<string, never>;
+                };
+            };
+        };
+        responses: {
+            /** @description The intent, with the page to pay it on. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        transaction_id: string;
+                        /** Format: uri */
+                        payment_url: string;
+                        status: components["schemas"]["OwnpayStatus"];
+                        expires_at: components["schemas"]["Timestamp"];
+                    };
                 };
             };
             400: components["responses"]["OwnpayError"];

@@ -6,7 +6,9 @@ use lambda_http::{Body, Request, Response};
 use payrail::auth::{MerchantCaller, Principal};
 use payrail::domain::Timestamp;
 use payrail::error::ErrorCode;
-use payrail::http::{Reply, RequestCtx, render_compat, render_envelope, render_ownpay};
+use payrail::http::{
+    Reply, RequestCtx, render_compat, render_envelope, render_ownpay, render_ownpay_flat,
+};
 use payrail::input::{JsonObject, parse_form_object};
 use payrail::payments::{self, Created, NewPayment};
 use payrail::{ApiError, App};
@@ -15,13 +17,15 @@ use serde_json::json;
 pub const CREATE_ROUTE: &str = "POST /api/v1/payment-requests";
 pub const COMPAT_ROUTE: &str = "POST /payment-request-api";
 pub const OWNPAY_ROUTE: &str = "POST /ownpay/api/v1/payments";
+pub const OWNPAY_INTENT_ROUTE: &str = "POST /ownpay/api/v1/payment-intents";
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     let ctx = RequestCtx::new(req);
     match ctx.route.as_str() {
         CREATE_ROUTE => render_envelope(app, &ctx, create(app, &ctx).await),
         COMPAT_ROUTE => render_compat(app, &ctx, compat(app, &ctx).await),
-        OWNPAY_ROUTE => render_ownpay(app, &ctx, ownpay(app, &ctx).await),
+        OWNPAY_ROUTE => render_ownpay(app, &ctx, ownpay(app, &ctx, false).await),
+        OWNPAY_INTENT_ROUTE => render_ownpay_flat(app, &ctx, ownpay(app, &ctx, true).await),
         other => render_envelope(
             app,
             &ctx,
@@ -86,16 +90,20 @@ async fn compat(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
     Ok(answer(&created, data, "", ""))
 }
 
-/// OwnPay's `POST /payments`: its fields translated into a payment request, answered 201 with
-/// the checkout URL (OwnPay's WooCommerce and WHMCS clients take no other status), the
-/// original again for a repeated reference.
-async fn ownpay(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
+/// OwnPay's `POST /payments` (or, with `intent`, `POST /payment-intents`): its fields
+/// translated into a payment request, answered 201 with the checkout URL (OwnPay's WooCommerce
+/// and WHMCS clients take no other status), the original again for a repeated reference.
+async fn ownpay(app: &App, ctx: &RequestCtx, intent: bool) -> Result<Reply, ApiError> {
     let principal = ctx.authenticate(app).await?;
     ctx.body()?;
     let caller = principal.merchant()?;
     let body = ctx.any_json_object()?;
     let idempotency_key = ctx.idempotency_key()?;
-    let new = payrail::ownpay::to_new_payment(&body)?;
+    let new = if intent {
+        payrail::ownpay::intent_to_new_payment(&body)?
+    } else {
+        payrail::ownpay::to_new_payment(&body)?
+    };
     let created = payments::create(
         app,
         caller,
@@ -105,12 +113,22 @@ async fn ownpay(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
     )
     .await?;
     let txn = &created.transaction;
-    let data = json!({
-        "payment_id": txn.id,
-        "token": txn.id,
-        "checkout_url": txn.url,
-        "status": payrail::ownpay::status_word(txn.status_at(Timestamp::now())),
-    });
+    let status = payrail::ownpay::status_word(txn.status_at(Timestamp::now()));
+    let data = if intent {
+        json!({
+            "transaction_id": txn.id,
+            "payment_url": txn.url,
+            "status": status,
+            "expires_at": txn.expires_at,
+        })
+    } else {
+        json!({
+            "payment_id": txn.id,
+            "token": txn.id,
+            "checkout_url": txn.url,
+            "status": status,
+        })
+    };
     Ok(Reply::created(data, "payment created"))
 }
 

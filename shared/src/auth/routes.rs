@@ -83,6 +83,7 @@ pub const ROUTES: &[Route] = &[
     write("POST /api/v1/payment-requests", Payments),
     write("POST /payment-request-api", Payments),
     write("POST /ownpay/api/v1/payments", Payments),
+    write("POST /ownpay/api/v1/payment-intents", Payments),
     read("GET /ownpay/api/v1/payments/{id}", Payments),
     read("GET /ownpay/api/v1/transactions/{id}", Payments),
     any("GET /ownpay/api/v1/health"),

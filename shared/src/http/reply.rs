@@ -71,9 +71,36 @@ pub fn render_ownpay(
     ctx: &RequestCtx,
     result: Result<Reply, ApiError>,
 ) -> Response<Body> {
+    render_ownpay_as(app, ctx, result, false)
+}
+
+/// [`render_ownpay`], for the routes OwnPay answers with the fields beside `success` rather
+/// than in `data` (`POST /payment-intents`); errors are the same.
+pub fn render_ownpay_flat(
+    app: &App,
+    ctx: &RequestCtx,
+    result: Result<Reply, ApiError>,
+) -> Response<Body> {
+    render_ownpay_as(app, ctx, result, true)
+}
+
+fn render_ownpay_as(
+    app: &App,
+    ctx: &RequestCtx,
+    result: Result<Reply, ApiError>,
+    flat: bool,
+) -> Response<Body> {
     match result {
         Ok(reply) => {
-            let body = json!({"success": true, "data": reply.data});
+            let mut body = json!({"success": true});
+            match (flat, reply.data) {
+                (true, Value::Object(fields)) => {
+                    if let Value::Object(out) = &mut body {
+                        out.extend(fields);
+                    }
+                }
+                (_, data) => body["data"] = data,
+            }
             finish(app, ctx, reply.status, &body, None)
         }
         Err(err) => {

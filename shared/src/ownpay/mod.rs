@@ -6,5 +6,7 @@
 pub mod payment;
 pub mod refund;
 
-pub use payment::{payment_json, status_word, to_new_payment, transaction_json};
+pub use payment::{
+    intent_to_new_payment, payment_json, status_word, to_new_payment, transaction_json,
+};
 pub use refund::{refund_json, refund_request};

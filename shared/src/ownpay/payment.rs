@@ -11,6 +11,54 @@ use crate::input::JsonObject;
 use crate::payments::transaction::ReturnStyle;
 use crate::payments::{NewPayment, PaymentStatus, Transaction};
 
+/// `POST /payment-intents` as OwnPay's API reference documents it: `order_id`, `return_url`
+/// and `description` where `POST /payments` has `reference`, `redirect_url` and a title, and
+/// otherwise the same fields; errors name the intent's fields.
+pub fn intent_to_new_payment(body: &JsonObject) -> Result<NewPayment, ApiError> {
+    const INTENT_NAMES: [(&str, &str); 2] =
+        [("reference", "order_id"), ("redirect_url", "return_url")];
+    let mut fields = Map::new();
+    for name in body.names() {
+        // The amount's exact text, never a float; other fields as they came.
+        let value = match (name, body.decimal_text(name), body.value(name)) {
+            ("amount", Ok(Some(DecimalText::Number(t) | DecimalText::Text(t))), _) => {
+                Value::String(t)
+            }
+            (_, _, Ok(Some(v))) => v,
+            _ => continue,
+        };
+        let ours = INTENT_NAMES
+            .iter()
+            .find(|(_, theirs)| *theirs == name)
+            .map_or(name, |(ours, _)| *ours);
+        fields.insert(ours.to_owned(), value);
+    }
+    let translated = crate::input::parse_json_object(Value::Object(fields).to_string().as_bytes())?;
+    let mut new = to_new_payment(&translated).map_err(|e| match e {
+        ApiError::Validation(errors) => ApiError::Validation(
+            errors
+                .into_iter()
+                .map(|(field, messages)| {
+                    let theirs = INTENT_NAMES
+                        .iter()
+                        .find(|(ours, _)| *ours == field)
+                        .map_or(field.as_str(), |(_, theirs)| theirs);
+                    (theirs.to_owned(), messages)
+                })
+                .collect(),
+        ),
+        other => other,
+    })?;
+    if let Ok(Some(description)) = body.string("description")
+        && !description.trim().is_empty()
+    {
+        let title = crate::payments::ShortText::parse(&description)
+            .map_err(|e| ApiError::validation("description", e))?;
+        new.product_title = Some(title);
+    }
+    Ok(new)
+}
+
 /// Payrail's request field for each of OwnPay's, to name OwnPay's fields in errors.
 const FIELDS: [(&str, &str); 6] = [
     ("total_amount", "amount"),
