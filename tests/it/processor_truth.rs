@@ -339,6 +339,18 @@ async fn a_dispute_opened_then_lost_reaches_the_merchant_once_each() {
     assert_eq!(t["dispute"]["reason"], "fraudulent");
     assert_eq!(s.count_events(&key, "payment.disputed").await, 1);
 
+    // Stripe reviews the merchant's evidence: recorded, with no event of its own.
+    close_dispute(&dp, "under_review").await;
+    assert_eq!(
+        send_event(&s, &merchant, &whsec, "charge.dispute.updated", &dp).await,
+        200
+    );
+    assert_eq!(
+        txn(&s, &key, &id).await["dispute"]["status"],
+        "under_review"
+    );
+    assert_eq!(s.count_events(&key, "payment.disputed").await, 1);
+
     close_dispute(&dp, "lost").await;
     for _ in 0..2 {
         assert_eq!(

@@ -195,12 +195,25 @@ async fn payment_of(
 }
 
 /// Records a dispute's news on its transaction with `payment.disputed` (opened) or
-/// `payment.dispute_closed` (won or lost), each once.
+/// `payment.dispute_closed` (won or lost), each once; a step between them (`under_review`)
+/// is recorded without an event.
 async fn record_dispute(
     app: &App,
     txn: Transaction,
     dispute: Dispute,
 ) -> Result<Received, ApiError> {
+    if let Some(known) = txn.dispute.as_ref().filter(|d| d.id == dispute.id)
+        && !dispute.status.is_closed()
+    {
+        if known.status == dispute.status || known.status.is_closed() {
+            return Ok(Received::AlreadySettled);
+        }
+        return match transactions::update_dispute(app, &txn.id, &dispute, known.status).await {
+            Ok(()) => Ok(Received::Settled),
+            Err(StoreError::ConditionFailed) => Ok(Received::AlreadySettled),
+            Err(e) => Err(e.into()),
+        };
+    }
     let now = Timestamp::now();
     let kind = if dispute.status.is_closed() {
         EventType::PaymentDisputeClosed

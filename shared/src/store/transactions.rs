@@ -936,6 +936,32 @@ pub async fn postpone_reconcile(
     }
 }
 
+/// Moves a recorded dispute to a new open status, only if it still has the status `seen`.
+pub async fn update_dispute(
+    app: &App,
+    id: &TransactionId,
+    dispute: &Dispute,
+    seen: DisputeStatus,
+) -> Result<(), StoreError> {
+    app.dynamodb
+        .update_item()
+        .table_name(&app.settings.transactions_table)
+        .key("pk", s(id.to_string()))
+        .update_expression("SET dispute = :d")
+        .condition_expression("dispute.id = :id AND dispute.#dst = :seen")
+        .expression_attribute_names("#dst", "status")
+        .expression_attribute_values(
+            ":d",
+            AttributeValue::M(to_item(&DisputeItem::from(dispute))?),
+        )
+        .expression_attribute_values(":id", s(dispute.id.clone()))
+        .expression_attribute_values(":seen", s(seen.as_str()))
+        .send()
+        .await
+        .map_err(classify)?;
+    Ok(())
+}
+
 /// Records the processor's report of a dispute on the payment, with its event, once: a
 /// dispute opened is recorded if the transaction has no record of it; a dispute closed, if the
 /// record is not closed yet. `ConditionFailed` when already so recorded.
