@@ -36,6 +36,7 @@ pub const FUNCTIONS: &[&str] = &[
     "checkout",
     "webhooks-admin",
     "payment-links",
+    "customers",
     "docs",
     "hub",
 ];
@@ -51,6 +52,7 @@ async fn invoke(binary: &str, app: &App, req: Request) -> Response<Body> {
         "checkout" => checkout::handle(app, req).await,
         "webhooks-admin" => webhooks_admin::handle(app, req).await,
         "payment-links" => payment_links::handle(app, req).await,
+        "customers" => customers::handle(app, req).await,
         "docs" => docs::handle(req),
         "hub" => hub::handle(req),
         other => unreachable!("Router::new admits only known functions, not {other}"),

@@ -30,6 +30,8 @@ pub struct Settings {
     pub audit_log_table: String,
     /// Payment links (`/pay/<id>`), with their count of paid payments.
     pub payment_links_table: String,
+    /// Merchants' customers, one per e-mail address.
+    pub customers_table: String,
     /// Merchants' two-step enrolments (one item each).
     pub two_step_table: String,
     /// Secrets Manager names of merchants' authenticator secrets start with this
@@ -258,6 +260,7 @@ settings! {
     DELIVERIES_TABLE: Text, "PAYRAIL_DELIVERIES_TABLE", None, "DynamoDB table of deliveries";
     AUDIT_LOG_TABLE: Text, "PAYRAIL_AUDIT_LOG_TABLE", None, "DynamoDB table of the audit log";
     PAYMENT_LINKS_TABLE: Text, "PAYRAIL_PAYMENT_LINKS_TABLE", None, "DynamoDB table of links";
+    CUSTOMERS_TABLE: Text, "PAYRAIL_CUSTOMERS_TABLE", None, "DynamoDB table of customers";
     TWO_STEP_TABLE: Text, "PAYRAIL_TWO_STEP_TABLE", None, "DynamoDB table of enrolments";
     TWO_STEP_SECRET_PREFIX: Text, "PAYRAIL_TWO_STEP_SECRET_PREFIX", None,
         "names of merchants' authenticator secrets";
@@ -348,6 +351,7 @@ impl Settings {
             deliveries_table: env.get(&DELIVERIES_TABLE)?,
             audit_log_table: env.get(&AUDIT_LOG_TABLE)?,
             payment_links_table: env.get(&PAYMENT_LINKS_TABLE)?,
+            customers_table: env.get(&CUSTOMERS_TABLE)?,
             two_step_table: env.get(&TWO_STEP_TABLE)?,
             two_step_secret_prefix: env.get(&TWO_STEP_SECRET_PREFIX)?,
             delivery_queue_url: env.get(&DELIVERY_QUEUE_URL)?,
@@ -387,8 +391,9 @@ mod tests {
         move |k| map.get(k).cloned()
     }
 
-    const BASE: [(&str, &str); 18] = [
+    const BASE: [(&str, &str); 19] = [
         ("PAYRAIL_TWO_STEP_TABLE", "ts"),
+        ("PAYRAIL_CUSTOMERS_TABLE", "cu"),
         ("PAYRAIL_PAYMENT_LINKS_TABLE", "pl"),
         ("PAYRAIL_AUDIT_LOG_TABLE", "al"),
         ("PAYRAIL_TWO_STEP_SECRET_PREFIX", "p/two-step"),

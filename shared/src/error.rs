@@ -94,6 +94,8 @@ pub enum ErrorCode {
     IdempotencyKeyReused,
     /// The `order_uuid` was used before with other parameters.
     OrderUuidReused,
+    /// The merchant already has a customer with this e-mail address.
+    CustomerExists,
     /// The object's state does not allow this (refund an unpaid payment, rotate a revoked key).
     InvalidState,
     /// The object changed while the request ran; the same request may succeed if sent again.
@@ -115,7 +117,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 28] = [
+    pub const ALL: [ErrorCode; 29] = [
         Self::BadRequest,
         Self::InvalidJson,
         Self::UnsupportedContentType,
@@ -135,6 +137,7 @@ impl ErrorCode {
         Self::NotFound,
         Self::IdempotencyKeyReused,
         Self::OrderUuidReused,
+        Self::CustomerExists,
         Self::InvalidState,
         Self::ConcurrentChange,
         Self::ProcessorNotConnected,
@@ -167,6 +170,7 @@ impl ErrorCode {
             Self::NotFound => "not_found",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::OrderUuidReused => "order_uuid_reused",
+            Self::CustomerExists => "customer_exists",
             Self::InvalidState => "invalid_state",
             Self::ConcurrentChange => "concurrent_change",
             Self::ProcessorNotConnected => "processor_not_connected",

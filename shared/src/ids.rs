@@ -125,6 +125,18 @@ prefixed_id!(
     "plink_"
 );
 prefixed_id!(
+    /// A merchant's customer. Derived from the merchant and the customer's e-mail address (see
+    /// [`CustomerId::for_email`]), so one address is one customer without an index or a read.
+    CustomerId,
+    "cus_"
+);
+prefixed_id!(
+    /// Where a customer sits in its merchant's list: a ULID taken when it was first seen, since
+    /// its id (a digest) does not sort by time. Carried by the list's cursor.
+    CustomerSeq,
+    "cseq_"
+);
+prefixed_id!(
     /// An entry of the operator's audit log.
     AuditId,
     "aud_"
@@ -134,6 +146,26 @@ prefixed_id!(
     LogId,
     "log_"
 );
+
+impl CustomerId {
+    /// The customer of `merchant` with this address (compared without case): the first 128
+    /// bits of a SHA-256 digest, written as a ULID so it parses like every other id.
+    pub fn for_email(merchant: &MerchantId, email: &crate::domain::Email) -> Self {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(format!(
+            "customer\n{merchant}\n{}",
+            email.as_str().to_lowercase()
+        ));
+        let mut bits = [0u8; 16];
+        bits.copy_from_slice(&digest[..16]);
+        let ulid = Ulid(u128::from_be_bytes(bits));
+        Self(format!(
+            "{}{}",
+            Self::PREFIX,
+            ulid.to_string().to_ascii_lowercase()
+        ))
+    }
+}
 
 /// The smallest id of `prefix` made at or after `at`: ids sort by time, so this bounds a
 /// key-range query by time.
@@ -146,6 +178,18 @@ fn lower_bound(prefix: &str, at: crate::domain::Timestamp) -> String {
 }
 
 impl AttemptId {
+    pub fn lower_bound(at: crate::domain::Timestamp) -> String {
+        lower_bound(Self::PREFIX, at)
+    }
+}
+
+impl TransactionId {
+    pub fn lower_bound(at: crate::domain::Timestamp) -> String {
+        lower_bound(Self::PREFIX, at)
+    }
+}
+
+impl RefundId {
     pub fn lower_bound(at: crate::domain::Timestamp) -> String {
         lower_bound(Self::PREFIX, at)
     }
@@ -187,6 +231,18 @@ mod tests {
         let id = KeyId::generate();
         let upper = format!("key_{}", id.as_str()[4..].to_ascii_uppercase());
         assert_eq!(KeyId::parse(&upper), Some(id));
+    }
+
+    #[test]
+    fn a_customer_is_its_merchant_and_address_whatever_the_case() {
+        let m = MerchantId::generate();
+        let email = |e| crate::domain::Email::parse(e).unwrap();
+        let a = CustomerId::for_email(&m, &email("Ann@Example.com"));
+        assert_eq!(a, CustomerId::for_email(&m, &email("ann@example.com")));
+        assert_eq!(CustomerId::parse(a.as_str()), Some(a.clone()));
+        assert_ne!(a, CustomerId::for_email(&m, &email("bob@example.com")));
+        let other = MerchantId::generate();
+        assert_ne!(a, CustomerId::for_email(&other, &email("ann@example.com")));
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod cache;
 pub mod checkout;
 pub mod config;
 pub mod crypto;
+pub mod customers;
 pub mod domain;
 pub mod error;
 pub mod events;

@@ -9,6 +9,7 @@ mod cancel_and_retry;
 mod checkout;
 mod checkout_claim;
 mod compat;
+mod customers;
 mod docs;
 mod endpoint_limit;
 mod endpoint_races;

@@ -46,6 +46,15 @@ async fn every_by_id_route_answers_404_for_another_merchants_object() {
         .await;
     link.expect(201);
     let link_id = link.data()["id"].as_str().unwrap().to_owned();
+    let customer = s
+        .post(
+            "/api/v1/customers",
+            &owner_key,
+            json!({"email": "kept@example.com", "name": "Kept"}),
+        )
+        .await;
+    customer.expect(201);
+    let customer_id = customer.data()["id"].as_str().unwrap().to_owned();
     let key = s.key_object(&owner, "kept", "full").await;
     let key_id = key["id"].as_str().unwrap().to_owned();
 
@@ -61,6 +70,9 @@ async fn every_by_id_route_answers_404_for_another_merchants_object() {
         let (method, path) = route.split_once(' ').unwrap();
         let id = match path {
             p if p.starts_with("/api/v1/transactions/") => &txn_id,
+            p if p.starts_with("/api/v1/customers/") => &customer_id,
+            p if p.starts_with("/ownpay/api/v1/customers/") => &customer_id,
+            p if p.starts_with("/ownpay/api/v1/api-keys/") => &key_id,
             // OwnPay's reads: a payment, a transaction, its refunds are the transaction's.
             p if p.starts_with("/ownpay/api/v1/") => &txn_id,
             p if p.starts_with("/api/v1/webhook-endpoints/") => &ep_id,
@@ -124,6 +136,10 @@ async fn every_by_id_route_answers_404_for_another_merchants_object() {
         .cloned()
         .unwrap();
     assert_eq!(kept["status"], "active");
+    let c = s
+        .get(&format!("/api/v1/customers/{customer_id}"), &owner_key)
+        .await;
+    assert_eq!(c.data()["name"], "Kept");
     let evs = s.get("/api/v1/events?type=webhook.test", &owner_key).await;
     assert_eq!(evs.data()["items"], json!([]), "no test event was sent");
 }

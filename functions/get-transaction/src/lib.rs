@@ -1,5 +1,5 @@
 //! `get-transaction`: `GET /api/v1/transactions/{id}` and `GET /api/v1/transactions`, and the
-//! reads of OwnPay's clients (`/ownpay/api/v1`: a payment, a transaction, health).
+//! reads of OwnPay's clients (`/ownpay/api/v1`: a payment, transactions, refunds, health).
 
 use lambda_http::{Body, Request, Response};
 use payrail::auth;
@@ -16,6 +16,8 @@ pub const OWNPAY_PAYMENT_ROUTE: &str = "GET /ownpay/api/v1/payments/{id}";
 pub const OWNPAY_TRANSACTION_ROUTE: &str = "GET /ownpay/api/v1/transactions/{id}";
 pub const OWNPAY_HEALTH_ROUTE: &str = "GET /ownpay/api/v1/health";
 pub const OWNPAY_REFUND_ROUTE: &str = "GET /ownpay/api/v1/refunds/{id}";
+pub const OWNPAY_TRANSACTIONS_ROUTE: &str = "GET /ownpay/api/v1/transactions";
+pub const OWNPAY_REFUNDS_ROUTE: &str = "GET /ownpay/api/v1/refunds";
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     let ctx = RequestCtx::new(req);
@@ -47,6 +49,23 @@ async fn ownpay(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
                 payrail::ownpay::transaction_json(&txn, now),
                 "transaction",
             ))
+        }
+        OWNPAY_TRANSACTIONS_ROUTE => {
+            let listed = payrail::ownpay::service::transactions(app, caller, |q| {
+                ctx.query(q).map(str::to_owned)
+            })
+            .await?;
+            Ok(Reply::ownpay_list(
+                listed.items,
+                listed.meta,
+                "transactions",
+            ))
+        }
+        OWNPAY_REFUNDS_ROUTE => {
+            let listed =
+                payrail::ownpay::service::refunds(app, caller, |q| ctx.query(q).map(str::to_owned))
+                    .await?;
+            Ok(Reply::ownpay_list(listed.items, listed.meta, "refunds"))
         }
         // The latest refund of a transaction, as OwnPay answers `GET /refunds/{trx_id}`.
         OWNPAY_REFUND_ROUTE => {

@@ -1,15 +1,49 @@
-//! `keys-admin`: merchants (admin token), API keys, two-step verification, and the API access
-//! log.
+//! `keys-admin`: merchants (admin token), API keys (also as OwnPay's `/ownpay/api/v1/api-keys`),
+//! two-step verification, and the API access log.
 
 use lambda_http::{Body, Request, Response};
-use payrail::http::{Reply, RequestCtx, render_envelope};
-use payrail::{ApiError, App, access_log, keys, merchants, two_step};
+use payrail::http::{Reply, RequestCtx, render_envelope, render_ownpay};
+use payrail::{ApiError, App, access_log, keys, merchants, ownpay, two_step};
 use serde_json::json;
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     let ctx = RequestCtx::new(req);
+    if ctx.route.contains(" /ownpay/") {
+        let result = ownpay_keys(app, &ctx).await;
+        return render_ownpay(app, &ctx, result);
+    }
     let result = route(app, &ctx).await;
     render_envelope(app, &ctx, result)
+}
+
+/// OwnPay's key routes: keys listed and revoked by number, created as OwnPay-format keys.
+async fn ownpay_keys(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
+    let principal = ctx.authenticate(app).await?;
+    ctx.body()?;
+    principal.merchant()?;
+    match ctx.route.as_str() {
+        "GET /ownpay/api/v1/api-keys" => Ok(Reply::ok(
+            ownpay::service::keys(app, &principal).await?,
+            "API keys",
+        )),
+        "POST /ownpay/api/v1/api-keys" => {
+            let body = ownpay::keys::key_request(&ctx.json_object_or_empty()?)?;
+            let (key, token) = keys::create(app, &principal, &body, &ctx.hub_check()).await?;
+            Ok(Reply::created(
+                ownpay::keys::created_json(&key, &token),
+                "API key created; store it now, it will not be shown again",
+            ))
+        }
+        "DELETE /ownpay/api/v1/api-keys/{id}" => {
+            let id = ctx.path_param("id").unwrap_or_default();
+            ownpay::service::revoke_key(app, &principal, id, &ctx.hub_check()).await?;
+            Ok(Reply::ok(
+                json!({"message": "Key revoked"}),
+                "API key revoked",
+            ))
+        }
+        other => Err(ApiError::NotFound(format!("no route {other}"))),
+    }
 }
 
 async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {

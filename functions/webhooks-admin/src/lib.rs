@@ -3,14 +3,36 @@
 
 use lambda_http::{Body, Request, Response};
 use payrail::auth;
-use payrail::http::{Reply, RequestCtx, render_envelope};
+use payrail::http::{Reply, RequestCtx, render_envelope, render_ownpay};
 use payrail::webhooks::{WebhookEndpoint, recover, service};
-use payrail::{ApiError, App};
+use payrail::{ApiError, App, ownpay};
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     let ctx = RequestCtx::new(req);
+    if ctx.route.contains(" /ownpay/") {
+        let result = ownpay_webhooks(app, &ctx).await;
+        return render_ownpay(app, &ctx, result);
+    }
     let result = route(app, &ctx).await;
     render_envelope(app, &ctx, result)
+}
+
+/// OwnPay's webhook routes: a test delivery answered with its outcome, and the delivery log.
+async fn ownpay_webhooks(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
+    let principal = ctx.authenticate(app).await?;
+    ctx.body()?;
+    let caller = principal.merchant()?;
+    match ctx.route.as_str() {
+        "POST /ownpay/api/v1/webhooks/tests" => Ok(Reply::ok(
+            ownpay::service::test_webhook(app, caller).await?,
+            "test delivered",
+        )),
+        "GET /ownpay/api/v1/webhooks/deliveries" => Ok(Reply::ok(
+            ownpay::service::deliveries(app, caller).await?,
+            "webhook deliveries",
+        )),
+        other => Err(ApiError::NotFound(format!("no route {other}"))),
+    }
 }
 
 async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
@@ -27,7 +49,7 @@ async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
         }
         "POST /api/v1/dead-letters/redrive" => {
             return Ok(Reply::ok(
-                recover::redrive(app, &optional_body(ctx)?).await?,
+                recover::redrive(app, &ctx.json_object_or_empty()?).await?,
                 "dead-letter queue redriven; the jobs are delivered again",
             ));
         }
@@ -92,21 +114,12 @@ async fn route(app: &App, ctx: &RequestCtx) -> Result<Reply, ApiError> {
         }
         "GET /api/v1/events/{id}" => Ok(Reply::ok(service::event(app, caller, id).await?, "event")),
         "POST /api/v1/events/{id}/resend" => {
-            let body = optional_body(ctx)?;
+            let body = ctx.json_object_or_empty()?;
             Ok(Reply::ok(
                 service::resend(app, caller, id, &body).await?,
                 "event queued for delivery",
             ))
         }
         other => Err(ApiError::NotFound(format!("no route {other}"))),
-    }
-}
-
-/// A JSON body whose fields are all optional: an empty body reads as `{}`.
-fn optional_body(ctx: &RequestCtx) -> Result<payrail::input::JsonObject, ApiError> {
-    if ctx.body()?.iter().all(u8::is_ascii_whitespace) {
-        Ok(payrail::input::JsonObject::default())
-    } else {
-        ctx.json_object()
     }
 }

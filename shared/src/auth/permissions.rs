@@ -14,7 +14,7 @@ use crate::error::FieldErrorsBuilder;
 /// An area of a merchant's account that routes read or change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Resource {
-    /// Payment requests, transactions (create, read, cancel) and payment links.
+    /// Payment requests, transactions (create, read, cancel), payment links and customers.
     Payments,
     Refunds,
     /// Webhook endpoints, their secrets and delivery logs.

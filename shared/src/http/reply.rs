@@ -16,6 +16,8 @@ pub struct Reply {
     pub status: StatusCode,
     pub data: Value,
     pub message: String,
+    /// OwnPay's answers only: `data`'s fields go beside `success` rather than under `data`.
+    pub flat: bool,
 }
 
 impl Reply {
@@ -24,6 +26,7 @@ impl Reply {
             status: StatusCode::OK,
             data,
             message: message.into(),
+            flat: false,
         }
     }
 
@@ -32,6 +35,15 @@ impl Reply {
             status: StatusCode::CREATED,
             data,
             message: message.into(),
+            flat: false,
+        }
+    }
+
+    /// An OwnPay list: `{"success": true, "data": [...], "meta": {...}}`.
+    pub fn ownpay_list(items: Vec<Value>, meta: Value, message: impl Into<String>) -> Self {
+        Self {
+            flat: true,
+            ..Self::ok(json!({"data": items, "meta": meta}), message)
         }
     }
 }
@@ -93,7 +105,7 @@ fn render_ownpay_as(
     match result {
         Ok(reply) => {
             let mut body = json!({"success": true});
-            match (flat, reply.data) {
+            match (flat || reply.flat, reply.data) {
                 (true, Value::Object(fields)) => {
                     if let Value::Object(out) = &mut body {
                         out.extend(fields);
@@ -110,8 +122,8 @@ fn render_ownpay_as(
                     .iter()
                     .map(|(field, messages)| {
                         json!({
-                            "code": ownpay_field_code(field),
-                            "message": format!("{field} {}", messages.join(", ")),
+                            "code": ownpay_field_code(field, messages),
+                            "message": ownpay_field_message(field, messages),
                             "field": field,
                         })
                     })
@@ -127,7 +139,11 @@ fn render_ownpay_as(
                 "error": errors.first().and_then(|e| e["message"].as_str()).unwrap_or(&message),
                 "message": message,
                 "errors": errors,
-                "request_id": ctx.request_id,
+                // OwnPay's server answers the client's own request id when it sent one.
+                "request_id": ctx
+                    .header("x-request-id")
+                    .filter(|id| id.len() <= 128 && id.bytes().all(|b| b.is_ascii_graphic()))
+                    .unwrap_or(&ctx.request_id),
                 // Payrail's own code beside OwnPay's, for a client that knows both.
                 "code": err.code().as_str(),
             });
@@ -139,9 +155,21 @@ fn render_ownpay_as(
     }
 }
 
+/// A field's problems as one sentence naming it, unless they already read as OwnPay's own
+/// messages do ("name required", "Invalid scope value…").
+fn ownpay_field_message(field: &str, messages: &[String]) -> String {
+    let text = messages.join(", ");
+    if text.starts_with(field) || text.starts_with(|c: char| c.is_ascii_uppercase()) {
+        text
+    } else {
+        format!("{field} {text}")
+    }
+}
+
 /// OwnPay's code for a field's error.
-fn ownpay_field_code(field: &str) -> String {
+fn ownpay_field_code(field: &str, messages: &[String]) -> String {
     match field {
+        "name" if messages.iter().any(|m| m.contains("required")) => "NAME_REQUIRED".into(),
         "amount" => "INVALID_AMOUNT".into(),
         "currency" => "INVALID_CURRENCY".into(),
         other => format!("INVALID_{}", other.to_ascii_uppercase()),
@@ -152,6 +180,11 @@ fn ownpay_field_code(field: &str) -> String {
 fn ownpay_code(err: &ApiError, route: &str) -> String {
     match err {
         ApiError::NotFound(_) if route.contains("/payments/") => "PAYMENT_NOT_FOUND".into(),
+        ApiError::NotFound(_) if route.contains("/customers/") => "CUSTOMER_NOT_FOUND".into(),
+        ApiError::NotFound(_) if route.contains("/api-keys/") => "KEY_NOT_FOUND".into(),
+        ApiError::BadRequest { .. } if route.contains("/webhooks/tests") => {
+            "WEBHOOK_TEST_FAILED".into()
+        }
         ApiError::NotFound(_) if route.contains("/refunds") => "TRANSACTION_NOT_FOUND".into(),
         ApiError::Conflict(..) | ApiError::BadRequest { .. } if route.contains("/refunds") => {
             "INVALID_REFUND_PARAMETERS".into()

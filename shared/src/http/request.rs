@@ -187,6 +187,16 @@ impl RequestCtx {
         Ok(object)
     }
 
+    /// [`Self::json_object`] for a route whose fields are all optional: an empty body reads as
+    /// `{}`.
+    pub fn json_object_or_empty(&self) -> Result<crate::input::JsonObject, ApiError> {
+        if self.body()?.iter().all(u8::is_ascii_whitespace) {
+            Ok(crate::input::JsonObject::default())
+        } else {
+            self.json_object()
+        }
+    }
+
     /// The body as a JSON object, whatever fields it has: for the dialect routes, which accept
     /// what their gateway accepts.
     pub fn any_json_object(&self) -> Result<crate::input::JsonObject, ApiError> {

@@ -28,6 +28,10 @@ pub const BODY_FIELDS: &[(&str, &[&str])] = &[
     ),
     ("POST /api/v1/two-step/confirm", &["code"]),
     (
+        "POST /api/v1/customers",
+        &["email", "name", "phone", "metadata"],
+    ),
+    (
         "POST /api/v1/payment-requests",
         &[
             "order_uuid",

@@ -3,9 +3,15 @@
 //! only its base URL and key changed. An OwnPay payment is a Payrail transaction; its
 //! `reference` is the transaction's order reference.
 
+pub mod customer;
+pub mod keys;
+pub mod paging;
 pub mod payment;
 pub mod refund;
+pub mod service;
+pub mod webhooks;
 
+pub use paging::Paging;
 pub use payment::{
     intent_to_new_payment, payment_json, status_word, to_new_payment, transaction_json,
 };

@@ -79,6 +79,7 @@ pub async fn create(
         return_style: new.return_style,
     };
 
+    crate::customers::service::record_payment(app, &txn).await?;
     let key = idempotency_key.map(IdempotencyKey::as_str);
     let mut retry_of: Option<GuardHit> = None;
     for _ in 0..ORDER_ATTEMPTS {

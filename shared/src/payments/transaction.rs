@@ -163,6 +163,11 @@ impl Transaction {
         self.status_at(now) == PaymentStatus::Pending
     }
 
+    /// The merchant's customer with this payment's address (recorded when it was created).
+    pub fn customer_id(&self) -> crate::ids::CustomerId {
+        crate::ids::CustomerId::for_email(&self.merchant_id, &self.email)
+    }
+
     pub fn to_json(&self, now: Timestamp) -> Value {
         json!({
             "transaction_id": self.id,
@@ -172,6 +177,7 @@ impl Transaction {
             "amount_minor": self.amount.minor(),
             "currency": self.amount.currency().code(),
             "email": self.email.as_str(),
+            "customer_id": self.customer_id(),
             "product_title": self.product_title,
             "first_name": self.first_name,
             "last_name": self.last_name,

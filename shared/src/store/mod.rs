@@ -10,11 +10,13 @@
 //!   transaction as the payment; index `by_merchant` (`merchant_id`, `pk`) holds only payments.
 //! - audit log: `log` (`admin`), `id`.
 //! - payment links: `id`; index `by_merchant` (`merchant_id`, `id`).
+//! - customers: `id` (derived from merchant and e-mail); index `by_merchant` (`merchant_id`, `seq`).
 //! - two-step: `merchant_id`; a merchant's authenticator enrolment (see [`two_step`]).
 
 pub mod access_log;
 pub mod admin_token;
 pub mod audit_log;
+pub mod customers;
 pub mod deliveries;
 pub mod dynamo;
 pub mod endpoints;

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::dynamo::{Transacted, transact};
 use super::dynamo::{n, s};
-use super::listing::ListPage;
+use super::listing::{Filter, ListPage, Numbered, NumberedPage};
 use super::transactions::GuardItem;
 use super::{StoreError, classify, from_item, to_item};
 use crate::App;
@@ -397,4 +397,64 @@ pub async fn of_transaction(
             return Ok(refunds);
         }
     }
+}
+
+/// Page `page` of a merchant's refunds created within `created` (inclusive), newest first,
+/// optionally of one status or one transaction, and how many match (see [`Numbered`]).
+pub async fn numbered_page(
+    app: &App,
+    merchant: &MerchantId,
+    filter: &RefundFilter,
+    page: u32,
+    per_page: u32,
+) -> Result<NumberedPage<Refund>, StoreError> {
+    let mut expression = Vec::new();
+    let mut names = HashMap::new();
+    let mut values = HashMap::new();
+    if let Some(status) = filter.status {
+        expression.push("#st = :st");
+        names.insert("#st".to_owned(), "status".to_owned());
+        values.insert(":st".to_owned(), s(status.as_str()));
+    }
+    if let Some(txn) = &filter.transaction {
+        expression.push("transaction_id = :txn");
+        values.insert(":txn".to_owned(), s(txn.to_string()));
+    }
+    let found = Numbered {
+        table: &app.settings.refunds_table,
+        index: "by_merchant",
+        partition: ("merchant_id", merchant.to_string()),
+        sort_key: "id",
+        key: &["transaction_id", "id"],
+        range: Some((
+            RefundId::lower_bound(filter.created.0),
+            RefundId::lower_bound(filter.created.1.plus(Duration::from_secs(1))),
+        )),
+        filter: (!expression.is_empty()).then(|| Filter {
+            expression: expression.join(" AND "),
+            names,
+            values,
+        }),
+        page,
+        per_page,
+    }
+    .fetch::<RefundItem>(app)
+    .await?;
+    Ok(NumberedPage {
+        items: found
+            .items
+            .into_iter()
+            .map(Refund::try_from)
+            .collect::<Result<_, _>>()?,
+        total: found.total,
+    })
+}
+
+/// Which of a merchant's refunds a numbered page lists.
+#[derive(Debug, Clone)]
+pub struct RefundFilter {
+    pub status: Option<RefundStatus>,
+    pub transaction: Option<TransactionId>,
+    /// Created from the first instant to the second, inclusive.
+    pub created: (Timestamp, Timestamp),
 }

@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
 use super::dynamo::{Transacted, n, s, transact};
-use super::listing::ListPage;
+use super::listing::{Filter, ListPage, Numbered, NumberedPage};
 use super::{StoreError, classify, from_item, to_item};
 use crate::App;
 use crate::domain::{Currency, Email, Metadata, Money, OrderUuid, Timestamp, WebUrl};
@@ -474,6 +474,82 @@ pub async fn find_by_order(
     Ok(found)
 }
 
+/// The filter that keeps transactions whose status, as clients see it at `now`, is `status`
+/// (a pending transaction past its expiry reads as expired).
+fn status_filter(status: PaymentStatus, now: Timestamp) -> Filter {
+    let (expression, uses_now) = match status {
+        PaymentStatus::Pending => ("#st = :pending AND expires_at_epoch > :now", true),
+        PaymentStatus::Expired => (
+            "#st = :expired OR (#st = :pending AND expires_at_epoch <= :now)",
+            true,
+        ),
+        PaymentStatus::Processing => ("#st = :processing", false),
+        PaymentStatus::Canceled => ("#st = :canceled", false),
+        PaymentStatus::Refunded => ("#st = :refunded", false),
+        PaymentStatus::Paid => ("#st = :paid", false),
+        PaymentStatus::Declined => ("#st = :declined", false),
+    };
+    let mut values = HashMap::new();
+    for st in [
+        "pending",
+        "processing",
+        "expired",
+        "paid",
+        "declined",
+        "canceled",
+        "refunded",
+    ] {
+        if expression.contains(&format!(":{st}")) {
+            values.insert(format!(":{st}"), s(st));
+        }
+    }
+    if uses_now {
+        values.insert(":now".to_owned(), n(now.unix()));
+    }
+    Filter {
+        expression: expression.to_owned(),
+        names: HashMap::from([("#st".to_owned(), "status".to_owned())]),
+        values,
+    }
+}
+
+/// Page `page` of a merchant's transactions created within `created` (inclusive), optionally of
+/// one status, and how many match (see [`Numbered`]).
+pub async fn numbered_page(
+    app: &App,
+    merchant: &MerchantId,
+    status: Option<PaymentStatus>,
+    created: (Timestamp, Timestamp),
+    now: Timestamp,
+    page: u32,
+    per_page: u32,
+) -> Result<NumberedPage<Transaction>, StoreError> {
+    let found = Numbered {
+        table: &app.settings.transactions_table,
+        index: "by_merchant",
+        partition: ("merchant_id", merchant.to_string()),
+        sort_key: "pk",
+        key: &["pk"],
+        range: Some((
+            TransactionId::lower_bound(created.0),
+            TransactionId::lower_bound(created.1.plus(Duration::from_secs(1))),
+        )),
+        filter: status.map(|st| status_filter(st, now)),
+        page,
+        per_page,
+    }
+    .fetch::<TransactionItem>(app)
+    .await?;
+    Ok(NumberedPage {
+        items: found
+            .items
+            .into_iter()
+            .map(Transaction::try_from)
+            .collect::<Result<_, _>>()?,
+        total: found.total,
+    })
+}
+
 /// A merchant's transactions, newest first, from the `by_merchant` index. A status filter is
 /// applied by DynamoDB (with expiry taken into account), reading a few pages at most to fill
 /// the requested size.
@@ -505,37 +581,12 @@ pub async fn list(
             .scan_index_forward(false)
             .limit(remaining as i32)
             .set_exclusive_start_key(start.take());
-        if let Some(status) = status {
-            let (expr, uses_now) = match status {
-                PaymentStatus::Pending => ("#st = :pending AND expires_at_epoch > :now", true),
-                PaymentStatus::Expired => (
-                    "#st = :expired OR (#st = :pending AND expires_at_epoch <= :now)",
-                    true,
-                ),
-                PaymentStatus::Processing => ("#st = :processing", false),
-                PaymentStatus::Canceled => ("#st = :canceled", false),
-                PaymentStatus::Refunded => ("#st = :refunded", false),
-                PaymentStatus::Paid => ("#st = :paid", false),
-                PaymentStatus::Declined => ("#st = :declined", false),
-            };
+        if let Some(filter) = status.map(|st| status_filter(st, now)) {
             query = query
-                .filter_expression(expr)
-                .expression_attribute_names("#st", "status");
-            for st in [
-                "pending",
-                "processing",
-                "expired",
-                "paid",
-                "declined",
-                "canceled",
-                "refunded",
-            ] {
-                if expr.contains(&format!(":{st}")) {
-                    query = query.expression_attribute_values(format!(":{st}"), s(st));
-                }
-            }
-            if uses_now {
-                query = query.expression_attribute_values(":now", n(now.unix()));
+                .filter_expression(filter.expression)
+                .set_expression_attribute_names(Some(filter.names));
+            for (k, v) in filter.values {
+                query = query.expression_attribute_values(k, v);
             }
         }
         let out = query.send().await.map_err(classify)?;
