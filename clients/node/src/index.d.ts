@@ -140,6 +140,11 @@ export interface Methods {
   /** Only the fields sent change; the price and currency are fixed once created. */
   updatePaymentLink(id: string, body: S['PaymentLinkUpdate'], options?: RequestOptions): Promise<S['PaymentLink']>;
 
+  // Customers: one per email address; `id` is a customer id or an email address.
+  createCustomer(body: S['CustomerRequest'], options?: RequestOptions): Promise<S['Customer']>;
+  listCustomers(query?: Query<'listCustomers'>, options?: RequestOptions): Promise<Page<S['Customer']>>;
+  getCustomer(id: string, options?: RequestOptions): Promise<S['Customer']>;
+
   // The payment processor.
   getProcessor(options?: RequestOptions): Promise<S['Processor']>;
   putProcessor(body: S['ProcessorRequest'], options?: RequestOptions): Promise<S['Processor']>;
@@ -183,6 +188,7 @@ export interface Iterators {
   iterateTransactions(...args: IterateArgs<'listTransactions'>): AsyncGenerator<ItemOf<'listTransactions'>, void>;
   iterateRefunds(...args: IterateArgs<'listRefunds'>): AsyncGenerator<ItemOf<'listRefunds'>, void>;
   iteratePaymentLinks(...args: IterateArgs<'listPaymentLinks'>): AsyncGenerator<ItemOf<'listPaymentLinks'>, void>;
+  iterateCustomers(...args: IterateArgs<'listCustomers'>): AsyncGenerator<ItemOf<'listCustomers'>, void>;
   iterateWebhookEndpoints(...args: IterateArgs<'listWebhookEndpoints'>): AsyncGenerator<ItemOf<'listWebhookEndpoints'>, void>;
   iterateDeliveries(...args: IterateArgs<'listDeliveries'>): AsyncGenerator<ItemOf<'listDeliveries'>, void>;
   iterateEvents(...args: IterateArgs<'listEvents'>): AsyncGenerator<ItemOf<'listEvents'>, void>;

@@ -42,6 +42,11 @@ export const operations = {
   getPaymentLink: { method: 'GET', path: '/api/v1/payment-links/{id}' },
   updatePaymentLink: { method: 'PATCH', path: '/api/v1/payment-links/{id}', body: true },
 
+  // Customers.
+  createCustomer: { method: 'POST', path: '/api/v1/customers', body: true },
+  listCustomers: { method: 'GET', path: '/api/v1/customers', query: true, page: true },
+  getCustomer: { method: 'GET', path: '/api/v1/customers/{id}' },
+
   // The payment processor.
   getProcessor: { method: 'GET', path: '/api/v1/processor' },
   putProcessor: { method: 'PUT', path: '/api/v1/processor', body: true },
@@ -88,6 +93,16 @@ export const notClientOperations = [
   'ownpayHealth',
   'ownpayCreateRefund',
   'ownpayGetRefund',
+  'ownpayListTransactions',
+  'ownpayListRefunds',
+  'ownpayCreateCustomer',
+  'ownpayListCustomers',
+  'ownpayGetCustomer',
+  'ownpayListKeys',
+  'ownpayCreateKey',
+  'ownpayRevokeKey',
+  'ownpayTestWebhook',
+  'ownpayListDeliveries',
 ];
 
 // The name of a list operation's iterator: listTransactions → iterateTransactions.

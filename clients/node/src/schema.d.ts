@@ -373,13 +373,165 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List refunds by page, as OwnPay's clients do
+         * @description Newest first, across the merchant's payments; paged as `GET /transactions`. `status` (`pending`, `completed`, `failed`), `trx_id` or `transaction_id` (one payment's), `from` and `to`.
+         */
+        get: operations["ownpayListRefunds"];
         put?: never;
         /**
          * Refund a payment, as OwnPay's clients do
          * @description `trx_id` or `transaction_id` names the transaction (a Payrail transaction id); `amount` (omitted: what is left) and `reason`. Answered 201 with the refund, also when the processor refused it (`status` failed) and for a repeated `Idempotency-Key`; a refund the transaction cannot take (not paid, more than is left, taken through a processor no longer connected) is 400 `INVALID_REFUND_PARAMETERS`.
          */
         post: operations["ownpayCreateRefund"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ownpay/api/v1/transactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List transactions by page, as OwnPay's clients do
+         * @description Newest first. `page` from 1 and `per_page` (1 to 100, default 25) are read leniently, as OwnPay reads them; a page past the end answers the last one. `status` in OwnPay's words (another word lists nothing), `from` and `to` as dates (whole days, UTC). `meta.total` counts at most 10,000 transactions: narrow by date to reach older ones.
+         */
+        get: operations["ownpayListTransactions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ownpay/api/v1/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List customers by page, as OwnPay's clients do
+         * @description Newest first, with each email and phone masked beside the plain ones; `meta` has no `total_pages` and a page past the end is empty, as OwnPay answers.
+         */
+        get: operations["ownpayListCustomers"];
+        put?: never;
+        /**
+         * Create a customer, as OwnPay's clients do
+         * @description `name` is required (422 `NAME_REQUIRED`); `email` and `phone` are optional. A second customer with the same email (in any case) is 409 `CUSTOMER_EXISTS`. Answered 201 with `id` and `uuid` (both the customer's id).
+         */
+        post: operations["ownpayCreateCustomer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ownpay/api/v1/customers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The customer's email address or telephone number (as written), or its id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** Find a customer by email or phone, as OwnPay's clients do */
+        get: operations["ownpayGetCustomer"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ownpay/api/v1/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the active API keys, as OwnPay's clients do
+         * @description Each key's `id` is a number (OwnPay's SDKs revoke keys by number); `key_id` is Payrail's id. The `X-Super-Admin-Email` header OwnPay's SDKs send is accepted and not needed: the key's own permissions decide.
+         */
+        get: operations["ownpayListKeys"];
+        put?: never;
+        /**
+         * Create an OwnPay-format API key, as OwnPay's clients do
+         * @description `name` (or `label`; default `Default`) and `scopes` (`read`, `write`, `admin`; default read and write): without `write` or `admin` the key is read-only, otherwise full. The key (`op_…`) is in `key`, shown once.
+         */
+        post: operations["ownpayCreateKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ownpay/api/v1/api-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The key's number from the list, or its Payrail id (`key_…`). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an API key, as OwnPay's clients do
+         * @description Revoking a revoked key answers the same. An unknown key is 404 `KEY_NOT_FOUND`.
+         */
+        delete: operations["ownpayRevokeKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ownpay/api/v1/webhooks/tests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test event to the oldest enabled endpoint and answer its outcome
+         * @description A `webhook.test` event to the merchant's oldest enabled webhook endpoint, delivered as every event is (signed for the endpoint's format). Answered once its first attempt is made, with the receiver's status and time; any failure, no endpoint, or no answer within 20 s is 400 `WEBHOOK_TEST_FAILED` (the delivery itself goes on).
+         */
+        post: operations["ownpayTestWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ownpay/api/v1/webhooks/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The 50 newest delivery attempts to any of the merchant's endpoints */
+        get: operations["ownpayListDeliveries"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -585,6 +737,59 @@ export interface paths {
          * @description Only the fields sent change. The price and currency are fixed once the link exists (422); `quantity_limit: null` removes the limit.
          */
         patch: operations["updatePaymentLink"];
+        trace?: never;
+    };
+    "/api/v1/customers": {
+        parameters: {
+            query?: {
+                /**
+                 * @description With the admin token: the merchant to act for (its data, with a full key's rights). Ignored
+                 *     for a merchant API key. Without it the admin token gets 403.
+                 */
+                merchant_id?: components["parameters"]["ActingFor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List customers, newest first */
+        get: operations["listCustomers"];
+        put?: never;
+        /**
+         * Create a customer
+         * @description An `email`, a `name`, or both; `phone` and `metadata` optional. One customer per email address (compared without case): a second is 409 `customer_exists`. A payment from a new address creates its customer by itself.
+         */
+        post: operations["createCustomer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{id}": {
+        parameters: {
+            query?: {
+                /**
+                 * @description With the admin token: the merchant to act for (its data, with a full key's rights). Ignored
+                 *     for a merchant API key. Without it the admin token gets 403.
+                 */
+                merchant_id?: components["parameters"]["ActingFor"];
+            };
+            header?: never;
+            path: {
+                /** @description The customer's id (`cus_…`) or email address. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** Read a customer by id or email address */
+        get: operations["getCustomer"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/pay/{link_id}": {
@@ -1327,20 +1532,48 @@ export interface components {
         OwnpayRefundEnvelope: {
             /** @constant */
             success: true;
-            data: {
-                id: string;
-                uuid: string;
-                transaction_id: string;
-                trx_id: string;
-                gateway_trx_id: string | null;
-                amount: string;
-                currency: string;
-                reason: string | null;
-                /** @enum {string} */
-                status: "pending" | "completed" | "failed";
-                processed_at: components["schemas"]["NullableTimestamp"];
-                created_at: components["schemas"]["Timestamp"];
-            };
+            data: components["schemas"]["OwnpayRefund"];
+        };
+        OwnpayRefund: {
+            id: string;
+            uuid: string;
+            transaction_id: string;
+            trx_id: string;
+            gateway_trx_id: string | null;
+            amount: string;
+            currency: string;
+            reason: string | null;
+            /** @enum {string} */
+            status: "pending" | "completed" | "failed";
+            processed_at: components["schemas"]["NullableTimestamp"];
+            created_at: components["schemas"]["Timestamp"];
+        };
+        OwnpayPageMeta: {
+            page: number;
+            per_page: number;
+            /** @description Counted up to 10 */
+            total: number;
+            total_pages: number;
+        };
+        OwnpayCustomer: {
+            id: string;
+            uuid: string;
+            name: string | null;
+            email: string | null;
+            phone: string | null;
+            created_at: components["schemas"]["Timestamp"];
+        };
+        OwnpayKey: {
+            /** @description The key's number, for OwnPay's SDKs. */
+            id: number;
+            key_id: string;
+            name: string;
+            prefix: string;
+            /** @enum {string} */
+            status: "active" | "revoked";
+            last_used: components["schemas"]["NullableTimestamp"];
+            expires_at: null;
+            created_at: components["schemas"]["Timestamp"];
         };
         OwnpayHealthEnvelope: {
             /** @constant */
@@ -1385,7 +1618,7 @@ export interface components {
              * @description Stable and machine-readable: branch on this, never on `message`. A new kind of failure gets a new code; a code is never renamed.
              * @enum {string}
              */
-            code: "bad_request" | "invalid_json" | "unsupported_content_type" | "invalid_query" | "invalid_idempotency_key" | "credential_missing" | "credential_invalid" | "api_key_revoked" | "admin_only" | "merchant_key_required" | "permission_denied" | "merchant_inactive" | "two_step_required" | "two_step_code_invalid" | "two_step_rate_limited" | "two_step_state" | "not_found" | "idempotency_key_reused" | "order_uuid_reused" | "invalid_state" | "concurrent_change" | "processor_not_connected" | "processor_changed" | "rate_limited" | "payload_too_large" | "validation_failed" | "service_unavailable" | "internal_error";
+            code: "bad_request" | "invalid_json" | "unsupported_content_type" | "invalid_query" | "invalid_idempotency_key" | "credential_missing" | "credential_invalid" | "api_key_revoked" | "admin_only" | "merchant_key_required" | "permission_denied" | "merchant_inactive" | "two_step_required" | "two_step_code_invalid" | "two_step_rate_limited" | "two_step_state" | "not_found" | "idempotency_key_reused" | "order_uuid_reused" | "customer_exists" | "invalid_state" | "concurrent_change" | "processor_not_connected" | "processor_changed" | "rate_limited" | "payload_too_large" | "validation_failed" | "service_unavailable" | "internal_error";
             errors?: {
                 [key: string]: string[];
             };
@@ -1677,6 +1910,35 @@ export interface components {
                 items?: unknown;
             };
         };
+        /** @description An email, a name, or both. */
+        CustomerRequest: {
+            /** Format: email */
+            email?: string;
+            name?: string;
+            /** @description 4 to 20 digits, an optional leading +, and spaces, dots, dashes or brackets. */
+            phone?: string;
+            metadata?: {
+                [key: string]: string;
+            } | null;
+        } | unknown | unknown;
+        Customer: {
+            id: string;
+            email: string | null;
+            name: string | null;
+            phone: string | null;
+            metadata: {
+                [key: string]: string;
+            };
+            created_at: components["schemas"]["Timestamp"];
+        };
+        CustomerEnvelope: components["schemas"]["Ok"] & {
+            data?: components["schemas"]["Customer"];
+        };
+        CustomerListEnvelope: components["schemas"]["Ok"] & {
+            data?: components["schemas"]["Page"] & {
+                items?: unknown;
+            };
+        };
         PaymentLinkForm: {
             email: string;
             /** @description The amount the customer chose (links with min_amount and max_amount). */
@@ -1684,6 +1946,8 @@ export interface components {
         };
         Transaction: {
             transaction_id: string;
+            /** @description The merchant's customer with this email (GET /api/v1/customers/{id}). */
+            customer_id: string;
             order_uuid: string;
             status: components["schemas"]["PaymentStatus"];
             /** @description Major units with the currency's decimals, e.g. "25.00". */
@@ -2338,6 +2602,24 @@ export interface components {
                 "application/json": components["schemas"]["PaymentLinkListEnvelope"];
             };
         };
+        /** @description A customer. */
+        Customer: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["CustomerEnvelope"];
+            };
+        };
+        /** @description A page of customers. */
+        CustomerList: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["CustomerListEnvelope"];
+            };
+        };
         /** @description Queued for delivery. */
         Resent: {
             headers: {
@@ -2362,6 +2644,14 @@ export interface components {
         Limit: number;
         /** @description The `next_cursor` of the previous page. */
         Cursor: string;
+        /** @description From 1 (default 1). */
+        OwnpayPage: string;
+        /** @description 1 to 100 (default 25; out of range is brought within it). */
+        OwnpayPerPage: string;
+        /** @description Created on or after this date (YYYY-MM-DD, UTC) or instant (RFC 3339). */
+        OwnpayFrom: string;
+        /** @description Created on or before this date (the whole day) or instant. */
+        OwnpayTo: string;
     };
     requestBodies: {
         /**
@@ -3003,6 +3293,47 @@ export interface operations {
             429: components["responses"]["OwnpayError"];
         };
     };
+    ownpayListRefunds: {
+        parameters: {
+            query?: {
+                /** @description From 1 (default 1). */
+                page?: components["parameters"]["OwnpayPage"];
+                /** @description 1 to 100 (default 25; out of range is brought within it). */
+                per_page?: components["parameters"]["OwnpayPerPage"];
+                status?: string;
+                trx_id?: string;
+                transaction_id?: string;
+                /** @description Created on or after this date (YYYY-MM-DD, UTC) or instant (RFC 3339). */
+                from?: components["parameters"]["OwnpayFrom"];
+                /** @description Created on or before this date (the whole day) or instant. */
+                to?: components["parameters"]["OwnpayTo"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of refunds. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["OwnpayRefund"][];
+                        meta: components["schemas"]["OwnpayPageMeta"];
+                    };
+                };
+            };
+            400: components["responses"]["OwnpayError"];
+            401: components["responses"]["OwnpayError"];
+            403: components["responses"]["OwnpayError"];
+            429: components["responses"]["OwnpayError"];
+        };
+    };
     ownpayCreateRefund: {
         parameters: {
             query?: never;
@@ -3041,6 +3372,334 @@ export interface operations {
             422: components["responses"]["OwnpayError"];
             429: components["responses"]["OwnpayError"];
             503: components["responses"]["OwnpayError"];
+        };
+    };
+    ownpayListTransactions: {
+        parameters: {
+            query?: {
+                /** @description From 1 (default 1). */
+                page?: components["parameters"]["OwnpayPage"];
+                /** @description 1 to 100 (default 25; out of range is brought within it). */
+                per_page?: components["parameters"]["OwnpayPerPage"];
+                status?: string;
+                /** @description Created on or after this date (YYYY-MM-DD, UTC) or instant (RFC 3339). */
+                from?: components["parameters"]["OwnpayFrom"];
+                /** @description Created on or before this date (the whole day) or instant. */
+                to?: components["parameters"]["OwnpayTo"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of transactions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["OwnpayTransaction"][];
+                        meta: components["schemas"]["OwnpayPageMeta"];
+                    };
+                };
+            };
+            400: components["responses"]["OwnpayError"];
+            401: components["responses"]["OwnpayError"];
+            403: components["responses"]["OwnpayError"];
+            429: components["responses"]["OwnpayError"];
+        };
+    };
+    ownpayListCustomers: {
+        parameters: {
+            query?: {
+                /** @description From 1 (default 1). */
+                page?: components["parameters"]["OwnpayPage"];
+                /** @description 1 to 100 (default 25; out of range is brought within it). */
+                per_page?: components["parameters"]["OwnpayPerPage"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of customers. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: (components["schemas"]["OwnpayCustomer"] & {
+                            email_masked: string;
+                            phone_masked: string;
+                        })[];
+                        meta: {
+                            page: number;
+                            per_page: number;
+                            total: number;
+                        };
+                    };
+                };
+            };
+            401: components["responses"]["OwnpayError"];
+            403: components["responses"]["OwnpayError"];
+            429: components["responses"]["OwnpayError"];
+        };
+    };
+    ownpayCreateCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    /** Format: email */
+                    email?: string;
+                    phone?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The new customer's id. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            id: string;
+                            uuid: string;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["OwnpayError"];
+            401: components["responses"]["OwnpayError"];
+            403: components["responses"]["OwnpayError"];
+            409: components["responses"]["OwnpayError"];
+            413: components["responses"]["OwnpayError"];
+            422: components["responses"]["OwnpayError"];
+            429: components["responses"]["OwnpayError"];
+        };
+    };
+    ownpayGetCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The customer's email address or telephone number (as written), or its id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The customer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["OwnpayCustomer"];
+                    };
+                };
+            };
+            401: components["responses"]["OwnpayError"];
+            403: components["responses"]["OwnpayError"];
+            404: components["responses"]["OwnpayError"];
+            429: components["responses"]["OwnpayError"];
+        };
+    };
+    ownpayListKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The keys, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["OwnpayKey"][];
+                    };
+                };
+            };
+            401: components["responses"]["OwnpayError"];
+            403: components["responses"]["OwnpayError"];
+            429: components["responses"]["OwnpayError"];
+        };
+    };
+    ownpayCreateKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    label?: string;
+                    scopes?: ("read" | "write" | "admin")[];
+                };
+            };
+        };
+        responses: {
+            /** @description The key, shown once. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            key: string;
+                            prefix: string;
+                            warning: string;
+                            id: number;
+                            key_id: string;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["OwnpayError"];
+            401: components["responses"]["OwnpayError"];
+            403: components["responses"]["OwnpayError"];
+            413: components["responses"]["OwnpayError"];
+            422: components["responses"]["OwnpayError"];
+            429: components["responses"]["OwnpayError"];
+        };
+    };
+    ownpayRevokeKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The key's number from the list, or its Payrail id (`key_…`). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            message: string;
+                        };
+                    };
+                };
+            };
+            401: components["responses"]["OwnpayError"];
+            403: components["responses"]["OwnpayError"];
+            404: components["responses"]["OwnpayError"];
+            429: components["responses"]["OwnpayError"];
+        };
+    };
+    ownpayTestWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The receiver answered 2xx. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            status_code: number;
+                            response_time_ms: number;
+                            event_id: string;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["OwnpayError"];
+            401: components["responses"]["OwnpayError"];
+            403: components["responses"]["OwnpayError"];
+            429: components["responses"]["OwnpayError"];
+        };
+    };
+    ownpayListDeliveries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Delivery attempts, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            id: string;
+                            event: string;
+                            url: string;
+                            /** @constant */
+                            direction: "outbound";
+                            status_code: number | null;
+                            response_time_ms: number;
+                            attempt: number;
+                            /** @enum {string} */
+                            status: "delivered" | "failed";
+                            created_at: components["schemas"]["Timestamp"];
+                        }[];
+                    };
+                };
+            };
+            401: components["responses"]["OwnpayError"];
+            403: components["responses"]["OwnpayError"];
+            429: components["responses"]["OwnpayError"];
         };
     };
     ownpayGetRefund: {
@@ -3319,6 +3978,87 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    listCustomers: {
+        parameters: {
+            query?: {
+                /**
+                 * @description With the admin token: the merchant to act for (its data, with a full key's rights). Ignored
+                 *     for a merchant API key. Without it the admin token gets 403.
+                 */
+                merchant_id?: components["parameters"]["ActingFor"];
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["CustomerList"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    createCustomer: {
+        parameters: {
+            query?: {
+                /**
+                 * @description With the admin token: the merchant to act for (its data, with a full key's rights). Ignored
+                 *     for a merchant API key. Without it the admin token gets 403.
+                 */
+                merchant_id?: components["parameters"]["ActingFor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomerRequest"];
+            };
+        };
+        responses: {
+            201: components["responses"]["Customer"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    getCustomer: {
+        parameters: {
+            query?: {
+                /**
+                 * @description With the admin token: the merchant to act for (its data, with a full key's rights). Ignored
+                 *     for a merchant API key. Without it the admin token gets 403.
+                 */
+                merchant_id?: components["parameters"]["ActingFor"];
+            };
+            header?: never;
+            path: {
+                /** @description The customer's id (`cus_…`) or email address. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Customer"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["RateLimited"];
         };
     };

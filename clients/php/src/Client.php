@@ -234,6 +234,31 @@ final class Client
         return $this->send('PATCH', $this->path('/api/v1/payment-links/{id}', $id), body: $changes)->data;
     }
 
+    // Customers: one per email address; a payment from a new address makes its customer.
+
+    /** @param array<string, mixed> $customer `email` and/or `name`; `phone`, `metadata` */
+    public function createCustomer(array $customer): array
+    {
+        return $this->send('POST', '/api/v1/customers', body: $customer)->data;
+    }
+
+    /** @param array<string, mixed> $query `limit`, `cursor` */
+    public function listCustomers(array $query = []): array
+    {
+        return $this->send('GET', '/api/v1/customers', $query)->data;
+    }
+
+    public function iterateCustomers(array $query = []): \Generator
+    {
+        return $this->pages('/api/v1/customers', $query);
+    }
+
+    /** @param string $idOrEmail a customer id (`cus_…`) or an email address */
+    public function getCustomer(string $idOrEmail): array
+    {
+        return $this->send('GET', $this->path('/api/v1/customers/{id}', $idOrEmail))->data;
+    }
+
     // The payment processor.
 
     public function getProcessor(): array

@@ -304,4 +304,23 @@ describe('payment links', () => {
     const off = await client.updatePaymentLink(link.id, { active: false, quantity_limit: null });
     assert.equal(off.status, 'inactive');
   });
+
+  test('a payment makes its customer; customers are found by id or email and listed once each', async () => {
+    const email = `cust-${Date.now()}@example.com`;
+    const paid = await client.createPaymentRequest(paymentRequest({ email, first_name: 'Ann' }));
+    assert.match(paid.customer_id, /^cus_/);
+    const byEmail = await client.getCustomer(email.toUpperCase());
+    assert.equal(byEmail.id, paid.customer_id);
+    assert.equal(byEmail.name, 'Ann');
+    const made = await client.createCustomer({ email: `other-${email}`, phone: '+1 555 0100' });
+    assert.equal((await client.getCustomer(made.id)).phone, '+1 555 0100');
+    const again = await client.createCustomer({ email }).catch((e) => e);
+    assert.ok(again instanceof PayrailError);
+    assert.equal(again.status, 409);
+    assert.equal(again.code, 'customer_exists');
+    const seen = [];
+    for await (const c of client.iterateCustomers({ limit: 1 })) seen.push(c.id);
+    assert.equal(new Set(seen).size, seen.length, 'no customer twice');
+    for (const id of [paid.customer_id, made.id]) assert.ok(seen.includes(id), `${id} listed`);
+  });
 });

@@ -359,6 +359,27 @@ return static function (Suite $t, string $baseUrl, string $adminToken): \Closure
         same('inactive', $off['status']);
     });
 
+    $t->test('customers: a payment makes one, found by id or email; one per address', function () use ($s): void {
+        $email = 'php-' . bin2hex(random_bytes(4)) . '@example.com';
+        $paid = $s->client->createPaymentRequest([
+            'order_uuid' => 'php-cust-' . bin2hex(random_bytes(4)), 'total_amount' => '12.00', 'currency' => 'EUR',
+            'email' => $email, 'first_name' => 'Ann', 'last_name' => 'Lee',
+            'success_url' => 'https://shop.example.com/ok', 'cancel_url' => 'https://shop.example.com/',
+        ]);
+        ok(str_starts_with($paid['customer_id'], 'cus_'), 'a customer id');
+        $found = $s->client->getCustomer(strtoupper($email));
+        same([$paid['customer_id'], 'Ann Lee'], [$found['id'], $found['name']]);
+        $e = throws(PayrailError::class, fn () => $s->client->createCustomer(['email' => $email]));
+        same([409, 'customer_exists'], [$e->status, $e->code]);
+        $e = throws(PayrailError::class, fn () => $s->client->createCustomer(['phone' => 'call me']));
+        same([422, 'validation_failed'], [$e->status, $e->code]);
+        $made = $s->client->createCustomer(['name' => 'Walk-in', 'phone' => '+1 555 0100']);
+        same('+1 555 0100', $s->client->getCustomer($made['id'])['phone']);
+        $ids = array_column(iterator_to_array($s->client->iterateCustomers(['limit' => 1]), false), 'id');
+        ok(in_array($paid['customer_id'], $ids, true) && in_array($made['id'], $ids, true), 'iterated');
+        same(count($ids), count(array_unique($ids)));
+    });
+
     $t->test('errors: a wrong key is a 401 PayrailError, code credential_invalid', function () use ($baseUrl): void {
         $stranger = new Client($baseUrl, 'prl_key_01m84dp5pyekm6hn3vd8rj8wew.nope');
         $e = throws(PayrailError::class, fn () => $stranger->listTransactions());
