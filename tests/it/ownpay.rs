@@ -594,3 +594,403 @@ async fn a_payment_intent_as_ownpays_api_reference_documents_it() {
         .collect();
     assert!(fields.contains(&"return_url"), "{body}");
 }
+
+/// [`ownpay_call`] with the headers OwnPay's Node.js SDK adds (a request id, and the
+/// `X-Super-Admin-Email` its key methods insist on).
+async fn sdk_call(
+    s: &TestStack,
+    method: reqwest::Method,
+    path: &str,
+    key: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = s
+        .client
+        .request(method, s.url(&format!("/ownpay/api/v1{path}")))
+        .bearer_auth(key)
+        .header("accept", "application/json")
+        .header("content-type", "application/json")
+        .header("user-agent", "OwnPay-NodeJS/1.0.0")
+        .header("x-request-id", "0c7d6d5e-8d1a-4b7e-9f3e-2f1f5a9c0b11")
+        .header("x-super-admin-email", "owner@shop.example.com");
+    if let Some(body) = body {
+        req = req.body(body.to_string());
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap())
+}
+
+async fn ownpay_key(s: &TestStack, key: &str) -> String {
+    let made = s
+        .post(
+            "/api/v1/keys",
+            key,
+            json!({"label": "sdk", "format": "ownpay"}),
+        )
+        .await;
+    made.expect(201);
+    made.data()["key"].as_str().unwrap().to_owned()
+}
+
+/// The Node.js SDK's calls, in the order a shop makes them: create and pay, read, list by page,
+/// refund, customers, keys, a webhook test and the delivery log; each answer read as the SDK
+/// reads it (`data`, and `meta` for lists).
+#[tokio::test]
+async fn the_node_sdks_calls_in_order_over_http() {
+    use reqwest::Method;
+    let s = TestStack::start_with_webhooks(&[]).await;
+    let (_, full) = s.merchant_with_key().await;
+    let op = ownpay_key(&s, &full).await;
+    // The SDK's own check of the key, before it sends anything.
+    assert!(op.starts_with("op_") && op.len() >= 12);
+    let receiver = Receiver::start().await;
+    let ep = s
+        .endpoint(
+            &full,
+            NewEndpoint::to(&receiver.url)
+                .format("ownpay")
+                .events(&["refund.failed"]),
+        )
+        .await;
+
+    // Two payments; the second is paid.
+    let mut ids = Vec::new();
+    for (i, reference) in ["sdk-1", "sdk-2"].iter().enumerate() {
+        let (status, made) = sdk_call(
+            &s,
+            Method::POST,
+            "/payments",
+            &op,
+            Some(
+                json!({"amount": format!("{}.00", 30 + i), "currency": "USD",
+                "customer_email": "jane@example.com", "customer_name": "Jane Roe",
+                "customer_phone": "+8801712345678", "reference": reference,
+                "redirect_url": "https://shop.example.com/thanks"}),
+            ),
+        )
+        .await;
+        assert_eq!(status, 201, "{made}");
+        ids.push(made["data"]["payment_id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(s.pay(&ids[1], "4242424242424242").await, 303);
+    let (status, paid) =
+        sdk_call(&s, Method::GET, &format!("/payments/{}", ids[1]), &op, None).await;
+    assert_eq!(
+        (status, paid["data"]["status"].as_str()),
+        (200, Some("completed"))
+    );
+
+    // transactions.list: newest first, meta as OwnPay counts it, a page past the end is the last.
+    let (status, page) = sdk_call(
+        &s,
+        Method::GET,
+        "/transactions?page=1&per_page=1",
+        &op,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(
+        page["meta"],
+        json!({"page": 1, "per_page": 1, "total": 2, "total_pages": 2})
+    );
+    assert_eq!(page["data"][0]["trx_id"], ids[1].as_str());
+    assert_eq!(page["data"][0]["reference"], "sdk-2");
+    let (_, last) = sdk_call(
+        &s,
+        Method::GET,
+        "/transactions?page=99&per_page=1",
+        &op,
+        None,
+    )
+    .await;
+    assert_eq!(last["meta"]["page"], 2);
+    assert_eq!(last["data"][0]["trx_id"], ids[0].as_str());
+    let (_, done) = sdk_call(&s, Method::GET, "/transactions?status=completed", &op, None).await;
+    assert_eq!(done["meta"]["total"], 1);
+    assert_eq!(done["meta"]["per_page"], 25);
+    assert_eq!(done["data"][0]["status"], "completed");
+    let (_, none) = sdk_call(&s, Method::GET, "/transactions?status=bogus", &op, None).await;
+    assert_eq!(none["data"], json!([]));
+    assert_eq!(
+        none["meta"],
+        json!({"page": 1, "per_page": 25, "total": 0, "total_pages": 1})
+    );
+    let (_, later) = sdk_call(&s, Method::GET, "/transactions?from=2999-01-01", &op, None).await;
+    assert_eq!(later["meta"]["total"], 0);
+    let (status, bad) = sdk_call(&s, Method::GET, "/transactions?from=yesterday", &op, None).await;
+    assert_eq!(status, 400, "{bad}");
+
+    // refunds.create, then refunds.list with its filters.
+    let (status, refund) = sdk_call(
+        &s,
+        Method::POST,
+        "/refunds",
+        &op,
+        Some(json!({"transaction_id": ids[1], "amount": "5", "reason": "damaged"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{refund}");
+    let (status, refunds) = sdk_call(&s, Method::GET, "/refunds", &op, None).await;
+    assert_eq!(status, 200, "{refunds}");
+    assert_eq!(
+        refunds["meta"],
+        json!({"page": 1, "per_page": 25, "total": 1, "total_pages": 1})
+    );
+    assert_eq!(refunds["data"][0]["uuid"], refund["data"]["uuid"]);
+    assert_eq!(refunds["data"][0]["trx_id"], ids[1].as_str());
+    assert_eq!(refunds["data"][0]["amount"], "5.00");
+    let (_, of_other) = sdk_call(
+        &s,
+        Method::GET,
+        &format!("/refunds?trx_id={}", ids[0]),
+        &op,
+        None,
+    )
+    .await;
+    assert_eq!(of_other["meta"]["total"], 0);
+    let (_, completed) = sdk_call(&s, Method::GET, "/refunds?status=completed", &op, None).await;
+    assert_eq!(completed["meta"]["total"], 1);
+
+    // customers: the payments made one; found by email (encoded as the SDK encodes it) or phone.
+    let (status, jane) =
+        sdk_call(&s, Method::GET, "/customers/jane%40example.com", &op, None).await;
+    assert_eq!(status, 200, "{jane}");
+    assert_eq!(jane["data"]["name"], "Jane Roe");
+    assert_eq!(jane["data"]["phone"], "+8801712345678");
+    let (status, by_phone) =
+        sdk_call(&s, Method::GET, "/customers/%2B8801712345678", &op, None).await;
+    assert_eq!(status, 200, "{by_phone}");
+    assert_eq!(by_phone["data"]["id"], jane["data"]["id"]);
+    let (status, made) = sdk_call(
+        &s,
+        Method::POST,
+        "/customers",
+        &op,
+        Some(json!({"name": "Raj Patel", "email": "raj@example.com"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{made}");
+    assert_eq!(made["data"]["id"], made["data"]["uuid"]);
+    assert_eq!(made["data"].as_object().unwrap().len(), 2, "{made}");
+    let (status, dup) = sdk_call(
+        &s,
+        Method::POST,
+        "/customers",
+        &op,
+        Some(json!({"name": "Raj", "email": "RAJ@example.com"})),
+    )
+    .await;
+    assert_eq!(status, 409, "{dup}");
+    assert_eq!(dup["errors"][0]["code"], "CUSTOMER_EXISTS");
+    assert_eq!(dup["request_id"], "0c7d6d5e-8d1a-4b7e-9f3e-2f1f5a9c0b11");
+    let (status, nameless) = sdk_call(
+        &s,
+        Method::POST,
+        "/customers",
+        &op,
+        Some(json!({"email": "nameless@example.com"})),
+    )
+    .await;
+    assert_eq!(status, 422, "{nameless}");
+    assert_eq!(nameless["errors"][0]["code"], "NAME_REQUIRED");
+    assert_eq!(nameless["errors"][0]["field"], "name");
+    let (_, listed) = sdk_call(&s, Method::GET, "/customers?per_page=1", &op, None).await;
+    assert_eq!(
+        listed["meta"],
+        json!({"page": 1, "per_page": 1, "total": 2})
+    );
+    assert_eq!(listed["data"][0]["email"], "raj@example.com");
+    assert_eq!(listed["data"][0]["email_masked"], "ra***@ex*****.com");
+    let (_, past) = sdk_call(&s, Method::GET, "/customers?page=5&per_page=1", &op, None).await;
+    assert_eq!(past["data"], json!([]));
+    assert_eq!(past["meta"]["page"], 5);
+    let (status, missing) = sdk_call(
+        &s,
+        Method::GET,
+        "/customers/nobody%40example.com",
+        &op,
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert_eq!(missing["errors"][0]["code"], "CUSTOMER_NOT_FOUND");
+
+    // apiKeys: listed with numbers, a read-only key made, used, and revoked by its number.
+    let (status, keys) = sdk_call(&s, Method::GET, "/api-keys", &op, None).await;
+    assert_eq!(status, 200, "{keys}");
+    let listed = keys["data"].as_array().unwrap();
+    assert!(
+        listed
+            .iter()
+            .all(|k| k["id"].is_u64() && k["status"] == "active"),
+        "{keys}"
+    );
+    assert!(op.starts_with(&format!(
+            "{}.",
+            listed.iter().find(|k| k["name"] == "sdk").unwrap()["prefix"]
+                .as_str()
+                .unwrap()
+        )));
+    let (status, made) = sdk_call(
+        &s,
+        Method::POST,
+        "/api-keys",
+        &op,
+        Some(json!({"name": "reporting", "scopes": ["read"]})),
+    )
+    .await;
+    assert_eq!(status, 201, "{made}");
+    let reader = made["data"]["key"].as_str().unwrap().to_owned();
+    assert!(reader.starts_with("op_"));
+    let number = made["data"]["id"].as_u64().unwrap();
+    assert_eq!(
+        sdk_call(&s, Method::GET, "/transactions", &reader, None)
+            .await
+            .0,
+        200
+    );
+    let (status, refused) = sdk_call(
+        &s,
+        Method::POST,
+        "/customers",
+        &reader,
+        Some(json!({"name": "Nope"})),
+    )
+    .await;
+    assert_eq!(status, 403, "{refused}");
+    let (status, bad) = sdk_call(
+        &s,
+        Method::POST,
+        "/api-keys",
+        &op,
+        Some(json!({"scopes": ["root"]})),
+    )
+    .await;
+    assert_eq!(status, 422, "{bad}");
+    assert_eq!(bad["errors"][0]["code"], "INVALID_SCOPES");
+    for _ in 0..2 {
+        let (status, revoked) = sdk_call(
+            &s,
+            Method::DELETE,
+            &format!("/api-keys/{number}"),
+            &op,
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{revoked}");
+        assert_eq!(revoked["data"]["message"], "Key revoked");
+    }
+    assert_eq!(
+        sdk_call(&s, Method::GET, "/transactions", &reader, None)
+            .await
+            .0,
+        401
+    );
+    let (status, unknown) = sdk_call(&s, Method::DELETE, "/api-keys/12345", &op, None).await;
+    assert_eq!(status, 404);
+    assert_eq!(unknown["errors"][0]["code"], "KEY_NOT_FOUND");
+
+    // webhooks.test: answered with the receiver's status once delivered, signed as OwnPay signs.
+    let (status, tested) = sdk_call(&s, Method::POST, "/webhooks/tests", &op, None).await;
+    assert_eq!(status, 200, "{tested}");
+    assert_eq!(tested["data"]["status_code"], 200);
+    assert!(tested["data"]["response_time_ms"].is_u64());
+    let got = receiver.wait_for(1, WAIT).await;
+    assert_eq!(got[0].header("x-ownpay-event"), Some("webhook.test"));
+    assert!(node_sdk_accepts(&got[0], &ep.secret));
+    let (status, deliveries) = sdk_call(&s, Method::GET, "/webhooks/deliveries", &op, None).await;
+    assert_eq!(status, 200);
+    let first = &deliveries["data"][0];
+    assert_eq!(
+        (
+            &first["event"],
+            &first["status"],
+            &first["direction"],
+            &first["url"]
+        ),
+        (
+            &json!("webhook.test"),
+            &json!("delivered"),
+            &json!("outbound"),
+            &json!(receiver.url)
+        )
+    );
+    // A receiver that refuses: 400 WEBHOOK_TEST_FAILED, as OwnPay answers.
+    receiver.answer(&[(500, "")]);
+    let (status, failed) = sdk_call(&s, Method::POST, "/webhooks/tests", &op, None).await;
+    assert_eq!(status, 400, "{failed}");
+    assert_eq!(failed["errors"][0]["code"], "WEBHOOK_TEST_FAILED");
+}
+
+#[tokio::test]
+async fn ownpays_lists_keep_to_their_merchant_and_their_limits() {
+    use reqwest::Method;
+    let s = TestStack::start().await;
+    let (merchant, full) = s.merchant_with_key().await;
+    let (_, theirs) = s.merchant_with_key().await;
+    let op = ownpay_key(&s, &full).await;
+    s.payment_id(&full, payment("mine-1")).await;
+    let (status, made) = sdk_call(
+        &s,
+        Method::POST,
+        "/customers",
+        &op,
+        Some(json!({"name": "Mine", "email": "mine@example.com", "phone": "555-0100"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{made}");
+    // Another merchant sees none of it, by list or by name.
+    for path in ["/transactions", "/refunds", "/customers"] {
+        let (status, page) = sdk_call(&s, Method::GET, path, &theirs, None).await;
+        assert_eq!(status, 200, "{path}: {page}");
+        assert_eq!(page["meta"]["total"], 0, "{path}: {page}");
+    }
+    for path in [
+        "/customers/mine%40example.com",
+        "/customers/555-0100",
+        &format!("/customers/{}", made["data"]["id"].as_str().unwrap()),
+    ] {
+        let (status, body) = sdk_call(&s, Method::GET, path, &theirs, None).await;
+        assert_eq!(status, 404, "{path}: {body}");
+        assert_eq!(body["errors"][0]["code"], "CUSTOMER_NOT_FOUND");
+    }
+    let (_, their_keys) = sdk_call(&s, Method::GET, "/api-keys", &theirs, None).await;
+    assert_eq!(their_keys["data"].as_array().unwrap().len(), 1);
+    let (_, deliveries) = sdk_call(&s, Method::GET, "/webhooks/deliveries", &theirs, None).await;
+    assert_eq!(deliveries["data"], json!([]));
+    let (status, none) = sdk_call(&s, Method::POST, "/webhooks/tests", &theirs, None).await;
+    assert_eq!(status, 400);
+    assert_eq!(none["error"], "No webhook URL configured");
+    // No key, or a wrong one: 401 in OwnPay's shape.
+    for path in [
+        "/transactions",
+        "/customers",
+        "/api-keys",
+        "/webhooks/deliveries",
+    ] {
+        let (status, body) = sdk_call(&s, Method::GET, path, "op_0123456789.nope", None).await;
+        assert_eq!(status, 401, "{path}: {body}");
+        assert_eq!(body["errors"][0]["code"], "UNAUTHORIZED");
+    }
+    // The merchant's rate limit holds on these routes too, with OwnPay's headers.
+    s.patch(
+        &format!("/api/v1/merchants/{merchant}"),
+        s.admin(),
+        json!({"rate_limit_per_minute": 3}),
+    )
+    .await
+    .expect(200);
+    // (A key holds its merchant's limit from when it is made.)
+    let limited = ownpay_key(&s, &full).await;
+    payrail_tests::ensure_minute_has(15).await;
+    let mut last = (0, reqwest::header::HeaderMap::new(), Value::Null);
+    for _ in 0..4 {
+        last = ownpay_call(&s, Method::GET, "/customers", &limited, None).await;
+    }
+    assert_eq!(last.0, 429, "{}", last.2);
+    assert_eq!(last.2["errors"][0]["code"], "RATE_LIMIT_EXCEEDED");
+    assert_eq!(last.1["x-ratelimit-limit"], "3");
+    assert_eq!(last.1["x-ratelimit-remaining"], "0");
+}
