@@ -794,6 +794,63 @@ async fn a_merchant_creates_shares_and_deactivates_a_payment_link_in_the_hub() {
 }
 
 #[tokio::test]
+async fn a_merchant_sees_adds_and_finds_customers_in_the_hub() {
+    let Some(browser) = Browser::launch(1280, 900).await else {
+        return;
+    };
+    let s = TestStack::start().await;
+    let (_, key) = s.merchant_with_key().await;
+    let mut paid = payment("hub-customer-1");
+    paid["first_name"] = json!("Ann");
+    paid["last_name"] = json!("Lee");
+    s.payment_id(&key, paid).await;
+    let hub = Hub::new(&browser, &s);
+    hub.sign_in(&key).await;
+    hub.open_tab("customers").await;
+    // The payment made its customer.
+    browser.wait_count("#customers-table tbody tr", 1).await;
+    let row = browser.text("#customers-table tbody tr").await;
+    assert!(
+        row.contains("Ann Lee") && row.contains("ann@example.com"),
+        "{row}"
+    );
+
+    // An address already a customer is refused in words; nothing is added.
+    hub.open_dialog("#add-customer").await;
+    browser.fill("#customer-email", "ANN@example.com").await;
+    browser.click("#confirm-customer").await;
+    browser
+        .wait_text("#dialog .alert:not([hidden])", "already exists")
+        .await;
+    browser
+        .eval(
+            "document.querySelector('#customer-email').value = ''",
+            vec![],
+        )
+        .await;
+    browser.fill("#customer-email", "bo@example.com").await;
+    browser.fill("#customer-name", "Bo Diaz").await;
+    browser.fill("#customer-phone", "+1 555 0100").await;
+    browser.click("#confirm-customer").await;
+    browser.wait_count("#customers-table tbody tr", 2).await;
+    assert!(
+        browser
+            .text("#customers-table tbody tr")
+            .await
+            .contains("Bo Diaz")
+    );
+    let listed = s.get("/api/v1/customers", &key).await;
+    assert_eq!(listed.data()["items"][0]["phone"], "+1 555 0100");
+
+    // Found by address.
+    browser.fill("#customer-lookup", "bo@example.com").await;
+    browser.click("#find-customer").await;
+    browser.wait_text("#customer-found", "+1 555 0100").await;
+    browser.screenshot("hub-customers").await;
+    browser.close().await;
+}
+
+#[tokio::test]
 async fn the_api_reference_tab_lists_the_endpoints_and_links_to_the_full_reference() {
     let Some(browser) = Browser::launch(1280, 900).await else {
         return;

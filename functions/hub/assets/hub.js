@@ -781,9 +781,109 @@ function renderLinks(panel) {
   );
 }
 
+// ---------------------------------------------------------------- customers
+
+function renderCustomers(panel) {
+  const add = writeButton("payments", "New customer", { id: "add-customer", class: "primary", onclick: () => customerDialog() });
+  const found = h("section", { id: "customer-found", class: "detail", hidden: true });
+  const lookup = h("input", { id: "customer-lookup", type: "search", placeholder: "ann@example.com or cus_…", "aria-label": "Find a customer by email or id" });
+  const findAlert = alertBox();
+  const find = h("form", {
+    class: "inline-form",
+    onsubmit: async (e) => {
+      e.preventDefault();
+      findAlert.clear();
+      found.hidden = true;
+      const wanted = lookup.value.trim();
+      if (!wanted) return;
+      try {
+        const c = await api("GET", `customers/${encodeURIComponent(wanted)}`);
+        found.replaceChildren(
+          h("h3", {}, c.name ?? c.email ?? c.id),
+          h(
+            "dl",
+            { class: "facts" },
+            [
+              ["Id", h("code", {}, c.id)],
+              ["Email", c.email ?? "—"],
+              ["Phone", c.phone ?? "—"],
+              ["Since", time(c.created_at)],
+            ].flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]),
+          ),
+        );
+        found.hidden = false;
+      } catch (err) {
+        findAlert.show(err);
+      }
+    },
+  }, h("div", { class: "field" }, h("label", { for: "customer-lookup" }, "Find a customer"), lookup), h("button", { type: "submit", class: "secondary", id: "find-customer" }, "Find"));
+  const list = pagedTable({
+    id: "customers-table",
+    empty: "No customers yet. Each payment from a new email address adds one.",
+    load: (cursor) => api("GET", "customers", { query: { limit: PAGE_SIZE, cursor } }),
+    rowProps: (c) => ({ "data-customer-id": c.id }),
+    columns: [
+      { title: "Name", cell: (c) => c.name ?? "—" },
+      { title: "Email", cell: (c) => c.email ?? "—" },
+      { title: "Phone", cell: (c) => c.phone ?? "—" },
+      { title: "Customer", cell: (c) => h("code", {}, c.id) },
+      { title: "Since", cell: (c) => time(c.created_at) },
+    ],
+  });
+
+  async function customerDialog() {
+    const formAlert = alertBox();
+    const email = h("input", { id: "customer-email", type: "email", maxlength: "254", autofocus: true, placeholder: "ann@example.com" });
+    const name = h("input", { id: "customer-name", maxlength: "200", placeholder: "Ann Lee" });
+    const phone = h("input", { id: "customer-phone", type: "tel", maxlength: "32", placeholder: "+1 555 0100" });
+    const create = async (e) => {
+      formAlert.clear();
+      const body = {};
+      for (const [field, input] of [["email", email], ["name", name], ["phone", phone]]) {
+        if (input.value.trim()) body[field] = input.value.trim();
+      }
+      await busy(e.target, async () => {
+        try {
+          await api("POST", "customers", { body });
+          $("#dialog").close("created");
+          toast("Customer added.");
+          list.reset();
+        } catch (err) {
+          formAlert.show(err);
+        }
+      });
+    };
+    await openDialog(
+      "New customer",
+      [
+        h("p", {}, "An email address, a name, or both. One customer per email address."),
+        h("label", { for: "customer-email" }, "Email"),
+        email,
+        h("label", { for: "customer-name" }, "Name"),
+        name,
+        h("label", { for: "customer-phone" }, "Phone (optional)"),
+        phone,
+        formAlert,
+      ],
+      [
+        { label: "Cancel", value: "cancel" },
+        { label: "Add customer", class: "primary", id: "confirm-customer", onclick: create },
+      ],
+    );
+  }
+
+  panel.append(
+    heading("Customers", "The people who pay you, one per email address: a payment from a new address adds its customer.", add),
+    find,
+    findAlert,
+    found,
+    list,
+  );
+}
+
 /** What each resource covers, for the restricted key's choices. */
 const RESOURCE_HINTS = {
-  payments: "payment requests, transactions, cancel, payment links",
+  payments: "payment requests, transactions, cancel, payment links, customers",
   refunds: "refunds of payments",
   webhooks: "endpoints, their secrets and deliveries",
   events: "the event log, resending",
@@ -1895,6 +1995,7 @@ function renderReference(panel) {
 const TABS = {
   payments: renderPayments,
   links: renderLinks,
+  customers: renderCustomers,
   keys: renderKeys,
   webhooks: renderWebhooks,
   events: renderEvents,
@@ -1904,8 +2005,8 @@ const TABS = {
 };
 
 /** The resource a tab shows; a key that cannot read it sees why instead. */
-const TAB_RESOURCES = { payments: "payments", links: "payments", keys: "keys", webhooks: "webhooks", events: "events", logs: "logs" };
-const TAB_TITLES = { payments: "Payments", links: "Payment links", webhooks: "Webhooks", events: "Events", logs: "API access log" };
+const TAB_RESOURCES = { payments: "payments", links: "payments", customers: "payments", keys: "keys", webhooks: "webhooks", events: "events", logs: "logs" };
+const TAB_TITLES = { payments: "Payments", links: "Payment links", customers: "Customers", webhooks: "Webhooks", events: "Events", logs: "API access log" };
 
 function openTab(name, focus = false) {
   if (!TABS[name]) name = "payments";
