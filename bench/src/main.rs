@@ -91,9 +91,10 @@ impl Options {
 
 /// The functions this benchmark runs, which `make bench` builds for x86_64: every other
 /// function's size comes from the arm64 packages (`make bench-arm64`), what template.yaml ships.
-const MEASURED: [&str; 11] = [
+const MEASURED: [&str; 12] = [
     "checkout",
     "create-payment",
+    "customers",
     "docs",
     "expire-payments",
     "get-transaction",
@@ -488,6 +489,14 @@ async fn main() {
             "GET /api/v1/payment-links",
             "GET /api/v1/payment-links",
             "/api/v1/payment-links",
+            Some(key.as_str()),
+            200,
+        ),
+        (
+            "customers",
+            "GET /api/v1/customers",
+            "GET /api/v1/customers",
+            "/api/v1/customers",
             Some(key.as_str()),
             200,
         ),

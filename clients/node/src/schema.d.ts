@@ -1913,14 +1913,18 @@ export interface components {
         /** @description An email, a name, or both. */
         CustomerRequest: {
             /** Format: email */
-            email?: string;
-            name?: string;
+            email?: string | null;
+            name?: string | null;
             /** @description 4 to 20 digits, an optional leading +, and spaces, dots, dashes or brackets. */
-            phone?: string;
+            phone?: string | null;
             metadata?: {
                 [key: string]: string;
             } | null;
-        } | unknown | unknown;
+        } | {
+            email: string;
+        } | {
+            name: string;
+        };
         Customer: {
             id: string;
             email: string | null;
@@ -3564,9 +3568,12 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": {
-                    name?: string;
-                    label?: string;
-                    scopes?: ("read" | "write" | "admin")[];
+                    /** @description The key's label; a value that is not text reads as Default, as OwnPay reads it. */
+                    name?: unknown;
+                    /** @description The same as name. */
+                    label?: unknown;
+                    /** @description null or absent: read and write. */
+                    scopes?: ("read" | "write" | "admin")[] | null;
                 };
             };
         };
