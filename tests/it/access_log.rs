@@ -155,10 +155,10 @@ async fn an_authenticated_request_costs_one_dynamodb_round_trip_for_authenticati
     assert_eq!(
         used,
         [
-            ("DynamoDB.UpdateItem".to_owned(), 1),
+            ("DynamoDB.UpdateItem".to_owned(), 2),
             ("DynamoDB.TransactWriteItems".to_owned(), 1)
         ]
         .into(),
-        "create a payment: two round trips"
+        "create a payment: authenticate, then the payment beside its customer (two round trips)"
     );
 }

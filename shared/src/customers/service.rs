@@ -87,8 +87,7 @@ pub async fn numbered(
     Ok(store::customers::numbered_page(app, &caller.merchant_id, page, per_page).await?)
 }
 
-/// Records the customer a new payment names, before the payment is written: a payment never
-/// points at a customer that does not exist, and a customer without payments is still one.
+/// Records the customer a new payment names (one write, whether the address is new or not).
 pub async fn record_payment(app: &App, txn: &Transaction) -> Result<(), ApiError> {
     Ok(store::customers::record_seen(app, &Customer::seen_in(txn)).await?)
 }
