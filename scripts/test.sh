@@ -45,6 +45,15 @@ if ! BENCH_LABEL=smoke BENCH_BIN_DIR="$PWD/target/debug" BENCH_ITERATIONS=3 BENC
 fi
 echo "benchmark smoke run: ok"
 
+# The OpenAPI document is valid OpenAPI 3.1, as an off-the-shelf validator reads it, so the
+# reference, the Node client's types and schemathesis all read the same contract.
+if ! .venv/bin/openapi-spec-validator docs/openapi.yaml >.payrail/openapi-validate.log 2>&1; then
+  cat .payrail/openapi-validate.log >&2
+  echo "docs/openapi.yaml is not valid OpenAPI (above)" >&2
+  exit 1
+fi
+echo "openapi document: valid"
+
 # The running API against its OpenAPI document (schemathesis).
 bash scripts/contract.sh
 

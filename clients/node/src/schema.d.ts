@@ -1551,7 +1551,7 @@ export interface components {
         OwnpayPageMeta: {
             page: number;
             per_page: number;
-            /** @description Counted up to 10 */
+            /** @description Counted up to 10,000. */
             total: number;
             total_pages: number;
         };
@@ -1721,7 +1721,7 @@ export interface components {
         TwoStepEnrolment: {
             /** @constant */
             status: "pending";
-            /** @description The TOTP secret in base32 */
+            /** @description The TOTP secret in base32, for typing into an app. */
             secret: string;
             otpauth_url: string;
             /** @description The otpauth URL as a QR code (an SVG data URL). */
@@ -1760,7 +1760,7 @@ export interface components {
             /** @description The route: PATCH /api/v1/merchants/{id}. */
             action: string;
             path: string;
-            /** @description The object acted on (the id in the path */
+            /** @description The object acted on (the id in the path, or the one created). */
             target: string | null;
             /** @description The merchant whose data it was. */
             merchant_id: string | null;
@@ -2233,7 +2233,7 @@ export interface components {
         };
     };
     responses: {
-        /** @description Not JSON */
+        /** @description Not JSON, wrong content type, or a bad query parameter. */
         BadRequest: {
             headers: {
                 "X-Request-Id": components["headers"]["RequestId"];
@@ -2243,7 +2243,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Missing */
+        /** @description Missing, malformed, unknown or revoked credential. */
         Unauthorized: {
             headers: {
                 "X-Request-Id": components["headers"]["RequestId"];
@@ -2273,7 +2273,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Same order_uuid or Idempotency-Key with other parameters */
+        /** @description Same order_uuid or Idempotency-Key with other parameters, or a revoked key. */
         Conflict: {
             headers: {
                 "X-Request-Id": components["headers"]["RequestId"];
@@ -2323,7 +2323,7 @@ export interface components {
                 "application/json": components["schemas"]["TwoStepEnvelope"];
             };
         };
-        /** @description A new authenticator secret with its QR code and recovery codes */
+        /** @description A new authenticator secret with its QR code and recovery codes, shown this once. */
         TwoStepEnrolment: {
             headers: {
                 [name: string]: unknown;
@@ -2398,7 +2398,7 @@ export interface components {
                 "application/json": components["schemas"]["KeyEnvelope"];
             };
         };
-        /** @description An API key with the whole key */
+        /** @description An API key with the whole key, shown this once. */
         KeyWithSecret: {
             headers: {
                 [name: string]: unknown;
@@ -2570,7 +2570,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description A refund (201 created */
+        /** @description A refund (201 created, 200 the original for a repeated Idempotency-Key). */
         Refund: {
             headers: {
                 [name: string]: unknown;
