@@ -2,6 +2,7 @@
 //! lists, customers found by address or number, keys by number, and a test delivery answered
 //! with its outcome.
 
+use std::future::Future;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -18,6 +19,7 @@ use crate::keys::{self as api_keys, ApiKey, KeyStatus};
 use crate::payments::PaymentStatus;
 use crate::refunds::RefundStatus;
 use crate::store;
+use crate::store::listing::NumberedPage;
 use crate::store::refunds::RefundFilter;
 
 /// A list's items and its `meta`.
@@ -68,11 +70,7 @@ pub async fn transactions(
             p.per_page,
         )
     };
-    let mut found = read(paging).await?;
-    let answered = paging.clamped(found.total);
-    if answered != paging {
-        found = read(answered).await?;
-    }
+    let (found, answered) = clamped_page(paging, read).await?;
     Ok(Listed {
         items: found
             .items
@@ -81,6 +79,24 @@ pub async fn transactions(
             .collect(),
         meta: answered.meta(found.total),
     })
+}
+
+/// The page `paging` asks for, or the last one when it asks past the end (OwnPay answers the
+/// last page then), and the paging that was answered.
+async fn clamped_page<T, F, Fut>(
+    paging: Paging,
+    read: F,
+) -> Result<(NumberedPage<T>, Paging), ApiError>
+where
+    F: Fn(Paging) -> Fut,
+    Fut: Future<Output = Result<NumberedPage<T>, crate::store::StoreError>>,
+{
+    let found = read(paging).await?;
+    let answered = paging.clamped(found.total);
+    if answered == paging {
+        return Ok((found, paging));
+    }
+    Ok((read(answered).await?, answered))
 }
 
 fn empty(paging: Paging) -> Listed {
@@ -125,19 +141,22 @@ pub async fn refunds(
     let read = |p: Paging| {
         store::refunds::numbered_page(app, &caller.merchant_id, &filter, p.page, p.per_page)
     };
-    let mut found = read(paging).await?;
-    let answered = paging.clamped(found.total);
-    if answered != paging {
-        found = read(answered).await?;
-    }
+    let (found, answered) = clamped_page(paging, read).await?;
+    // Each refund is shown with its payment's ids; a page's payments are read once each.
+    let mut payments = std::collections::HashMap::new();
     let mut items = Vec::with_capacity(found.items.len());
     for refund in &found.items {
-        // Each refund is shown with its payment's ids; a page's payments are read once each.
-        let txn = store::transactions::get(app, &refund.transaction_id)
-            .await?
-            .filter(|t| t.merchant_id == caller.merchant_id)
-            .ok_or_else(|| ApiError::internal("a refund of a missing transaction"))?;
-        items.push(super::refund_json(refund, &txn));
+        if !payments.contains_key(&refund.transaction_id) {
+            let txn = store::transactions::get(app, &refund.transaction_id)
+                .await?
+                .filter(|t| t.merchant_id == caller.merchant_id)
+                .ok_or_else(|| ApiError::internal("a refund of a missing transaction"))?;
+            payments.insert(refund.transaction_id.clone(), txn);
+        }
+        items.push(super::refund_json(
+            refund,
+            &payments[&refund.transaction_id],
+        ));
     }
     Ok(Listed {
         items,
