@@ -1,4 +1,4 @@
-.PHONY: dev test lint fmt package package-test bench bench-peers bench-arm64 bench-baseline load
+.PHONY: dev test lint fmt package package-test bench bench-peers bench-arm64 bench-baseline load cli-release
 
 ## Run Payrail locally on http://127.0.0.1:$${PAYRAIL_PORT:-3000} (Ctrl-C stops it).
 dev:
@@ -48,3 +48,7 @@ bench-baseline:
 ## writes bench/load.json and its section of BENCHMARKS.md, fails on any 5xx.
 load:
 	@bash scripts/load.sh
+
+## The `payrail` command line as a release archive for this platform (target/cli/*.tar.gz).
+cli-release:
+	@bash scripts/cli-release.sh

@@ -72,6 +72,9 @@ pub struct App {
     /// Each merchant's webhook signing master key.
     pub(crate) webhook_keys: TtlCache<MerchantId, [u8; 32]>,
     pub(crate) processor_secrets: TtlCache<MerchantId, ProcessorSecrets>,
+    /// Customers this process recorded: a customer never goes away, so a repeat customer's
+    /// next payment through this instance writes nothing for it.
+    pub(crate) customers_recorded: crate::cache::RecentlyWritten<crate::ids::CustomerId>,
     /// Credentials refused this minute, by source address and by key id (see
     /// [`crate::auth::identify`]).
     pub(crate) failed_auth: FailedAuth,
@@ -125,6 +128,7 @@ impl App {
             admin_token: Default::default(),
             webhook_keys: Default::default(),
             processor_secrets: Default::default(),
+            customers_recorded: crate::cache::RecentlyWritten::new(10_000),
             failed_auth: Default::default(),
         }
     }

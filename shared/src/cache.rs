@@ -54,6 +54,52 @@ mod tests {
     }
 }
 
+/// Keys this process wrote recently, so it need not write them again: at most `cap`, and
+/// forgotten all at once when full (a cheap bound; a forgotten key only costs one more write).
+pub struct RecentlyWritten<K> {
+    keys: Mutex<std::collections::HashSet<K>>,
+    cap: usize,
+}
+
+impl<K: Eq + Hash> RecentlyWritten<K> {
+    pub fn new(cap: usize) -> Self {
+        Self {
+            keys: Mutex::new(std::collections::HashSet::new()),
+            cap,
+        }
+    }
+
+    pub fn contains(&self, key: &K) -> bool {
+        self.keys
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(key)
+    }
+
+    pub fn insert(&self, key: K) {
+        let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
+        if keys.len() >= self.cap {
+            keys.clear();
+        }
+        keys.insert(key);
+    }
+}
+
+#[cfg(test)]
+mod recently_written_tests {
+    use super::*;
+
+    #[test]
+    fn remembers_up_to_its_cap_then_starts_over() {
+        let seen = RecentlyWritten::new(2);
+        seen.insert(1);
+        seen.insert(2);
+        assert!(seen.contains(&1) && seen.contains(&2));
+        seen.insert(3);
+        assert!(seen.contains(&3) && !seen.contains(&1));
+    }
+}
+
 /// Counts events per key in fixed one-minute windows, in this process's memory: what a
 /// function can throttle without a write per event. Each instance counts on its own, so a
 /// limit holds per instance; entries of past windows are dropped as the map grows.

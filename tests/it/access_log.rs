@@ -147,8 +147,26 @@ async fn an_authenticated_request_costs_one_dynamodb_round_trip_for_authenticati
         "read a transaction: authenticate+count+last_used, then the read"
     );
 
+    // A repeat customer: this process recorded them with the first payment.
     let before = calls.snapshot();
     s.post("/api/v1/payment-requests", &key, payment("calls-2"))
+        .await
+        .expect(201);
+    let used = without_log(calls.since(&before));
+    assert_eq!(
+        used,
+        [
+            ("DynamoDB.UpdateItem".to_owned(), 1),
+            ("DynamoDB.TransactWriteItems".to_owned(), 1)
+        ]
+        .into(),
+        "create a payment: two round trips"
+    );
+    // A new customer: their record is written beside the payment, not before it.
+    let mut new_customer = payment("calls-3");
+    new_customer["email"] = serde_json::json!("new-customer@example.com");
+    let before = calls.snapshot();
+    s.post("/api/v1/payment-requests", &key, new_customer)
         .await
         .expect(201);
     let used = without_log(calls.since(&before));
@@ -159,6 +177,6 @@ async fn an_authenticated_request_costs_one_dynamodb_round_trip_for_authenticati
             ("DynamoDB.TransactWriteItems".to_owned(), 1)
         ]
         .into(),
-        "create a payment: authenticate, then the payment beside its customer (two round trips)"
+        "a new customer's payment: authenticate, then the payment and its customer at once"
     );
 }

@@ -87,7 +87,14 @@ pub async fn numbered(
     Ok(store::customers::numbered_page(app, &caller.merchant_id, page, per_page).await?)
 }
 
-/// Records the customer a new payment names (one write, whether the address is new or not).
+/// Records the customer a new payment names, in one write, unless this process recorded it
+/// already (customers are never deleted, so that copy never goes stale).
 pub async fn record_payment(app: &App, txn: &Transaction) -> Result<(), ApiError> {
-    Ok(store::customers::record_seen(app, &Customer::seen_in(txn)).await?)
+    let customer = Customer::seen_in(txn);
+    if app.customers_recorded.contains(&customer.id) {
+        return Ok(());
+    }
+    store::customers::record_seen(app, &customer).await?;
+    app.customers_recorded.insert(customer.id);
+    Ok(())
 }

@@ -13,10 +13,10 @@ use reqwest::dns::{Name, Resolve, Resolving};
 
 use super::attempt::Attempt;
 use super::endpoint::{FAILING_LIMIT, WebhookEndpoint};
-use super::format::{self, EndpointFormat};
+use super::format;
 use super::job::{Job, RetryJob};
 use super::retry::{MAX_DELAY, jitter, parse_retry_after};
-use super::{secrets, signing, ssrf};
+use super::{secrets, ssrf};
 use crate::App;
 use crate::domain::Timestamp;
 use crate::error::ApiError;
@@ -217,50 +217,33 @@ pub async fn process(
     }
 
     let master = secrets::master_key(app, &endpoint.merchant_id, false).await?;
-    let body = endpoint.format.body(
-        event.kind,
-        &event.body,
-        &secrets::secret_of(&master, &endpoint),
-    );
+    let secret = secrets::secret_of(&master, &endpoint);
+    let body = endpoint.format.body(event.kind, &event.body, &secret);
     let keys: Vec<[u8; 32]> = endpoint
         .signing_generations(now)
         .into_iter()
         .map(|g| secrets::endpoint_key(&master, &endpoint.id, g))
         .collect();
     let key_refs: Vec<&[u8]> = keys.iter().map(|k| k.as_slice()).collect();
-    let signature = signing::sign(&key_refs, event.id.as_str(), now.unix(), body.as_bytes());
+    let token = secrets::token_of(&master, &endpoint);
+    let signer = format::Signer {
+        keys: &key_refs,
+        secret: &secret,
+        token: &token,
+    };
     let mut headers: Vec<(&str, String)> = endpoint
         .headers
         .iter()
         .map(|(name, value)| (name, value.to_owned()))
         .collect();
-    headers.extend([
-        ("webhook-id", event.id.to_string()),
-        ("webhook-timestamp", now.unix().to_string()),
-        ("webhook-signature", signature),
-    ]);
-    if endpoint.format == EndpointFormat::Onepay {
-        let secret = secrets::secret_of(&master, &endpoint);
-        headers.push((
-            "signature",
-            format::onepay_signature(&secret, body.as_bytes()),
-        ));
-        headers.push(("x-webhook-token", secrets::token_of(&master, &endpoint)));
-    }
-    // OwnPay's receivers check the timestamp of each attempt (Laravel's within five minutes):
-    // it is the time of sending, never the event's.
-    if endpoint.format == EndpointFormat::Ownpay {
-        let secret = secrets::secret_of(&master, &endpoint);
-        let (name, _) = format::ownpay_event(event.kind).unwrap_or((event.kind.as_str(), ""));
-        headers.extend([
-            (
-                "x-ownpay-signature",
-                format::onepay_signature(&secret, body.as_bytes()),
-            ),
-            ("x-ownpay-timestamp", now.unix().to_string()),
-            ("x-ownpay-event", name.to_owned()),
-        ]);
-    }
+    headers.extend(format::signed_headers(
+        endpoint.format,
+        event.kind,
+        event.id.as_str(),
+        now.unix(),
+        body.as_bytes(),
+        &signer,
+    ));
 
     let started = Instant::now();
     let result = post(deliverer, app, &endpoint.url, &headers, &body).await;

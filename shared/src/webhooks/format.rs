@@ -69,6 +69,52 @@ impl EndpointFormat {
     }
 }
 
+/// What signs one delivery: the keys the Standard Webhooks signature is made with (the
+/// current one, and any older one still valid), the current secret's text and the token.
+pub struct Signer<'a> {
+    pub keys: &'a [&'a [u8]],
+    pub secret: &'a str,
+    pub token: &'a str,
+}
+
+/// The headers a delivery of event `id` of `kind`, sent at `now` with `body` (already in the
+/// endpoint's format), carries in `format`: Standard Webhooks' three, and each dialect's own.
+pub fn signed_headers(
+    format: EndpointFormat,
+    kind: EventType,
+    id: &str,
+    now: i64,
+    body: &[u8],
+    signer: &Signer<'_>,
+) -> Vec<(&'static str, String)> {
+    let mut headers = vec![
+        ("webhook-id", id.to_owned()),
+        ("webhook-timestamp", now.to_string()),
+        (
+            "webhook-signature",
+            super::signing::sign(signer.keys, id, now, body),
+        ),
+    ];
+    match format {
+        EndpointFormat::Onepay => {
+            headers.push(("signature", onepay_signature(signer.secret, body)));
+            headers.push(("x-webhook-token", signer.token.to_owned()));
+        }
+        // OwnPay's receivers check the timestamp of each attempt (Laravel's within five
+        // minutes): it is the time of sending, never the event's.
+        EndpointFormat::Ownpay => {
+            let (name, _) = ownpay_event(kind).unwrap_or((kind.as_str(), ""));
+            headers.extend([
+                ("x-ownpay-signature", onepay_signature(signer.secret, body)),
+                ("x-ownpay-timestamp", now.to_string()),
+                ("x-ownpay-event", name.to_owned()),
+            ]);
+        }
+        EndpointFormat::Standard | EndpointFormat::Ovgc => {}
+    }
+    headers
+}
+
 /// The OVGC `payment_status` and `success` of an event type, for the types it carries.
 fn ovgc_status(kind: EventType) -> Option<(&'static str, bool)> {
     match kind {
