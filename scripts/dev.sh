@@ -2,7 +2,7 @@
 # `make dev`: installs what is missing, builds, starts the AWS emulator, provisions
 # template.yaml's resources in it, and serves every route on 127.0.0.1:${PAYRAIL_PORT:-3000}.
 # Ctrl-C stops everything it started. It writes .payrail/env.json and .payrail/lambda.env for
-# `sam local` and `cargo lambda` (README: "sam local and cargo lambda").
+# `sam local` and `cargo lambda` (docs/operate.md: "sam local and cargo lambda").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/emulator.sh

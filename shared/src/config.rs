@@ -115,7 +115,7 @@ impl Default for AwsTimeouts {
 
 /// One setting: its environment variable, its default (`None`: required, or unset where its
 /// value is optional), what it is for, and how its text is parsed. Each is declared once, below;
-/// [`ALL`] lists them for the README's settings table, which a test checks against it.
+/// [`ALL`] lists them for the settings table of docs/operate.md, which a test checks against it.
 pub struct Setting<K> {
     pub name: &'static str,
     pub default: Option<&'static str>,

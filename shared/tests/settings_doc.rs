@@ -1,5 +1,5 @@
-//! The README's settings table says what `shared/src/config.rs` reads: every setting, with its
-//! default where it has one.
+//! The settings table of docs/operate.md says what `shared/src/config.rs` reads: every setting,
+//! with its default where it has one.
 
 use std::collections::BTreeMap;
 
@@ -7,9 +7,10 @@ use std::collections::BTreeMap;
 const LOCAL_ONLY: &[&str] = &["PAYRAIL_ADMIN_TOKEN", "PAYRAIL_PORT"];
 
 #[test]
-fn the_readme_settings_table_matches_the_code() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
-        .expect("README.md");
+fn the_documented_settings_table_matches_the_code() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/operate.md"))
+            .expect("docs/operate.md");
     let section = readme
         .split("\n## Configuration")
         .nth(1)
@@ -28,10 +29,12 @@ fn the_readme_settings_table_matches_the_code() {
     let mut problems = Vec::new();
     for (name, default) in payrail::config::ALL {
         match (documented.get(*name), default) {
-            (None, _) => problems.push(format!("{name} is not in the README's settings table")),
+            (None, _) => problems.push(format!(
+                "{name} is not in the settings table of docs/operate.md"
+            )),
             (Some(cell), Some(d)) if !cell.contains(&format!("`{d}`")) && !d.contains("://") => {
                 problems.push(format!(
-                    "{name}: the README says {cell:?}, the code's default is {d}"
+                    "{name}: docs/operate.md says {cell:?}, the code's default is {d}"
                 ))
             }
             _ => {}
@@ -41,7 +44,7 @@ fn the_readme_settings_table_matches_the_code() {
         let known = payrail::config::ALL.iter().any(|(n, _)| n == name);
         if !known && !LOCAL_ONLY.contains(&name.as_str()) {
             problems.push(format!(
-                "{name} is in the README but the code reads no such setting"
+                "{name} is in docs/operate.md but the code reads no such setting"
             ));
         }
     }

@@ -1,6 +1,6 @@
 //! The environment files `make dev` writes for `sam local` and `cargo lambda`
 //! (payrail-local's env_file) agree with template.yaml and name resources that exist in the
-//! emulator, and the README's `sam local invoke` recipes name real functions and events.
+//! emulator, and the `sam local invoke` recipes of docs/operate.md name real functions and events.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -200,8 +200,8 @@ async fn payrail_local_env_prints_the_running_stack_and_fails_in_words_without_o
 }
 
 #[test]
-fn the_readme_recipes_name_real_functions_event_files_and_env_files() {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+fn the_documented_recipes_name_real_functions_event_files_and_env_files() {
+    let readme = std::fs::read_to_string(root().join("docs/operate.md")).unwrap();
     let t = template();
     let mut in_code = false;
     let mut invokes = 0;
@@ -236,7 +236,7 @@ fn the_readme_recipes_name_real_functions_event_files_and_env_files() {
         assert!(Path::new(&root().join(event)).is_file(), "{event}: {line}");
         assert!(flag("--env-vars").is_some(), "without the env file: {line}");
     }
-    assert!(invokes >= 2, "the README shows `sam local invoke`");
+    assert!(invokes >= 2, "docs/operate.md shows `sam local invoke`");
 
     // And the cargo lambda ones name binaries the template builds, and files that exist.
     for line in readme.lines().filter(|l| l.contains("cargo lambda invoke")) {
