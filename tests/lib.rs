@@ -17,6 +17,6 @@ mod support;
 pub use payrail_local;
 pub use support::calls::{Answer, ensure_minute_has, no_redirects, payment};
 pub use support::endpoints::{Endpoint, NewEndpoint};
-pub use support::receiver::{Delivery, Receiver};
+pub use support::receiver::{Delivery, Receiver, hex_hmac};
 pub use support::stack::{TestStack, template};
 pub use support::{authenticator, browser, stripe};

@@ -5,11 +5,9 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use hmac::{Hmac, KeyInit, Mac};
 use payrail::webhooks::signing;
-use payrail_tests::{Receiver, TestStack, payment};
+use payrail_tests::{Receiver, TestStack, hex_hmac, payment};
 use serde_json::Value;
-use sha2::Sha256;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
@@ -56,16 +54,6 @@ async fn listen(api_url: &str, key: &str, args: &[&str]) -> (Child, String, Line
         }
     });
     (child, secret, printed)
-}
-
-fn hex_hmac(secret: &str, body: &[u8]) -> String {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(body);
-    mac.finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 fn state_file(name: &str) -> String {
@@ -280,14 +268,14 @@ async fn listen_resumes_without_gaps_or_repeats_after_a_restart_and_an_outage() 
     child.kill().await.ok();
 }
 
-async fn trigger(api: &str, key: &str, event: &str) -> Value {
-    let out = payrail(api, key, &["--json", "trigger", event])
-        .output()
-        .await
-        .unwrap();
+/// Runs `payrail --json <args>` to its end; it must succeed, and print one JSON value.
+async fn run_json(api: &str, key: &str, args: &[&str]) -> Value {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    let out = payrail(api, key, &all).output().await.unwrap();
     assert!(
         out.status.success(),
-        "{event}: {}",
+        "{args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap()
@@ -304,7 +292,7 @@ async fn trigger_makes_each_event_happen() {
         "payment.refunded",
         "payment.canceled",
     ] {
-        let done = trigger(&api, &key, event).await;
+        let done = run_json(&api, &key, &["trigger", event]).await;
         assert_eq!(done["event"]["type"], event, "{done}");
         let id = done["transaction_id"].as_str().unwrap();
         let txn = s.get(&format!("/api/v1/transactions/{id}"), &key).await;
@@ -411,34 +399,14 @@ async fn keys_logs_and_resend_for_scripts() {
     let s = TestStack::start().await;
     let (_, key) = s.merchant_with_key().await;
     let api = s.url("");
-    let out = payrail(
+    let made = run_json(
         &api,
         &key,
-        &[
-            "--json",
-            "keys",
-            "create",
-            "--label",
-            "ci",
-            "--scope",
-            "read_only",
-        ],
+        &["keys", "create", "--label", "ci", "--scope", "read_only"],
     )
-    .output()
-    .await
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let made: Value = serde_json::from_slice(&out.stdout).unwrap();
+    .await;
     assert!(made["key"].as_str().unwrap().starts_with("prl_"));
-    let out = payrail(&api, &key, &["--json", "keys", "list"])
-        .output()
-        .await
-        .unwrap();
-    let listed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let listed = run_json(&api, &key, &["keys", "list"]).await;
     assert!(
         listed
             .as_array()
@@ -446,15 +414,12 @@ async fn keys_logs_and_resend_for_scripts() {
             .iter()
             .any(|k| k["id"] == made["id"])
     );
-    let out = payrail(
+    let revoked = run_json(
         &api,
         &key,
-        &["--json", "keys", "revoke", made["id"].as_str().unwrap()],
+        &["keys", "revoke", made["id"].as_str().unwrap()],
     )
-    .output()
-    .await
-    .unwrap();
-    let revoked: Value = serde_json::from_slice(&out.stdout).unwrap();
+    .await;
     assert_eq!(revoked["status"], "revoked");
 
     // An event resent: queued again for the merchant's endpoints.
@@ -465,15 +430,7 @@ async fn keys_logs_and_resend_for_scripts() {
         events.data()["items"][0]["payload"]["data"]["transaction_id"],
         id.as_str()
     );
-    let out = payrail(&api, &key, &["--json", "events", "resend", &event_id])
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_json(&api, &key, &["events", "resend", &event_id]).await;
 
     // logs tail: the requests just made, filtered by status and path, as JSON lines.
     let mut child = payrail(

@@ -5,22 +5,10 @@
 
 use std::time::Duration;
 
-use hmac::{Hmac, KeyInit, Mac};
-use payrail_tests::{Delivery, NewEndpoint, Receiver, TestStack, payment};
+use payrail_tests::{Delivery, NewEndpoint, Receiver, TestStack, hex_hmac, payment};
 use serde_json::{Value, json};
-use sha2::Sha256;
 
 const WAIT: Duration = Duration::from_secs(15);
-
-fn hex_hmac(secret: &str, body: &[u8]) -> String {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(body);
-    mac.finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 /// The WooCommerce plugin: the signature is `X-Signature`, else `X-OwnPay-Signature`, with any
 /// `sha256=` stripped, equal to the hex HMAC of the raw body; the order is found by

@@ -6,9 +6,7 @@ use lambda_http::{Body, Request, Response};
 use payrail::auth::{MerchantCaller, Principal};
 use payrail::domain::Timestamp;
 use payrail::error::ErrorCode;
-use payrail::http::{
-    Reply, RequestCtx, render_compat, render_envelope, render_ownpay, render_ownpay_flat,
-};
+use payrail::http::{Reply, RequestCtx, render_compat, render_envelope, render_ownpay};
 use payrail::input::{JsonObject, parse_form_object};
 use payrail::payments::{self, Created, NewPayment};
 use payrail::{ApiError, App};
@@ -25,7 +23,7 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
         CREATE_ROUTE => render_envelope(app, &ctx, create(app, &ctx).await),
         COMPAT_ROUTE => render_compat(app, &ctx, compat(app, &ctx).await),
         OWNPAY_ROUTE => render_ownpay(app, &ctx, ownpay(app, &ctx, false).await),
-        OWNPAY_INTENT_ROUTE => render_ownpay_flat(app, &ctx, ownpay(app, &ctx, true).await),
+        OWNPAY_INTENT_ROUTE => render_ownpay(app, &ctx, ownpay(app, &ctx, true).await),
         other => render_envelope(
             app,
             &ctx,
@@ -129,7 +127,9 @@ async fn ownpay(app: &App, ctx: &RequestCtx, intent: bool) -> Result<Reply, ApiE
             "status": status,
         })
     };
-    Ok(Reply::created(data, "payment created"))
+    let reply = Reply::created(data, "payment created");
+    // The intent's fields stand beside `success`, as OwnPay's API reference shows them.
+    Ok(if intent { reply.flat() } else { reply })
 }
 
 /// What both routes do once they hold a full key and a body: the optional `Idempotency-Key`,

@@ -7,6 +7,5 @@ mod request;
 
 pub use reply::{
     Reply, base_headers, html_answer, html_headers, render_compat, render_envelope, render_ownpay,
-    render_ownpay_flat,
 };
 pub use request::{MAX_BODY_BYTES, RequestCtx};

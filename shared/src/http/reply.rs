@@ -39,12 +39,15 @@ impl Reply {
         }
     }
 
+    /// For OwnPay's routes that answer their fields beside `success` rather than in `data`
+    /// (`POST /payment-intents`).
+    pub fn flat(self) -> Self {
+        Self { flat: true, ..self }
+    }
+
     /// An OwnPay list: `{"success": true, "data": [...], "meta": {...}}`.
     pub fn ownpay_list(items: Vec<Value>, meta: Value, message: impl Into<String>) -> Self {
-        Self {
-            flat: true,
-            ..Self::ok(json!({"data": items, "meta": meta}), message)
-        }
+        Self::ok(json!({"data": items, "meta": meta}), message).flat()
     }
 }
 
@@ -83,29 +86,10 @@ pub fn render_ownpay(
     ctx: &RequestCtx,
     result: Result<Reply, ApiError>,
 ) -> Response<Body> {
-    render_ownpay_as(app, ctx, result, false)
-}
-
-/// [`render_ownpay`], for the routes OwnPay answers with the fields beside `success` rather
-/// than in `data` (`POST /payment-intents`); errors are the same.
-pub fn render_ownpay_flat(
-    app: &App,
-    ctx: &RequestCtx,
-    result: Result<Reply, ApiError>,
-) -> Response<Body> {
-    render_ownpay_as(app, ctx, result, true)
-}
-
-fn render_ownpay_as(
-    app: &App,
-    ctx: &RequestCtx,
-    result: Result<Reply, ApiError>,
-    flat: bool,
-) -> Response<Body> {
     match result {
         Ok(reply) => {
             let mut body = json!({"success": true});
-            match (flat || reply.flat, reply.data) {
+            match (reply.flat, reply.data) {
                 (true, Value::Object(fields)) => {
                     if let Value::Object(out) = &mut body {
                         out.extend(fields);

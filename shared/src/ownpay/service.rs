@@ -43,15 +43,35 @@ fn payment_status(word: &str) -> Result<PaymentStatus, ()> {
     })
 }
 
+/// What both of OwnPay's dated lists read first: the page, and `from`/`to`.
+struct ListQuery {
+    now: Timestamp,
+    paging: Paging,
+    created: (Timestamp, Timestamp),
+}
+
+impl ListQuery {
+    fn parse(query: &impl Fn(&str) -> Option<String>) -> Result<Self, ApiError> {
+        let now = Timestamp::now();
+        Ok(Self {
+            now,
+            paging: Paging::parse(query("page").as_deref(), query("per_page").as_deref()),
+            created: created_between(query("from").as_deref(), query("to").as_deref(), now)?,
+        })
+    }
+}
+
 /// `GET /transactions`: `page`, `per_page`, `status`, `from`, `to`.
 pub async fn transactions(
     app: &App,
     caller: &MerchantCaller,
     query: impl Fn(&str) -> Option<String>,
 ) -> Result<Listed, ApiError> {
-    let now = Timestamp::now();
-    let paging = Paging::parse(query("page").as_deref(), query("per_page").as_deref());
-    let created = created_between(query("from").as_deref(), query("to").as_deref(), now)?;
+    let ListQuery {
+        now,
+        paging,
+        created,
+    } = ListQuery::parse(&query)?;
     let status = match query("status").filter(|s| !s.is_empty()) {
         None => None,
         Some(word) => match payment_status(&word) {
@@ -113,9 +133,11 @@ pub async fn refunds(
     caller: &MerchantCaller,
     query: impl Fn(&str) -> Option<String>,
 ) -> Result<Listed, ApiError> {
-    let now = Timestamp::now();
-    let paging = Paging::parse(query("page").as_deref(), query("per_page").as_deref());
-    let created = created_between(query("from").as_deref(), query("to").as_deref(), now)?;
+    let ListQuery {
+        now: _,
+        paging,
+        created,
+    } = ListQuery::parse(&query)?;
     let status = match query("status").filter(|s| !s.is_empty()).as_deref() {
         None => None,
         Some("pending") => Some(RefundStatus::Pending),
